@@ -1,0 +1,1 @@
+"""The matching engine: one deterministic integer order book per symbol (docs/engine.md)."""
