@@ -30,6 +30,21 @@ class Event(NamedTuple):
 
 EVENT_FIELDS = Event._fields
 
+
+class OrderState(NamedTuple):
+    """An order still in the book: resting, or a stop waiting for its trigger."""
+
+    order_id: int
+    user_id: int
+    side: int
+    order_type: int
+    tif: int
+    stp: int
+    price: int
+    stop_price: int
+    orig_qty: int
+    filled_qty: int
+
 # 72 bytes, int64 fields 8-aligned. `_pad*` are always zero.
 EVENT_DTYPE = np.dtype(
     [
