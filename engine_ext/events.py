@@ -44,6 +44,7 @@ class OrderState(NamedTuple):
     stop_price: int
     orig_qty: int
     filled_qty: int
+    cap: int
 
 # 72 bytes, int64 fields 8-aligned. `_pad*` are always zero.
 EVENT_DTYPE = np.dtype(
@@ -64,7 +65,7 @@ EVENT_DTYPE = np.dtype(
     ]
 )
 
-# 64 bytes. `op` is a CommandOp; unused fields are zero.
+# 72 bytes. `op` is a CommandOp; unused fields are zero.
 COMMAND_DTYPE = np.dtype(
     [
         ("op", "u1"),
@@ -81,10 +82,11 @@ COMMAND_DTYPE = np.dtype(
         ("quote_qty", "<i8"),
         ("stop_price", "<i8"),
         ("target_id", "<i8"),
+        ("cap", "<i8"),
     ]
 )
 
-assert EVENT_DTYPE.itemsize == 72 and COMMAND_DTYPE.itemsize == 64
+assert EVENT_DTYPE.itemsize == 72 and COMMAND_DTYPE.itemsize == 72
 
 
 def events_from_array(records: np.ndarray) -> list[Event]:
