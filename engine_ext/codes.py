@@ -53,6 +53,7 @@ class OrderStatus(IntEnum):
     CANCELED = 3
     EXPIRED = 4
     EXPIRED_IN_MATCH = 5  # expired by self-trade prevention (Binance's name)
+    REJECTED = 6  # never emitted by a book: the status of an order the engine refused
 
 
 class RejectReason(IntEnum):

@@ -1,0 +1,183 @@
+"""The small interfaces every backend implements: embedded (default) and Redis/Kafka/DynamoDB.
+
+Domain code and servicers depend on these Protocols only; `services/common/adapters/<backend>/`
+holds the implementations and `services/common/backends.py` picks them from configuration.
+Every method that returns has made its effect durable: a crash right after loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from services.common.records import Balance, OrderRecord, Settlement, TradeRecord
+
+
+class Unavailable(Exception):
+    """The backend cannot be reached; the operation did not happen (or is safe to retry)."""
+
+
+# -- logs: the matching journal and the engine event stream (Kafka topics) ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    offset: int
+    payload: bytes
+
+
+class Log(Protocol):
+    """Partitioned append-only logs. One writer per partition (the matching shard)."""
+
+    async def append(self, topic: str, partition: int, payloads: Sequence[bytes]) -> int:
+        """Append in order, durably (fsync / acks=all); return the offset of the first one."""
+
+    async def read(self, topic: str, partition: int, from_offset: int, limit: int) -> list[LogRecord]:
+        """Records with offset >= from_offset, oldest first; empty when there are none yet."""
+
+    async def end_offset(self, topic: str, partition: int) -> int:
+        """The offset the next append will get (0 for an empty partition)."""
+
+    async def close(self) -> None: ...
+
+
+class SnapshotStore(Protocol):
+    """Book snapshots with the journal offset they correspond to (Redis in production)."""
+
+    async def save(self, symbol: str, journal_offset: int, data: bytes) -> None: ...
+
+    async def load(self, symbol: str) -> tuple[int, bytes] | None: ...
+
+
+# -- the ledger: balances, orders, trades (DynamoDB tables) ---------------------------------
+
+
+class PlaceOutcome(Enum):
+    PLACED = "placed"
+    DUPLICATE = "duplicate"  # (user, client order id) exists: the existing record is returned
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+
+
+class Ledger(Protocol):
+    async def deposit(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
+        """Credit available funds once per tx_id; False if tx_id was already applied."""
+
+    async def withdraw(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
+        """Debit available funds once per tx_id; raises InsufficientFunds, False if seen."""
+
+    async def balances(self, user_id: int) -> list[Balance]: ...
+
+    async def all_balances(self) -> dict[int, list[Balance]]:
+        """Every user's balances (audit)."""
+
+    async def net_deposits(self) -> dict[str, int]:
+        """Per asset: all deposits minus all withdrawals (audit)."""
+
+    async def allocate_order_ids(self, count: int) -> range:
+        """Globally unique, increasing order ids."""
+
+    async def place_order(self, order: OrderRecord) -> tuple[PlaceOutcome, OrderRecord]:
+        """Atomically: dedupe (user, client_order_id), move `order.reserved` of
+        `order.reserved_asset` from available to locked (never below zero), store the order."""
+
+    async def get_order(self, symbol: str, order_id: int) -> OrderRecord | None: ...
+
+    async def get_order_by_client_id(self, user_id: int, symbol: str, client_order_id: str) -> OrderRecord | None: ...
+
+    async def get_orders(self, symbol: str, order_ids: Sequence[int]) -> dict[int, OrderRecord]: ...
+
+    async def open_orders(self, user_id: int, symbol: str | None) -> list[OrderRecord]: ...
+
+    async def pending_orders(self) -> list[OrderRecord]:
+        """Orders still in PENDING phase (recovery after an order-service crash)."""
+
+    async def list_orders(
+        self, user_id: int, symbol: str, from_order_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
+    ) -> list[OrderRecord]: ...
+
+    async def settled_seq(self, symbol: str) -> int:
+        """The last engine event seq applied for the symbol (0 if none)."""
+
+    async def apply_settlement(self, settlement: Settlement) -> bool:
+        """Apply atomically iff the symbol's watermark is settlement.from_seq - 1; False if it
+        was already applied (watermark >= to_seq). Any other watermark is a bug: raise."""
+
+    async def list_trades(
+        self, user_id: int, symbol: str, order_id: int | None, from_id: int | None,
+        start_ms: int | None, end_ms: int | None, limit: int,
+    ) -> list[TradeRecord]: ...
+
+    async def close(self) -> None: ...
+
+
+class InsufficientFunds(Exception):
+    pass
+
+
+# -- users and API keys --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    user_id: int
+    email: str
+    password_hash: str
+    created_ms: int
+    is_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    api_key: str
+    user_id: int
+    secret_ciphertext: bytes  # HMAC needs the secret itself, so it is encrypted, not hashed
+    label: str
+    permissions: tuple[str, ...]  # e.g. ("SPOT",)
+    created_ms: int
+    revoked: bool = False
+
+
+class UserStore(Protocol):
+    async def create_user(self, email: str, password_hash: str, created_ms: int, is_admin: bool = False) -> UserRecord:
+        """Raises AlreadyExists if the email is taken."""
+
+    async def user_by_email(self, email: str) -> UserRecord | None: ...
+
+    async def user_by_id(self, user_id: int) -> UserRecord | None: ...
+
+    async def add_api_key(self, key: ApiKeyRecord) -> None: ...
+
+    async def api_key(self, api_key: str) -> ApiKeyRecord | None: ...
+
+    async def api_keys(self, user_id: int) -> list[ApiKeyRecord]: ...
+
+    async def revoke_api_key(self, user_id: int, api_key: str) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class AlreadyExists(Exception):
+    pass
+
+
+# -- engine events as consumers see them ------------------------------------------------------
+
+
+class EventSource(Protocol):
+    """The engine's event stream for consumers (trade processing, market data).
+
+    Embedded: matching's StreamEvents gRPC stream (history from its log, then live).
+    Kafka: a consumer of the `engine.events` topic. Batches come per symbol in seq order,
+    starting after `after_seq[symbol]` (0 = from the beginning).
+    """
+
+    def batches(self, after_seq: dict[str, int]) -> AsyncIterator[EventBatch]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EventBatch:
+    symbol: str
+    time_ms: int  # when the matching journal accepted the commands
+    events: Sequence[tuple[int, ...]]  # engine_ext.events.Event tuples, seq-contiguous

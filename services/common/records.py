@@ -1,0 +1,102 @@
+"""Records the stores keep. Plain data: every amount is an integer (see markets.py for units)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from engine_ext.codes import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
+
+
+class OrderPhase(IntEnum):
+    """Where an order is in its life, beyond the engine's statuses.
+
+    PENDING: funds reserved and the record written, not yet confirmed by the matching journal.
+    An order stuck in PENDING after a crash is re-driven to matching (which dedupes by id).
+    """
+
+    PENDING = 0
+    LIVE = 1  # in the book or a pending stop
+    DONE = 2  # terminal: filled, canceled, expired or rejected; nothing reserved any more
+
+
+@dataclass(slots=True)
+class Balance:
+    asset: str
+    available: int  # minor units
+    locked: int  # minor units, reserved by open orders
+
+
+@dataclass(slots=True)
+class OrderRecord:
+    order_id: int
+    symbol: str
+    user_id: int
+    client_order_id: str
+    side: Side
+    order_type: OrderType
+    tif: TimeInForce
+    stp: SelfTradePrevention
+    price: int  # ticks; 0 for market types
+    qty: int  # lots; 0 for orders by quote amount
+    quote_qty: int  # notional units; 0 unless a market order by quote amount
+    stop_price: int  # ticks; 0 unless a stop type
+    cap: int  # engine funds cap of market orders (docs/engine.md)
+    reserved_asset: str
+    reserved: int  # minor units of reserved_asset still locked for this order
+    created_ms: int
+    updated_ms: int = 0
+    status: OrderStatus = OrderStatus.NEW
+    phase: OrderPhase = OrderPhase.PENDING
+    filled: int = 0  # lots
+    cum_quote: int = 0  # quote minor units traded
+    working_ms: int = 0  # when it entered the book (stops: when triggered)
+
+
+@dataclass(frozen=True, slots=True)
+class TradeRecord:
+    """One fill, stored once per side (the buyer's view and the seller's view)."""
+
+    symbol: str
+    trade_id: int  # the engine's TRADE event seq: unique per symbol
+    order_id: int
+    user_id: int
+    counter_order_id: int
+    price: int  # ticks
+    qty: int  # lots
+    quote_qty: int  # quote minor units
+    commission: int  # minor units of commission_asset
+    commission_asset: str
+    is_buyer: bool
+    is_maker: bool
+    time_ms: int
+
+
+@dataclass(slots=True)
+class BalanceDelta:
+    available: int = 0
+    locked: int = 0
+
+
+@dataclass(slots=True)
+class Settlement:
+    """Everything one batch of engine events does to the ledger, applied atomically.
+
+    `symbol`/`from_seq`/`to_seq` make it idempotent: a ledger applies it only if its stored
+    watermark for the symbol is `from_seq - 1`, and moves the watermark to `to_seq`.
+    """
+
+    symbol: str
+    from_seq: int
+    to_seq: int
+    balances: dict[tuple[int, str], BalanceDelta] = field(default_factory=dict)  # (user, asset)
+    orders: dict[int, OrderRecord] = field(default_factory=dict)  # new state of touched orders
+    trades: list[TradeRecord] = field(default_factory=list)
+
+    def credit(self, user_id: int, asset: str, available: int = 0, locked: int = 0) -> None:
+        delta = self.balances.setdefault((user_id, asset), BalanceDelta())
+        delta.available += available
+        delta.locked += locked
+
+
+FEE_ACCOUNT_USER_ID = 0  # the exchange's own account, which collects trading fees
