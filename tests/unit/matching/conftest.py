@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from services.common.ports import LogRecord, Unavailable
+
+
+class MemoryLog:
+    """An in-memory Log with a switch that makes appends fail (to simulate an outage)."""
+
+    def __init__(self) -> None:
+        self.partitions: dict[tuple[str, int], list[bytes]] = {}
+        self.fail_topics: set[str] = set()
+
+    async def append(self, topic: str, partition: int, payloads: Sequence[bytes]) -> int:
+        if topic in self.fail_topics:
+            raise Unavailable(f"{topic} is down")
+        records = self.partitions.setdefault((topic, partition), [])
+        first = len(records)
+        records.extend(payloads)
+        return first
+
+    async def read(self, topic: str, partition: int, from_offset: int, limit: int) -> list[LogRecord]:
+        records = self.partitions.get((topic, partition), [])
+        return [LogRecord(i, records[i]) for i in range(from_offset, min(len(records), from_offset + limit))]
+
+    async def end_offset(self, topic: str, partition: int) -> int:
+        return len(self.partitions.get((topic, partition), []))
+
+    async def close(self) -> None:
+        pass
+
+
+class MemorySnapshots:
+    def __init__(self) -> None:
+        self.saved: dict[str, tuple[int, bytes]] = {}
+
+    async def save(self, symbol: str, journal_offset: int, data: bytes) -> None:
+        self.saved[symbol] = (journal_offset, data)
+
+    async def load(self, symbol: str) -> tuple[int, bytes] | None:
+        return self.saved.get(symbol)
+
+
+@pytest.fixture
+def memory_log() -> MemoryLog:
+    return MemoryLog()
+
+
+@pytest.fixture
+def memory_snapshots() -> MemorySnapshots:
+    return MemorySnapshots()
