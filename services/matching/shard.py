@@ -118,6 +118,7 @@ class MatchingShard:
         self._runner: asyncio.Task[None] | None = None
         self._healthy = False
         self._event_index: dict[str, list[tuple[int, int]]] = {}  # symbol -> [(first_seq, offset)]
+        self.last_time_ms = 0  # journal time of the last applied batch
 
     # -- COMMANDS ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -216,6 +217,7 @@ class MatchingShard:
         record = encode_commands(CommandBatch(time_ms, [item.symbol for item in accepted], commands))
         offset = await self._log.append(JOURNAL_TOPIC, self.shard, [record])  # durable from here
 
+        self.last_time_ms = time_ms
         results = self._apply(offset, [item.symbol for item in accepted], commands)
         event_records = [
             _record(sym, time_ms, events) for sym, events in results.per_symbol.items() if len(events)
@@ -322,6 +324,7 @@ class MatchingShard:
         while start < end:
             for entry in await self._log.read(JOURNAL_TOPIC, self.shard, start, 256):
                 batch = decode_commands(entry.payload)
+                self.last_time_ms = batch.time_ms
                 applied = self._apply(entry.offset, batch.symbols, batch.commands)
                 for symbol, events in applied.per_symbol.items():
                     if len(events):
