@@ -85,8 +85,5 @@ def decode_events(data: bytes, *, header_only: bool = False) -> EventRecord:
     pos = _EVENTS.size
     symbol = data[pos : pos + length].decode()
     pos += length
-    if header_only:
-        events = np.empty(0, dtype=EVENT_DTYPE)
-    else:
-        events = np.frombuffer(data, dtype=EVENT_DTYPE, offset=pos)
+    events = np.empty(0, dtype=EVENT_DTYPE) if header_only else np.frombuffer(data, dtype=EVENT_DTYPE, offset=pos)
     return EventRecord(symbol, time_ms, first_seq, last_seq, events)
