@@ -1,0 +1,1 @@
+"""The generated gRPC contracts of spotex; see docs/protos.md."""

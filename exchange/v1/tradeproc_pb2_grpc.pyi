@@ -1,0 +1,106 @@
+"""Typed interface of exchange/v1/tradeproc_pb2_grpc.py (grpc.aio flavour), written by scripts/gen_protos.py."""
+
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Iterator
+from typing import Any, Protocol, TypeVar
+
+import grpc
+import grpc.aio
+
+from exchange.v1 import tradeproc_pb2 as exchange_v1_tradeproc_pb2
+
+_Req = TypeVar("_Req", contravariant=True)
+_Resp = TypeVar("_Resp", covariant=True)
+
+class _UnaryUnaryCall(Awaitable[_Resp], Protocol[_Resp]):
+    def cancel(self) -> bool: ...
+    async def initial_metadata(self) -> Any: ...
+    async def trailing_metadata(self) -> Any: ...
+    async def code(self) -> Any: ...
+    async def details(self) -> str: ...
+
+class _UnaryStreamCall(AsyncIterable[_Resp], Protocol[_Resp]):
+    def cancel(self) -> bool: ...
+    async def read(self) -> Any: ...
+    async def initial_metadata(self) -> Any: ...
+    async def trailing_metadata(self) -> Any: ...
+    async def code(self) -> Any: ...
+    async def details(self) -> str: ...
+
+class _StreamStreamCall(AsyncIterable[_Resp], Protocol[_Req, _Resp]):
+    def cancel(self) -> bool: ...
+    async def read(self) -> Any: ...
+    async def write(self, request: _Req) -> None: ...
+    async def done_writing(self) -> None: ...
+    async def initial_metadata(self) -> Any: ...
+    async def trailing_metadata(self) -> Any: ...
+    async def code(self) -> Any: ...
+    async def details(self) -> str: ...
+
+class _UnaryUnary(Protocol[_Req, _Resp]):
+    def __call__(
+        self,
+        request: _Req,
+        timeout: float | None = ...,
+        metadata: Any = ...,
+        credentials: Any = ...,
+        wait_for_ready: bool | None = ...,
+        compression: Any = ...,
+    ) -> _UnaryUnaryCall[_Resp]: ...
+
+class _UnaryStream(Protocol[_Req, _Resp]):
+    def __call__(
+        self,
+        request: _Req,
+        timeout: float | None = ...,
+        metadata: Any = ...,
+        credentials: Any = ...,
+        wait_for_ready: bool | None = ...,
+        compression: Any = ...,
+    ) -> _UnaryStreamCall[_Resp]: ...
+
+class _StreamStream(Protocol[_Req, _Resp]):
+    def __call__(
+        self,
+        request_iterator: AsyncIterable[_Req] | Iterable[_Req] | None = ...,
+        timeout: float | None = ...,
+        metadata: Any = ...,
+        credentials: Any = ...,
+        wait_for_ready: bool | None = ...,
+        compression: Any = ...,
+    ) -> _StreamStreamCall[_Req, _Resp]: ...
+
+
+class TradeProcessingServiceStub:
+    def __init__(self, channel: grpc.Channel | grpc.aio.Channel) -> None: ...
+    GetAccount: _UnaryUnary[exchange_v1_tradeproc_pb2.GetAccountRequest, exchange_v1_tradeproc_pb2.Account]
+    ListTrades: _UnaryUnary[exchange_v1_tradeproc_pb2.ListTradesRequest, exchange_v1_tradeproc_pb2.ListTradesResponse]
+    GetOrderHistory: _UnaryUnary[exchange_v1_tradeproc_pb2.GetOrderHistoryRequest, exchange_v1_tradeproc_pb2.GetOrderHistoryResponse]
+    StreamUserEvents: _UnaryStream[exchange_v1_tradeproc_pb2.StreamUserEventsRequest, exchange_v1_tradeproc_pb2.UserEvent]
+
+class TradeProcessingServiceServicer:
+    def GetAccount(
+        self, request: exchange_v1_tradeproc_pb2.GetAccountRequest, context: grpc.aio.ServicerContext
+    ) -> exchange_v1_tradeproc_pb2.Account | Awaitable[exchange_v1_tradeproc_pb2.Account]: ...
+    def ListTrades(
+        self, request: exchange_v1_tradeproc_pb2.ListTradesRequest, context: grpc.aio.ServicerContext
+    ) -> exchange_v1_tradeproc_pb2.ListTradesResponse | Awaitable[exchange_v1_tradeproc_pb2.ListTradesResponse]: ...
+    def GetOrderHistory(
+        self, request: exchange_v1_tradeproc_pb2.GetOrderHistoryRequest, context: grpc.aio.ServicerContext
+    ) -> exchange_v1_tradeproc_pb2.GetOrderHistoryResponse | Awaitable[exchange_v1_tradeproc_pb2.GetOrderHistoryResponse]: ...
+    def StreamUserEvents(
+        self, request: exchange_v1_tradeproc_pb2.StreamUserEventsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[exchange_v1_tradeproc_pb2.UserEvent] | Iterator[exchange_v1_tradeproc_pb2.UserEvent]: ...
+
+def add_TradeProcessingServiceServicer_to_server(
+    servicer: TradeProcessingServiceServicer, server: grpc.Server | grpc.aio.Server
+) -> None: ...
+
+class TradeProcessingService:
+    @staticmethod
+    def GetAccount(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def ListTrades(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def GetOrderHistory(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def StreamUserEvents(*args: Any, **kwargs: Any) -> Any: ...
