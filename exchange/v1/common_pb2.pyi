@@ -292,7 +292,7 @@ class NotionalFilter(_message.Message):
     def __init__(self, min_notional: _Optional[str] = ..., apply_min_to_market: _Optional[bool] = ..., max_notional: _Optional[str] = ..., apply_max_to_market: _Optional[bool] = ..., avg_price_mins: _Optional[int] = ...) -> None: ...
 
 class SymbolFilters(_message.Message):
-    __slots__ = ("price_filter", "percent_price", "lot_size", "market_lot_size", "notional", "max_num_orders", "max_num_algo_orders")
+    __slots__ = ("price_filter", "percent_price", "lot_size", "market_lot_size", "notional", "max_num_orders", "max_num_algo_orders", "percent_price_by_side")
     PRICE_FILTER_FIELD_NUMBER: _ClassVar[int]
     PERCENT_PRICE_FIELD_NUMBER: _ClassVar[int]
     LOT_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -300,6 +300,7 @@ class SymbolFilters(_message.Message):
     NOTIONAL_FIELD_NUMBER: _ClassVar[int]
     MAX_NUM_ORDERS_FIELD_NUMBER: _ClassVar[int]
     MAX_NUM_ALGO_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    PERCENT_PRICE_BY_SIDE_FIELD_NUMBER: _ClassVar[int]
     price_filter: PriceFilter
     percent_price: PercentPriceFilter
     lot_size: LotSizeFilter
@@ -307,7 +308,22 @@ class SymbolFilters(_message.Message):
     notional: NotionalFilter
     max_num_orders: int
     max_num_algo_orders: int
-    def __init__(self, price_filter: _Optional[_Union[PriceFilter, _Mapping]] = ..., percent_price: _Optional[_Union[PercentPriceFilter, _Mapping]] = ..., lot_size: _Optional[_Union[LotSizeFilter, _Mapping]] = ..., market_lot_size: _Optional[_Union[LotSizeFilter, _Mapping]] = ..., notional: _Optional[_Union[NotionalFilter, _Mapping]] = ..., max_num_orders: _Optional[int] = ..., max_num_algo_orders: _Optional[int] = ...) -> None: ...
+    percent_price_by_side: PercentPriceBySideFilter
+    def __init__(self, price_filter: _Optional[_Union[PriceFilter, _Mapping]] = ..., percent_price: _Optional[_Union[PercentPriceFilter, _Mapping]] = ..., lot_size: _Optional[_Union[LotSizeFilter, _Mapping]] = ..., market_lot_size: _Optional[_Union[LotSizeFilter, _Mapping]] = ..., notional: _Optional[_Union[NotionalFilter, _Mapping]] = ..., max_num_orders: _Optional[int] = ..., max_num_algo_orders: _Optional[int] = ..., percent_price_by_side: _Optional[_Union[PercentPriceBySideFilter, _Mapping]] = ...) -> None: ...
+
+class PercentPriceBySideFilter(_message.Message):
+    __slots__ = ("bid_multiplier_up", "bid_multiplier_down", "ask_multiplier_up", "ask_multiplier_down", "avg_price_mins")
+    BID_MULTIPLIER_UP_FIELD_NUMBER: _ClassVar[int]
+    BID_MULTIPLIER_DOWN_FIELD_NUMBER: _ClassVar[int]
+    ASK_MULTIPLIER_UP_FIELD_NUMBER: _ClassVar[int]
+    ASK_MULTIPLIER_DOWN_FIELD_NUMBER: _ClassVar[int]
+    AVG_PRICE_MINS_FIELD_NUMBER: _ClassVar[int]
+    bid_multiplier_up: str
+    bid_multiplier_down: str
+    ask_multiplier_up: str
+    ask_multiplier_down: str
+    avg_price_mins: int
+    def __init__(self, bid_multiplier_up: _Optional[str] = ..., bid_multiplier_down: _Optional[str] = ..., ask_multiplier_up: _Optional[str] = ..., ask_multiplier_down: _Optional[str] = ..., avg_price_mins: _Optional[int] = ...) -> None: ...
 
 class SymbolInfo(_message.Message):
     __slots__ = ("symbol", "status", "base_asset", "base_asset_precision", "quote_asset", "quote_precision", "quote_asset_precision", "order_types", "quote_order_qty_market_allowed", "is_spot_trading_allowed", "cancel_replace_allowed", "amend_allowed", "default_self_trade_prevention_mode", "allowed_self_trade_prevention_modes", "filters", "price_scale", "qty_scale")

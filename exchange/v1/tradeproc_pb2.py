@@ -26,41 +26,49 @@ from exchange.v1 import common_pb2 as exchange_dot_v1_dot_common__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x65xchange/v1/tradeproc.proto\x12\x0b\x65xchange.v1\x1a\x18\x65xchange/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\"/\n\x11GetAccountRequest\x12\x1a\n\x12omit_zero_balances\x18\x01 \x01(\x08\"\xab\x03\n\x07\x41\x63\x63ount\x12\x18\n\x10maker_commission\x18\x01 \x01(\x05\x12\x18\n\x10taker_commission\x18\x02 \x01(\x05\x12\x18\n\x10\x62uyer_commission\x18\x03 \x01(\x05\x12\x19\n\x11seller_commission\x18\x04 \x01(\x05\x12\x36\n\x10\x63ommission_rates\x18\x05 \x01(\x0b\x32\x1c.exchange.v1.CommissionRates\x12\x11\n\tcan_trade\x18\x06 \x01(\x08\x12\x14\n\x0c\x63\x61n_withdraw\x18\x07 \x01(\x08\x12\x13\n\x0b\x63\x61n_deposit\x18\x08 \x01(\x08\x12\x10\n\x08\x62rokered\x18\t \x01(\x08\x12%\n\x1drequire_self_trade_prevention\x18\n \x01(\x08\x12\x13\n\x0bprevent_sor\x18\x0b \x01(\x08\x12\x13\n\x0bupdate_time\x18\x0c \x01(\x03\x12\x14\n\x0c\x61\x63\x63ount_type\x18\r \x01(\t\x12&\n\x08\x62\x61lances\x18\x0e \x03(\x0b\x32\x14.exchange.v1.Balance\x12\x13\n\x0bpermissions\x18\x0f \x03(\t\x12\x0b\n\x03uid\x18\x10 \x01(\x03\"\xd3\x01\n\x11ListTradesRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x15\n\x08order_id\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x17\n\nstart_time\x18\x03 \x01(\x03H\x01\x88\x01\x01\x12\x15\n\x08\x65nd_time\x18\x04 \x01(\x03H\x02\x88\x01\x01\x12\x14\n\x07\x66rom_id\x18\x05 \x01(\x03H\x03\x88\x01\x01\x12\x12\n\x05limit\x18\x06 \x01(\x05H\x04\x88\x01\x01\x42\x0b\n\t_order_idB\r\n\x0b_start_timeB\x0b\n\t_end_timeB\n\n\x08_from_idB\x08\n\x06_limit\"?\n\x12ListTradesResponse\x12)\n\x06trades\x18\x01 \x03(\x0b\x32\x19.exchange.v1.AccountTrade\"\xc7\x01\n\x16GetOrderHistoryRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x15\n\x08order_id\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x17\n\nstart_time\x18\x04 \x01(\x03H\x01\x88\x01\x01\x12\x15\n\x08\x65nd_time\x18\x05 \x01(\x03H\x02\x88\x01\x01\x12\x12\n\x05limit\x18\x06 \x01(\x05H\x03\x88\x01\x01\x42\x0b\n\t_order_idB\r\n\x0b_start_timeB\x0b\n\t_end_timeB\x08\n\x06_limit\"=\n\x17GetOrderHistoryResponse\x12\"\n\x06orders\x18\x01 \x03(\x0b\x32\x12.exchange.v1.Order\"+\n\x17StreamUserEventsRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\x03\"\xe5\x01\n\tUserEvent\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x12\n\nevent_time\x18\x02 \x01(\x03\x12\x38\n\x10\x65xecution_report\x18\x03 \x01(\x0b\x32\x1c.exchange.v1.ExecutionReportH\x00\x12\x38\n\x10\x61\x63\x63ount_position\x18\x04 \x01(\x0b\x32\x1c.exchange.v1.AccountPositionH\x00\x12\x34\n\x0e\x62\x61lance_update\x18\x05 \x01(\x0b\x32\x1a.exchange.v1.BalanceUpdateH\x00\x42\t\n\x07payload\"\xda\x07\n\x0f\x45xecutionReport\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x02 \x01(\t\x12\x1f\n\x04side\x18\x03 \x01(\x0e\x32\x11.exchange.v1.Side\x12*\n\norder_type\x18\x04 \x01(\x0e\x32\x16.exchange.v1.OrderType\x12/\n\rtime_in_force\x18\x05 \x01(\x0e\x32\x18.exchange.v1.TimeInForce\x12\x10\n\x08quantity\x18\x06 \x01(\t\x12\r\n\x05price\x18\x07 \x01(\t\x12\x12\n\nstop_price\x18\x08 \x01(\t\x12\x1c\n\x14orig_client_order_id\x18\t \x01(\t\x12\x42\n\x0e\x65xecution_type\x18\n \x01(\x0e\x32*.exchange.v1.ExecutionReport.ExecutionType\x12.\n\x0corder_status\x18\x0b \x01(\x0e\x32\x18.exchange.v1.OrderStatus\x12\x15\n\rreject_reason\x18\x0c \x01(\t\x12\x10\n\x08order_id\x18\r \x01(\x03\x12\x19\n\x11last_executed_qty\x18\x0e \x01(\t\x12\x1d\n\x15\x63umulative_filled_qty\x18\x0f \x01(\t\x12\x1b\n\x13last_executed_price\x18\x10 \x01(\t\x12\x12\n\ncommission\x18\x11 \x01(\t\x12\x18\n\x10\x63ommission_asset\x18\x12 \x01(\t\x12\x18\n\x10transaction_time\x18\x13 \x01(\x03\x12\x10\n\x08trade_id\x18\x14 \x01(\x03\x12\x12\n\nis_working\x18\x15 \x01(\x08\x12\x10\n\x08is_maker\x18\x16 \x01(\x08\x12\x1b\n\x13order_creation_time\x18\x17 \x01(\x03\x12\x1c\n\x14\x63umulative_quote_qty\x18\x18 \x01(\t\x12\x16\n\x0elast_quote_qty\x18\x19 \x01(\t\x12\x17\n\x0fquote_order_qty\x18\x1a \x01(\t\x12\x14\n\x0cworking_time\x18\x1b \x01(\x03\x12\x44\n\x1aself_trade_prevention_mode\x18\x1c \x01(\x0e\x32 .exchange.v1.SelfTradePrevention\"\x90\x01\n\rExecutionType\x12\x1e\n\x1a\x45XECUTION_TYPE_UNSPECIFIED\x10\x00\x12\x07\n\x03NEW\x10\x01\x12\x0c\n\x08\x43\x41NCELED\x10\x02\x12\x0c\n\x08REPLACED\x10\x03\x12\x0c\n\x08REJECTED\x10\x04\x12\t\n\x05TRADE\x10\x05\x12\x0b\n\x07\x45XPIRED\x10\x06\x12\x14\n\x10TRADE_PREVENTION\x10\x07\"S\n\x0f\x41\x63\x63ountPosition\x12\x18\n\x10last_update_time\x18\x01 \x01(\x03\x12&\n\x08\x62\x61lances\x18\x02 \x03(\x0b\x32\x14.exchange.v1.Balance\"I\n\rBalanceUpdate\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12\x15\n\rbalance_delta\x18\x02 \x01(\t\x12\x12\n\nclear_time\x18\x03 \x01(\x03\x32\x90\x03\n\x16TradeProcessingService\x12[\n\nGetAccount\x12\x1e.exchange.v1.GetAccountRequest\x1a\x14.exchange.v1.Account\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/api/v3/account\x12g\n\nListTrades\x12\x1e.exchange.v1.ListTradesRequest\x1a\x1f.exchange.v1.ListTradesResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v3/myTrades\x12\\\n\x0fGetOrderHistory\x12#.exchange.v1.GetOrderHistoryRequest\x1a$.exchange.v1.GetOrderHistoryResponse\x12R\n\x10StreamUserEvents\x12$.exchange.v1.StreamUserEventsRequest\x1a\x16.exchange.v1.UserEvent0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1b\x65xchange/v1/tradeproc.proto\x12\x0b\x65xchange.v1\x1a\x18\x65xchange/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\")\n\x16WatchSettlementRequest\x12\x0f\n\x07symbols\x18\x01 \x03(\t\"\x8d\x01\n\x12SettlementProgress\x12\x44\n\x0bsettled_seq\x18\x01 \x03(\x0b\x32/.exchange.v1.SettlementProgress.SettledSeqEntry\x1a\x31\n\x0fSettledSeqEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"/\n\x11GetAccountRequest\x12\x1a\n\x12omit_zero_balances\x18\x01 \x01(\x08\"\xab\x03\n\x07\x41\x63\x63ount\x12\x18\n\x10maker_commission\x18\x01 \x01(\x05\x12\x18\n\x10taker_commission\x18\x02 \x01(\x05\x12\x18\n\x10\x62uyer_commission\x18\x03 \x01(\x05\x12\x19\n\x11seller_commission\x18\x04 \x01(\x05\x12\x36\n\x10\x63ommission_rates\x18\x05 \x01(\x0b\x32\x1c.exchange.v1.CommissionRates\x12\x11\n\tcan_trade\x18\x06 \x01(\x08\x12\x14\n\x0c\x63\x61n_withdraw\x18\x07 \x01(\x08\x12\x13\n\x0b\x63\x61n_deposit\x18\x08 \x01(\x08\x12\x10\n\x08\x62rokered\x18\t \x01(\x08\x12%\n\x1drequire_self_trade_prevention\x18\n \x01(\x08\x12\x13\n\x0bprevent_sor\x18\x0b \x01(\x08\x12\x13\n\x0bupdate_time\x18\x0c \x01(\x03\x12\x14\n\x0c\x61\x63\x63ount_type\x18\r \x01(\t\x12&\n\x08\x62\x61lances\x18\x0e \x03(\x0b\x32\x14.exchange.v1.Balance\x12\x13\n\x0bpermissions\x18\x0f \x03(\t\x12\x0b\n\x03uid\x18\x10 \x01(\x03\"\xd3\x01\n\x11ListTradesRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x15\n\x08order_id\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x17\n\nstart_time\x18\x03 \x01(\x03H\x01\x88\x01\x01\x12\x15\n\x08\x65nd_time\x18\x04 \x01(\x03H\x02\x88\x01\x01\x12\x14\n\x07\x66rom_id\x18\x05 \x01(\x03H\x03\x88\x01\x01\x12\x12\n\x05limit\x18\x06 \x01(\x05H\x04\x88\x01\x01\x42\x0b\n\t_order_idB\r\n\x0b_start_timeB\x0b\n\t_end_timeB\n\n\x08_from_idB\x08\n\x06_limit\"?\n\x12ListTradesResponse\x12)\n\x06trades\x18\x01 \x03(\x0b\x32\x19.exchange.v1.AccountTrade\"\xc7\x01\n\x16GetOrderHistoryRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x15\n\x08order_id\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x17\n\nstart_time\x18\x04 \x01(\x03H\x01\x88\x01\x01\x12\x15\n\x08\x65nd_time\x18\x05 \x01(\x03H\x02\x88\x01\x01\x12\x12\n\x05limit\x18\x06 \x01(\x05H\x03\x88\x01\x01\x42\x0b\n\t_order_idB\r\n\x0b_start_timeB\x0b\n\t_end_timeB\x08\n\x06_limit\"=\n\x17GetOrderHistoryResponse\x12\"\n\x06orders\x18\x01 \x03(\x0b\x32\x12.exchange.v1.Order\"+\n\x17StreamUserEventsRequest\x12\x10\n\x08user_ids\x18\x01 \x03(\x03\"\xe5\x01\n\tUserEvent\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x12\n\nevent_time\x18\x02 \x01(\x03\x12\x38\n\x10\x65xecution_report\x18\x03 \x01(\x0b\x32\x1c.exchange.v1.ExecutionReportH\x00\x12\x38\n\x10\x61\x63\x63ount_position\x18\x04 \x01(\x0b\x32\x1c.exchange.v1.AccountPositionH\x00\x12\x34\n\x0e\x62\x61lance_update\x18\x05 \x01(\x0b\x32\x1a.exchange.v1.BalanceUpdateH\x00\x42\t\n\x07payload\"\xda\x07\n\x0f\x45xecutionReport\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x02 \x01(\t\x12\x1f\n\x04side\x18\x03 \x01(\x0e\x32\x11.exchange.v1.Side\x12*\n\norder_type\x18\x04 \x01(\x0e\x32\x16.exchange.v1.OrderType\x12/\n\rtime_in_force\x18\x05 \x01(\x0e\x32\x18.exchange.v1.TimeInForce\x12\x10\n\x08quantity\x18\x06 \x01(\t\x12\r\n\x05price\x18\x07 \x01(\t\x12\x12\n\nstop_price\x18\x08 \x01(\t\x12\x1c\n\x14orig_client_order_id\x18\t \x01(\t\x12\x42\n\x0e\x65xecution_type\x18\n \x01(\x0e\x32*.exchange.v1.ExecutionReport.ExecutionType\x12.\n\x0corder_status\x18\x0b \x01(\x0e\x32\x18.exchange.v1.OrderStatus\x12\x15\n\rreject_reason\x18\x0c \x01(\t\x12\x10\n\x08order_id\x18\r \x01(\x03\x12\x19\n\x11last_executed_qty\x18\x0e \x01(\t\x12\x1d\n\x15\x63umulative_filled_qty\x18\x0f \x01(\t\x12\x1b\n\x13last_executed_price\x18\x10 \x01(\t\x12\x12\n\ncommission\x18\x11 \x01(\t\x12\x18\n\x10\x63ommission_asset\x18\x12 \x01(\t\x12\x18\n\x10transaction_time\x18\x13 \x01(\x03\x12\x10\n\x08trade_id\x18\x14 \x01(\x03\x12\x12\n\nis_working\x18\x15 \x01(\x08\x12\x10\n\x08is_maker\x18\x16 \x01(\x08\x12\x1b\n\x13order_creation_time\x18\x17 \x01(\x03\x12\x1c\n\x14\x63umulative_quote_qty\x18\x18 \x01(\t\x12\x16\n\x0elast_quote_qty\x18\x19 \x01(\t\x12\x17\n\x0fquote_order_qty\x18\x1a \x01(\t\x12\x14\n\x0cworking_time\x18\x1b \x01(\x03\x12\x44\n\x1aself_trade_prevention_mode\x18\x1c \x01(\x0e\x32 .exchange.v1.SelfTradePrevention\"\x90\x01\n\rExecutionType\x12\x1e\n\x1a\x45XECUTION_TYPE_UNSPECIFIED\x10\x00\x12\x07\n\x03NEW\x10\x01\x12\x0c\n\x08\x43\x41NCELED\x10\x02\x12\x0c\n\x08REPLACED\x10\x03\x12\x0c\n\x08REJECTED\x10\x04\x12\t\n\x05TRADE\x10\x05\x12\x0b\n\x07\x45XPIRED\x10\x06\x12\x14\n\x10TRADE_PREVENTION\x10\x07\"S\n\x0f\x41\x63\x63ountPosition\x12\x18\n\x10last_update_time\x18\x01 \x01(\x03\x12&\n\x08\x62\x61lances\x18\x02 \x03(\x0b\x32\x14.exchange.v1.Balance\"I\n\rBalanceUpdate\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12\x15\n\rbalance_delta\x18\x02 \x01(\t\x12\x12\n\nclear_time\x18\x03 \x01(\x03\x32\xeb\x03\n\x16TradeProcessingService\x12[\n\nGetAccount\x12\x1e.exchange.v1.GetAccountRequest\x1a\x14.exchange.v1.Account\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/api/v3/account\x12g\n\nListTrades\x12\x1e.exchange.v1.ListTradesRequest\x1a\x1f.exchange.v1.ListTradesResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v3/myTrades\x12\\\n\x0fGetOrderHistory\x12#.exchange.v1.GetOrderHistoryRequest\x1a$.exchange.v1.GetOrderHistoryResponse\x12R\n\x10StreamUserEvents\x12$.exchange.v1.StreamUserEventsRequest\x1a\x16.exchange.v1.UserEvent0\x01\x12Y\n\x0fWatchSettlement\x12#.exchange.v1.WatchSettlementRequest\x1a\x1f.exchange.v1.SettlementProgress0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'exchange.v1.tradeproc_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_SETTLEMENTPROGRESS_SETTLEDSEQENTRY']._loaded_options = None
+  _globals['_SETTLEMENTPROGRESS_SETTLEDSEQENTRY']._serialized_options = b'8\001'
   _globals['_TRADEPROCESSINGSERVICE'].methods_by_name['GetAccount']._loaded_options = None
   _globals['_TRADEPROCESSINGSERVICE'].methods_by_name['GetAccount']._serialized_options = b'\202\323\344\223\002\021\022\017/api/v3/account'
   _globals['_TRADEPROCESSINGSERVICE'].methods_by_name['ListTrades']._loaded_options = None
   _globals['_TRADEPROCESSINGSERVICE'].methods_by_name['ListTrades']._serialized_options = b'\202\323\344\223\002\022\022\020/api/v3/myTrades'
-  _globals['_GETACCOUNTREQUEST']._serialized_start=100
-  _globals['_GETACCOUNTREQUEST']._serialized_end=147
-  _globals['_ACCOUNT']._serialized_start=150
-  _globals['_ACCOUNT']._serialized_end=577
-  _globals['_LISTTRADESREQUEST']._serialized_start=580
-  _globals['_LISTTRADESREQUEST']._serialized_end=791
-  _globals['_LISTTRADESRESPONSE']._serialized_start=793
-  _globals['_LISTTRADESRESPONSE']._serialized_end=856
-  _globals['_GETORDERHISTORYREQUEST']._serialized_start=859
-  _globals['_GETORDERHISTORYREQUEST']._serialized_end=1058
-  _globals['_GETORDERHISTORYRESPONSE']._serialized_start=1060
-  _globals['_GETORDERHISTORYRESPONSE']._serialized_end=1121
-  _globals['_STREAMUSEREVENTSREQUEST']._serialized_start=1123
-  _globals['_STREAMUSEREVENTSREQUEST']._serialized_end=1166
-  _globals['_USEREVENT']._serialized_start=1169
-  _globals['_USEREVENT']._serialized_end=1398
-  _globals['_EXECUTIONREPORT']._serialized_start=1401
-  _globals['_EXECUTIONREPORT']._serialized_end=2387
-  _globals['_EXECUTIONREPORT_EXECUTIONTYPE']._serialized_start=2243
-  _globals['_EXECUTIONREPORT_EXECUTIONTYPE']._serialized_end=2387
-  _globals['_ACCOUNTPOSITION']._serialized_start=2389
-  _globals['_ACCOUNTPOSITION']._serialized_end=2472
-  _globals['_BALANCEUPDATE']._serialized_start=2474
-  _globals['_BALANCEUPDATE']._serialized_end=2547
-  _globals['_TRADEPROCESSINGSERVICE']._serialized_start=2550
-  _globals['_TRADEPROCESSINGSERVICE']._serialized_end=2950
+  _globals['_WATCHSETTLEMENTREQUEST']._serialized_start=100
+  _globals['_WATCHSETTLEMENTREQUEST']._serialized_end=141
+  _globals['_SETTLEMENTPROGRESS']._serialized_start=144
+  _globals['_SETTLEMENTPROGRESS']._serialized_end=285
+  _globals['_SETTLEMENTPROGRESS_SETTLEDSEQENTRY']._serialized_start=236
+  _globals['_SETTLEMENTPROGRESS_SETTLEDSEQENTRY']._serialized_end=285
+  _globals['_GETACCOUNTREQUEST']._serialized_start=287
+  _globals['_GETACCOUNTREQUEST']._serialized_end=334
+  _globals['_ACCOUNT']._serialized_start=337
+  _globals['_ACCOUNT']._serialized_end=764
+  _globals['_LISTTRADESREQUEST']._serialized_start=767
+  _globals['_LISTTRADESREQUEST']._serialized_end=978
+  _globals['_LISTTRADESRESPONSE']._serialized_start=980
+  _globals['_LISTTRADESRESPONSE']._serialized_end=1043
+  _globals['_GETORDERHISTORYREQUEST']._serialized_start=1046
+  _globals['_GETORDERHISTORYREQUEST']._serialized_end=1245
+  _globals['_GETORDERHISTORYRESPONSE']._serialized_start=1247
+  _globals['_GETORDERHISTORYRESPONSE']._serialized_end=1308
+  _globals['_STREAMUSEREVENTSREQUEST']._serialized_start=1310
+  _globals['_STREAMUSEREVENTSREQUEST']._serialized_end=1353
+  _globals['_USEREVENT']._serialized_start=1356
+  _globals['_USEREVENT']._serialized_end=1585
+  _globals['_EXECUTIONREPORT']._serialized_start=1588
+  _globals['_EXECUTIONREPORT']._serialized_end=2574
+  _globals['_EXECUTIONREPORT_EXECUTIONTYPE']._serialized_start=2430
+  _globals['_EXECUTIONREPORT_EXECUTIONTYPE']._serialized_end=2574
+  _globals['_ACCOUNTPOSITION']._serialized_start=2576
+  _globals['_ACCOUNTPOSITION']._serialized_end=2659
+  _globals['_BALANCEUPDATE']._serialized_start=2661
+  _globals['_BALANCEUPDATE']._serialized_end=2734
+  _globals['_TRADEPROCESSINGSERVICE']._serialized_start=2737
+  _globals['_TRADEPROCESSINGSERVICE']._serialized_end=3228
 # @@protoc_insertion_point(module_scope)

@@ -9,6 +9,25 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class WatchSettlementRequest(_message.Message):
+    __slots__ = ("symbols",)
+    SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    symbols: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, symbols: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class SettlementProgress(_message.Message):
+    __slots__ = ("settled_seq",)
+    class SettledSeqEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    SETTLED_SEQ_FIELD_NUMBER: _ClassVar[int]
+    settled_seq: _containers.ScalarMap[str, int]
+    def __init__(self, settled_seq: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
 class GetAccountRequest(_message.Message):
     __slots__ = ("omit_zero_balances",)
     OMIT_ZERO_BALANCES_FIELD_NUMBER: _ClassVar[int]

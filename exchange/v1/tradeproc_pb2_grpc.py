@@ -55,6 +55,11 @@ class TradeProcessingServiceStub:
                 request_serializer=exchange_dot_v1_dot_tradeproc__pb2.StreamUserEventsRequest.SerializeToString,
                 response_deserializer=exchange_dot_v1_dot_tradeproc__pb2.UserEvent.FromString,
                 _registered_method=True)
+        self.WatchSettlement = channel.unary_stream(
+                '/exchange.v1.TradeProcessingService/WatchSettlement',
+                request_serializer=exchange_dot_v1_dot_tradeproc__pb2.WatchSettlementRequest.SerializeToString,
+                response_deserializer=exchange_dot_v1_dot_tradeproc__pb2.SettlementProgress.FromString,
+                _registered_method=True)
 
 
 class TradeProcessingServiceServicer:
@@ -90,6 +95,15 @@ class TradeProcessingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchSettlement(self, request, context):
+        """Settlement progress: the last settled engine seq per symbol, first for every symbol, then
+        each time it moves. The order service answers an order only once its events are settled,
+        so a client that reads its balance right after an order sees the fill.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TradeProcessingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +126,11 @@ def add_TradeProcessingServiceServicer_to_server(servicer, server):
                     servicer.StreamUserEvents,
                     request_deserializer=exchange_dot_v1_dot_tradeproc__pb2.StreamUserEventsRequest.FromString,
                     response_serializer=exchange_dot_v1_dot_tradeproc__pb2.UserEvent.SerializeToString,
+            ),
+            'WatchSettlement': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchSettlement,
+                    request_deserializer=exchange_dot_v1_dot_tradeproc__pb2.WatchSettlementRequest.FromString,
+                    response_serializer=exchange_dot_v1_dot_tradeproc__pb2.SettlementProgress.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -223,6 +242,33 @@ class TradeProcessingService:
             '/exchange.v1.TradeProcessingService/StreamUserEvents',
             exchange_dot_v1_dot_tradeproc__pb2.StreamUserEventsRequest.SerializeToString,
             exchange_dot_v1_dot_tradeproc__pb2.UserEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchSettlement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/exchange.v1.TradeProcessingService/WatchSettlement',
+            exchange_dot_v1_dot_tradeproc__pb2.WatchSettlementRequest.SerializeToString,
+            exchange_dot_v1_dot_tradeproc__pb2.SettlementProgress.FromString,
             options,
             channel_credentials,
             insecure,

@@ -76,6 +76,7 @@ class TradeProcessingServiceStub:
     ListTrades: _UnaryUnary[exchange_v1_tradeproc_pb2.ListTradesRequest, exchange_v1_tradeproc_pb2.ListTradesResponse]
     GetOrderHistory: _UnaryUnary[exchange_v1_tradeproc_pb2.GetOrderHistoryRequest, exchange_v1_tradeproc_pb2.GetOrderHistoryResponse]
     StreamUserEvents: _UnaryStream[exchange_v1_tradeproc_pb2.StreamUserEventsRequest, exchange_v1_tradeproc_pb2.UserEvent]
+    WatchSettlement: _UnaryStream[exchange_v1_tradeproc_pb2.WatchSettlementRequest, exchange_v1_tradeproc_pb2.SettlementProgress]
 
 class TradeProcessingServiceServicer:
     def GetAccount(
@@ -90,6 +91,9 @@ class TradeProcessingServiceServicer:
     def StreamUserEvents(
         self, request: exchange_v1_tradeproc_pb2.StreamUserEventsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[exchange_v1_tradeproc_pb2.UserEvent] | Iterator[exchange_v1_tradeproc_pb2.UserEvent]: ...
+    def WatchSettlement(
+        self, request: exchange_v1_tradeproc_pb2.WatchSettlementRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[exchange_v1_tradeproc_pb2.SettlementProgress] | Iterator[exchange_v1_tradeproc_pb2.SettlementProgress]: ...
 
 def add_TradeProcessingServiceServicer_to_server(
     servicer: TradeProcessingServiceServicer, server: grpc.Server | grpc.aio.Server
@@ -104,3 +108,5 @@ class TradeProcessingService:
     def GetOrderHistory(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def StreamUserEvents(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def WatchSettlement(*args: Any, **kwargs: Any) -> Any: ...

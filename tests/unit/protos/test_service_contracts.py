@@ -93,6 +93,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "ListTrades": ("get", "/api/v3/myTrades"),
         "GetOrderHistory": None,
         "StreamUserEvents": None,
+        "WatchSettlement": None,
     },
 }
 
@@ -102,6 +103,7 @@ STREAMING = {
     ("MatchingService", "StreamEvents"): (False, True),
     ("MarketDataService", "Subscribe"): (False, True),
     ("TradeProcessingService", "StreamUserEvents"): (False, True),
+    ("TradeProcessingService", "WatchSettlement"): (False, True),
 }
 
 
