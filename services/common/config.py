@@ -56,6 +56,7 @@ class Config:
     maker_fee_ppm: int = 1000  # 0.1%, Binance's default spot rate
     taker_fee_ppm: int = 1000
     dev_mode: bool = True  # enables the faucet deposit endpoint on the edge
+    metrics: bool = True  # each service serves Prometheus metrics on its port + 1000
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -73,10 +74,14 @@ class Config:
             maker_fee_ppm=int(env.get("SPOTEX_MAKER_FEE_PPM", 1000)),
             taker_fee_ppm=int(env.get("SPOTEX_TAKER_FEE_PPM", 1000)),
             dev_mode=env.get("SPOTEX_DEV_MODE", "1") == "1",
+            metrics=env.get("SPOTEX_METRICS", "1") == "1",
         )
 
     def address(self, service: str) -> str:
         return f"{self.host}:{self.ports[service]}"
+
+    def metrics_port(self, service: str) -> int | None:
+        return self.ports[service] + 1000 if self.metrics else None
 
     def secrets(self) -> Secrets:
         return Secrets.load_or_create(self.data_dir / "secrets.json")

@@ -1,0 +1,37 @@
+"""Running one service as a process: `python -m services.<name>`.
+
+Each service's `main.run(config)` serves until it is cancelled and cleans up in `finally`;
+this turns SIGTERM (Kubernetes) and Ctrl-C into that cancellation, so the same `run` works
+alone in its own process and beside the others in the launcher's single-process mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from services.common.config import Config
+from services.common.grpcutil.json_logs import configure_logging
+
+
+def run_service(name: str, run: Callable[[Config], Coroutine[Any, Any, None]]) -> None:
+    configure_logging(name, logging.INFO)
+    asyncio.run(_until_signal(run(Config.from_env())))
+
+
+async def _until_signal(service: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.create_task(service)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def serve_forever() -> None:
+    """What a service's `run` awaits once it is up: nothing, until it is cancelled."""
+    await asyncio.Event().wait()

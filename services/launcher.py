@@ -1,0 +1,168 @@
+"""`make run`: start the whole exchange on this machine, then (by default) a demo market.
+
+Services start in dependency order, each once the previous one answers its gRPC health
+check. `--mode processes` (default) runs each service as its own process, as Kubernetes
+does; `--mode single` runs them all in this process (one event loop), which docs/performance.md
+compares. Ctrl-C stops everything: services drain in-flight calls before they exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from services.common.config import Config
+
+log = logging.getLogger("spotex.launcher")
+
+# Start order: each depends only on those before it.
+SERVICES = ("matching", "tradeproc", "marketdata", "user", "order")
+EDGE = "edge"
+
+
+async def wait_healthy(address: str, timeout_s: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.aio.AioRpcError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{address} did not become healthy in {timeout_s:.0f}s")
+            await asyncio.sleep(0.1)
+
+
+async def wait_http(host: str, port: int, timeout_s: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        try:
+            _, writer = await asyncio.open_connection(host, port)
+            writer.close()
+            return
+        except OSError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{host}:{port} did not open in {timeout_s:.0f}s") from None
+            await asyncio.sleep(0.1)
+
+
+def edge_available() -> bool:
+    try:
+        import edge.main  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+async def run_processes(config: Config, names: Sequence[str], stop: asyncio.Event) -> None:
+    children: list[subprocess.Popen[bytes]] = []
+    env = {**os.environ, "SPOTEX_DATA_DIR": str(config.data_dir)}
+    try:
+        for name in names:
+            module = "edge" if name == EDGE else f"services.{name}"
+            children.append(subprocess.Popen([sys.executable, "-m", module], env=env))
+            if name == EDGE:
+                await wait_http(config.host, config.ports[EDGE])
+            else:
+                await wait_healthy(config.address(name))
+            log.info("%s is up on %s", name, config.address(name))
+        await _until_stopped_or_a_child_dies(children, stop)
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in reversed(children):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+async def _until_stopped_or_a_child_dies(children: list[subprocess.Popen[bytes]], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        for child in children:
+            if child.poll() is not None:
+                raise RuntimeError(f"{child.args} exited with {child.returncode}")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+
+
+async def run_single(config: Config, names: Sequence[str], stop: asyncio.Event) -> None:
+    import importlib
+
+    tasks = []
+    try:
+        for name in names:
+            module = importlib.import_module("edge.main" if name == EDGE else f"services.{name}.main")
+            tasks.append(asyncio.create_task(module.run(config), name=name))
+            if name == EDGE:
+                await wait_http(config.host, config.ports[EDGE])
+            else:
+                await wait_healthy(config.address(name))
+            log.info("%s is up on %s", name, config.address(name))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not stopper and task.exception():
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in reversed(tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    config = Config.from_env()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    names = [*SERVICES, *([EDGE] if edge_available() else [])]
+    runner = run_single if args.mode == "single" else run_processes
+    service_task = asyncio.create_task(runner(config, names, stop))
+    demo_task: asyncio.Task[None] | None = None
+    if args.demo:
+        from services.demo import run_demo
+
+        async def demo_when_up() -> None:
+            await wait_healthy(config.address("order"))
+            await run_demo(config, stop)
+
+        demo_task = asyncio.create_task(demo_when_up())
+    print(f"spotex: data in {config.data_dir}; services on {config.host} ports {config.ports}. Ctrl-C stops.")
+    try:
+        await service_task
+    finally:
+        stop.set()
+        if demo_task is not None:
+            demo_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await demo_task
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.launcher", description=__doc__)
+    parser.add_argument("--mode", choices=("processes", "single"), default="processes")
+    parser.add_argument("--no-demo", dest="demo", action="store_false", help="no demo market maker and takers")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""MatchingService over gRPC: proto commands in, engine events out. Thin by design: the
+shard (shard.py) does the journaling, matching and publishing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+
+import grpc
+
+from engine_ext.codes import CommandOp, EventKind
+from engine_ext.events import events_from_array
+from exchange.v1 import matching_pb2, matching_pb2_grpc
+from services.common.grpcutil.errors import ServiceError, error_status
+from services.common.markets import Symbol
+from services.common.ports import Unavailable
+from services.common.symbol_info import symbol_info
+from services.matching.codec import EventRecord
+from services.matching.convert import command_record, engine_event
+from services.matching.shard import AlreadyJournaled, MatchingShard
+
+
+class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
+    def __init__(self, shards: Iterable[MatchingShard], symbols: Iterable[Symbol]) -> None:
+        self._shards = list(shards)
+        self._owner = {name: shard for shard in self._shards for name in shard.symbols}
+        self._symbols = {s.name: s for s in symbols if s.name in self._owner}
+
+    async def Execute(
+        self, request: matching_pb2.CommandBatch, context: grpc.aio.ServicerContext
+    ) -> matching_pb2.EventBatch:
+        return await self._execute(request)
+
+    async def ExecuteStream(
+        self, requests: AsyncIterator[matching_pb2.CommandBatch], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[matching_pb2.EventBatch]:
+        # Batches are started as they arrive (so they group-commit together) and answered in
+        # request order.
+        replies: asyncio.Queue[asyncio.Task[matching_pb2.EventBatch] | None] = asyncio.Queue()
+
+        async def start_all() -> None:
+            async for batch in requests:
+                replies.put_nowait(asyncio.create_task(self._execute(batch)))
+            replies.put_nowait(None)
+
+        reader = asyncio.create_task(start_all())
+        try:
+            while (task := await replies.get()) is not None:
+                yield await task
+        finally:
+            reader.cancel()
+
+    async def _execute(self, batch: matching_pb2.CommandBatch) -> matching_pb2.EventBatch:
+        results = await asyncio.gather(*(self._execute_one(c) for c in batch.commands))
+        return matching_pb2.EventBatch(batch_id=batch.batch_id, results=results)
+
+    async def _execute_one(self, command: matching_pb2.Command) -> matching_pb2.CommandResult:
+        shard = self._owner.get(command.symbol)
+        if shard is None:
+            return matching_pb2.CommandResult(error=error_status("SYMBOL_NOT_ON_SHARD", command.symbol))
+        record = command_record(command)
+        try:
+            events = await shard.execute(command.symbol, record)
+        except AlreadyJournaled:
+            return matching_pb2.CommandResult(error=error_status("ORDER_ALREADY_JOURNALED"))
+        except Unavailable as exc:
+            raise ServiceError("BACKEND_UNAVAILABLE", detail=str(exc)) from exc
+        # A rejected cancel or amend carries no side (the engine leaves a meaningless 0).
+        sided = int(record["op"]) in (CommandOp.SUBMIT, CommandOp.REPLACE)
+        time_ms = shard.last_time_ms
+        return matching_pb2.CommandResult(
+            events=[
+                engine_event(command.symbol, time_ms, e, sided=sided or e.kind != EventKind.REJECTED)
+                for e in events_from_array(events)
+            ]
+        )
+
+    async def StreamEvents(
+        self, request: matching_pb2.StreamEventsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[matching_pb2.EventBatch]:
+        symbols = list(request.symbols) or list(self._owner)
+        unknown = [s for s in symbols if s not in self._owner]
+        if unknown:
+            raise ServiceError("SYMBOL_NOT_ON_SHARD", unknown[0])
+        per_shard: dict[MatchingShard, dict[str, int]] = {}
+        for name in symbols:
+            shard = self._owner[name]
+            first = request.from_sequences.get(name, request.from_sequence)
+            # from_sequence 0 = live only: start after the book's current seq
+            per_shard.setdefault(shard, {})[name] = first - 1 if first else shard.last_seq(name)
+
+        merged: asyncio.Queue[EventRecord | None] = asyncio.Queue(maxsize=1024)
+
+        async def follow(shard: MatchingShard, after: dict[str, int]) -> None:
+            async for record in shard.subscribe(after):
+                await merged.put(record)
+            await merged.put(None)  # this shard dropped us: end the stream so we reconnect
+
+        followers = [asyncio.create_task(follow(s, a)) for s, a in per_shard.items()]
+        try:
+            while (record := await merged.get()) is not None:
+                events = [engine_event(record.symbol, record.time_ms, e) for e in events_from_array(record.events)]
+                yield matching_pb2.EventBatch(results=[matching_pb2.CommandResult(events=events)])
+        finally:
+            for task in followers:
+                task.cancel()
+
+    async def Snapshot(
+        self, request: matching_pb2.SnapshotRequest, context: grpc.aio.ServicerContext
+    ) -> matching_pb2.SnapshotResponse:
+        shard = self._owner.get(request.symbol)
+        if shard is None:
+            raise ServiceError("SYMBOL_NOT_ON_SHARD", request.symbol)
+        book = shard.book(request.symbol)
+        return matching_pb2.SnapshotResponse(
+            symbol=request.symbol,
+            seq=book.seq,
+            last_price=book.last_price,
+            snapshot=book.snapshot(),
+            state_hash=book.state_hash(),
+            time=shard.last_time_ms,
+        )
+
+    async def ListSymbols(
+        self, request: matching_pb2.ListSymbolsRequest, context: grpc.aio.ServicerContext
+    ) -> matching_pb2.ListSymbolsResponse:
+        return matching_pb2.ListSymbolsResponse(symbols=[self._config(s) for s in self._symbols.values()])
+
+    def _config(self, symbol: Symbol) -> matching_pb2.SymbolConfig:
+        shard = self._owner[symbol.name]
+        book = shard.book(symbol.name)
+        return matching_pb2.SymbolConfig(
+            info=symbol_info(symbol),
+            tick_size=1,
+            lot_size=1,
+            seq=book.seq,
+            last_price=book.last_price,
+            shard=str(shard.shard),
+        )

@@ -1,0 +1,110 @@
+"""Routing engine commands to the matching shard that owns each symbol, in batches.
+
+One unary call per order cannot reach the target rate (docs/performance.md), so commands from
+concurrent callers that arrive while a batch is in flight are coalesced into the next one and
+pipelined over a single ExecuteStream per shard. Each caller still gets exactly its own
+command's result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import grpc
+
+from exchange.v1 import matching_pb2, matching_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+
+class MatchingUnavailable(Exception):
+    """The shard could not be reached; the command's outcome is unknown if it was sent."""
+
+
+@dataclass(slots=True)
+class _Waiting:
+    command: matching_pb2.Command
+    result: asyncio.Future[matching_pb2.CommandResult]
+
+
+class ShardConnection:
+    """A pipelined ExecuteStream to one matching shard, with at most `max_batch` commands per
+    CommandBatch and any number of batches in flight."""
+
+    def __init__(self, address: str, *, max_batch: int = 512) -> None:
+        self._address = address
+        self._max_batch = max_batch
+        self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
+        self._in_flight: dict[int, list[_Waiting]] = {}
+        self._batch_ids = itertools.count(1)
+        self._task: asyncio.Task[None] | None = None
+
+    async def execute(self, command: matching_pb2.Command) -> matching_pb2.CommandResult:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name=f"shard-connection-{self._address}")
+        waiting = _Waiting(command, asyncio.get_running_loop().create_future())
+        self._queue.put_nowait(waiting)
+        return await waiting.result
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        try:
+            async with grpc.aio.insecure_channel(self._address) as channel:
+                stub = matching_pb2_grpc.MatchingServiceStub(channel)
+                call = stub.ExecuteStream(self._batches())
+                async for reply in call:
+                    waiting = self._in_flight.pop(reply.batch_id)
+                    for item, result in zip(waiting, reply.results, strict=True):
+                        if not item.result.done():
+                            item.result.set_result(result)
+        except grpc.aio.AioRpcError as exc:
+            log.warning("matching %s: stream failed (%s)", self._address, exc.code().name)
+            self._fail_all(MatchingUnavailable(f"matching at {self._address}: {exc.code().name}"))
+        except asyncio.CancelledError:
+            self._fail_all(MatchingUnavailable("the order service is shutting down"))
+            raise
+        else:
+            self._fail_all(MatchingUnavailable(f"matching at {self._address} closed the stream"))
+
+    async def _batches(self) -> AsyncIterator[matching_pb2.CommandBatch]:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            batch_id = next(self._batch_ids)
+            self._in_flight[batch_id] = batch
+            yield matching_pb2.CommandBatch(batch_id=batch_id, commands=[w.command for w in batch])
+
+    def _fail_all(self, error: Exception) -> None:
+        pending = [w for batch in self._in_flight.values() for w in batch]
+        self._in_flight.clear()
+        while not self._queue.empty():
+            pending.append(self._queue.get_nowait())
+        for waiting in pending:
+            if not waiting.result.done():
+                waiting.result.set_exception(error)
+
+
+class MatchingRouter:
+    """symbol -> the connection of the shard that owns it."""
+
+    def __init__(self, shard_of_symbol: dict[str, str]) -> None:
+        self._connections = {address: ShardConnection(address) for address in set(shard_of_symbol.values())}
+        self._route = {symbol: self._connections[address] for symbol, address in shard_of_symbol.items()}
+
+    async def execute(self, command: matching_pb2.Command) -> matching_pb2.CommandResult:
+        return await self._route[command.symbol].execute(command)
+
+    async def close(self) -> None:
+        for connection in self._connections.values():
+            await connection.close()
