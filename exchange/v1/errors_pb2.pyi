@@ -45,6 +45,9 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FILTER_MAX_NUM_ORDERS: _ClassVar[ErrorReason]
     FILTER_MAX_NUM_ALGO_ORDERS: _ClassVar[ErrorReason]
     AMOUNT_TOO_LARGE: _ClassVar[ErrorReason]
+    INVALID_AMOUNT: _ClassVar[ErrorReason]
+    TOO_MANY_PARAMETERS: _ClassVar[ErrorReason]
+    UNREAD_PARAMETERS: _ClassVar[ErrorReason]
     INSUFFICIENT_BALANCE: _ClassVar[ErrorReason]
     DUPLICATE_CLIENT_ORDER_ID: _ClassVar[ErrorReason]
     SYMBOL_NOT_TRADING: _ClassVar[ErrorReason]
@@ -101,6 +104,9 @@ FILTER_NOTIONAL: ErrorReason
 FILTER_MAX_NUM_ORDERS: ErrorReason
 FILTER_MAX_NUM_ALGO_ORDERS: ErrorReason
 AMOUNT_TOO_LARGE: ErrorReason
+INVALID_AMOUNT: ErrorReason
+TOO_MANY_PARAMETERS: ErrorReason
+UNREAD_PARAMETERS: ErrorReason
 INSUFFICIENT_BALANCE: ErrorReason
 DUPLICATE_CLIENT_ORDER_ID: ErrorReason
 SYMBOL_NOT_TRADING: ErrorReason

@@ -8,7 +8,7 @@ production set, built in its own issue; switching is configuration, never code.
 from __future__ import annotations
 
 from services.common.config import Config
-from services.common.ports import EventSource, Log, SnapshotStore
+from services.common.ports import EventSource, Ledger, Log, SnapshotStore, UserStore
 
 
 def _embedded_only(config: Config) -> None:
@@ -28,6 +28,20 @@ def open_snapshots(config: Config) -> SnapshotStore:
     from services.common.adapters.embedded.snapshots import FileSnapshotStore
 
     return FileSnapshotStore(config.data_dir / "snapshots")
+
+
+def open_ledger(config: Config) -> Ledger:
+    _embedded_only(config)
+    from services.common.adapters.embedded.ledger import SqliteLedger
+
+    return SqliteLedger(config.data_dir / "ledger.sqlite")
+
+
+def open_user_store(config: Config) -> UserStore:
+    _embedded_only(config)
+    from services.common.adapters.embedded.users import SqliteUserStore
+
+    return SqliteUserStore(config.data_dir / "users.sqlite")
 
 
 def event_source(config: Config) -> EventSource:

@@ -1,0 +1,342 @@
+"""The order desk: the order path from a trader's request to the engine's answer.
+
+    place:  parse + filters (domain) -> reserve funds and record the order, atomically (ledger)
+            -> journal + match (matching) -> wait for settlement -> Binance's response
+    cancel, amend, cancel-replace: look the order up, check it is the caller's, route the
+            engine command, wait for settlement, answer from the settled record.
+
+Waiting for settlement before answering is what makes the answer true: the balances and the
+order state a client reads next already include it (read-your-writes).
+
+Crash safety: an order is recorded (phase PENDING, funds locked) before it is sent. If this
+process dies before matching confirms it, `redrive_pending` sends it again at the next start;
+matching answers ORDER_ALREADY_JOURNALED for those it had, so each is in the book once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import string
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus
+from engine_ext.events import Event
+from exchange.v1 import matching_pb2
+from services.common.markets import MarketError, Symbol, parse_decimal
+from services.common.ports import Ledger, PlaceOutcome
+from services.common.records import OrderPhase, OrderRecord
+from services.matching.convert import event_tuple
+from services.order import errors
+from services.order.domain import (
+    OrderContext,
+    apply_filters,
+    new_order_record,
+    parse_new_order,
+    reserve_funds,
+    spend_asset,
+)
+from services.order.responses import cancel_response, order_response, order_view
+from services.order.router import MatchingRouter, MatchingUnavailable
+from services.order.settlement_watch import SettlementWatch
+from services.tradeproc.fees import FeeSchedule
+
+log = logging.getLogger(__name__)
+
+ORDER_ID_BLOCK = 1000
+REDRIVE_AFTER_MS = 10_000  # younger PENDING orders may still be on their way to matching
+CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+class OutcomeUnknown(Exception):
+    """Matching could not be reached or did not answer: the command may or may not be in the
+    journal (Binance -1007). The order stays recorded and is re-driven at the next start."""
+
+
+def new_client_order_id() -> str:
+    """Binance-style: 22 random letters and digits."""
+    return "".join(secrets.choice(CLIENT_ID_ALPHABET) for _ in range(22))
+
+
+def submit_command(record: OrderRecord) -> matching_pb2.SubmitCommand:
+    return matching_pb2.SubmitCommand(
+        order_id=record.order_id,
+        user_id=record.user_id,
+        side=cast(Any, record.side + 1),
+        order_type=cast(Any, record.order_type + 1),
+        time_in_force=cast(Any, record.tif + 1),
+        price=record.price,
+        qty=record.qty,
+        quote_qty=record.quote_qty,
+        stop_price=record.stop_price,
+        self_trade_prevention=cast(Any, record.stp + 1),
+        cap=record.cap,
+    )
+
+
+class OrderDesk:
+    def __init__(
+        self,
+        symbols: Mapping[str, Symbol],
+        ledger: Ledger,
+        router: MatchingRouter,
+        settlement: SettlementWatch,
+        fees: FeeSchedule,
+        *,
+        settle_timeout_s: float = 5.0,
+        clock: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+    ) -> None:
+        self._symbols = symbols
+        self._ledger = ledger
+        self._router = router
+        self._settlement = settlement
+        self._fees = fees
+        self._settle_timeout_s = settle_timeout_s
+        self._clock = clock
+        self._order_ids: range = range(0)
+        self._order_id_lock = asyncio.Lock()
+        self.last_price: dict[str, int] = {}  # ticks of each symbol's last trade: the reference price
+
+    # -- placing --------------------------------------------------------------------------------
+    async def place(self, user_id: int, params: Mapping[str, str] | Sequence[tuple[str, str]]) -> dict[str, Any]:
+        order = parse_new_order(params, self._symbols)
+        record = await self._reserve(user_id, order, test_only=False)
+        assert record is not None
+        events, transact_ms = await self._execute(
+            matching_pb2.Command(symbol=record.symbol, submit=submit_command(record))
+        )
+        return order_response(
+            order.symbol, record, events, transact_time_ms=transact_ms, fees=self._fees,
+            response_type=order.response_type,
+        )
+
+    async def test_order(self, user_id: int, params: Mapping[str, str] | Sequence[tuple[str, str]]) -> None:
+        """POST /api/v3/order/test: every check of `place`, nothing reserved or sent."""
+        await self._reserve(user_id, parse_new_order(params, self._symbols), test_only=True)
+
+    async def _reserve(self, user_id: int, order: Any, *, test_only: bool) -> OrderRecord | None:
+        symbol: Symbol = order.symbol
+        open_orders = await self._ledger.open_orders(user_id, symbol.name)
+        context = OrderContext(
+            reference_price=self.last_price.get(symbol.name) or None,
+            open_orders=len(open_orders),
+            open_algo_orders=sum(1 for o in open_orders if o.order_type in STOP_TYPES),
+        )
+        intent = apply_filters(order, context)
+        asset = spend_asset(intent)
+        available = next((b.available for b in await self._ledger.balances(user_id) if b.asset == asset), 0)
+        reservation = reserve_funds(intent, available)
+        if test_only:
+            return None
+        record = new_order_record(
+            intent,
+            reservation,
+            order_id=await self._next_order_id(),
+            user_id=user_id,
+            client_order_id=intent.client_order_id or new_client_order_id(),
+            created_ms=self._clock(),
+        )
+        outcome, _ = await self._ledger.place_order(record)
+        if outcome is PlaceOutcome.DUPLICATE:
+            raise errors.duplicate_order()
+        if outcome is PlaceOutcome.INSUFFICIENT_FUNDS:
+            raise errors.insufficient_balance()
+        return record
+
+    async def _next_order_id(self) -> int:
+        async with self._order_id_lock:
+            if not self._order_ids:
+                self._order_ids = await self._ledger.allocate_order_ids(ORDER_ID_BLOCK)
+            order_id, self._order_ids = self._order_ids[0], self._order_ids[1:]
+            return order_id
+
+    # -- cancelling and amending -------------------------------------------------------------------
+    async def cancel(
+        self,
+        user_id: int,
+        symbol_name: str,
+        order_id: int | None,
+        orig_client_order_id: str | None,
+        new_client_order_id_: str | None = None,
+    ) -> dict[str, Any]:
+        symbol = self._symbol(symbol_name)
+        record = await self._find_open(user_id, symbol_name, order_id, orig_client_order_id)
+        events, transact_ms = await self._execute(
+            matching_pb2.Command(symbol=symbol_name, cancel=matching_pb2.CancelCommand(order_id=record.order_id))
+        )
+        if any(e.kind == EventKind.REJECTED for e in events):
+            raise errors.unknown_order()  # it finished in the engine before the cancel reached it
+        settled = await self._ledger.get_order(symbol_name, record.order_id)
+        return cancel_response(
+            symbol,
+            settled or record,
+            cancel_client_order_id=new_client_order_id_ or new_client_order_id(),
+            transact_time_ms=transact_ms,
+        )
+
+    async def cancel_all(self, user_id: int, symbol_name: str) -> list[dict[str, Any]]:
+        self._symbol(symbol_name)
+        open_orders = await self._ledger.open_orders(user_id, symbol_name)
+        results = await asyncio.gather(
+            *(self.cancel(user_id, symbol_name, o.order_id, None) for o in open_orders), return_exceptions=True
+        )
+        return [r for r in results if isinstance(r, dict)]
+
+    async def amend_keep_priority(
+        self, user_id: int, symbol_name: str, order_id: int | None, orig_client_order_id: str | None, new_qty: str
+    ) -> tuple[dict[str, Any], int, int]:
+        """Binance's keepPriority amend: a lower quantity, same place in the queue.
+        Returns (the amended order's view, transact time, the AMENDED event's seq)."""
+        symbol = self._symbol(symbol_name)
+        record = await self._find_open(user_id, symbol_name, order_id, orig_client_order_id)
+        try:
+            lots = symbol.qty_to_lots(parse_decimal(new_qty, "newQty"))
+        except MarketError:
+            raise errors.filter_failure("LOT_SIZE") from None
+        if not record.filled < lots < record.qty:
+            raise errors.invalid_value("newQty")
+        events, transact_ms = await self._execute(
+            matching_pb2.Command(
+                symbol=symbol_name,
+                amend=matching_pb2.AmendCommand(order_id=record.order_id, new_price=record.price, new_qty=lots),
+            )
+        )
+        amended = next((e for e in events if e.kind == EventKind.AMENDED), None)
+        if amended is None:
+            raise errors.unknown_order()
+        settled = await self._ledger.get_order(symbol_name, record.order_id)
+        return order_view(symbol, settled or record), transact_ms, amended.seq
+
+    async def cancel_replace(
+        self,
+        user_id: int,
+        symbol_name: str,
+        cancel_order_id: int | None,
+        cancel_orig_client_order_id: str | None,
+        cancel_new_client_order_id: str | None,
+        allow_failure: bool,
+        new_order: Mapping[str, str],
+    ) -> tuple[dict[str, Any] | errors.OrderRejected, dict[str, Any] | errors.OrderRejected | None]:
+        """Binance cancelReplace. STOP_ON_FAILURE: a failed cancel stops the new order (None);
+        ALLOW_FAILURE: the new order is placed whatever the cancel did."""
+        try:
+            canceled: dict[str, Any] | errors.OrderRejected = await self.cancel(
+                user_id, symbol_name, cancel_order_id, cancel_orig_client_order_id, cancel_new_client_order_id
+            )
+        except errors.OrderRejected as refusal:
+            canceled = refusal
+            if not allow_failure:
+                return canceled, None
+        try:
+            placed: dict[str, Any] | errors.OrderRejected = await self.place(
+                user_id, {**new_order, "symbol": symbol_name}
+            )
+        except errors.OrderRejected as refusal:
+            placed = refusal
+        return canceled, placed
+
+    # -- queries ----------------------------------------------------------------------------------
+    async def get_order(
+        self, user_id: int, symbol_name: str, order_id: int | None, orig_client_order_id: str | None
+    ) -> dict[str, Any]:
+        symbol = self._symbol(symbol_name)
+        record = await self._find(user_id, symbol_name, order_id, orig_client_order_id)
+        if record is None:
+            raise errors.OrderRejected("NO_SUCH_ORDER", -2013, "Order does not exist.")
+        return order_view(symbol, record)
+
+    async def open_orders(self, user_id: int, symbol_name: str | None) -> list[dict[str, Any]]:
+        if symbol_name:
+            self._symbol(symbol_name)
+        records = await self._ledger.open_orders(user_id, symbol_name or None)
+        return [order_view(self._symbols[r.symbol], r) for r in records if r.phase is not OrderPhase.DONE]
+
+    async def all_orders(
+        self,
+        user_id: int,
+        symbol_name: str,
+        from_order_id: int | None,
+        start_ms: int | None,
+        end_ms: int | None,
+        limit: int,
+    ) -> list[dict[str, Any]]:
+        symbol = self._symbol(symbol_name)
+        records = await self._ledger.list_orders(user_id, symbol_name, from_order_id, start_ms, end_ms, limit)
+        return [order_view(symbol, r) for r in records]
+
+    # -- recovery -----------------------------------------------------------------------------------
+    async def redrive_pending(self, older_than_ms: int = 0) -> int:
+        """Send orders still PENDING (recorded, not confirmed) to matching again."""
+        cutoff = self._clock() - older_than_ms
+        pending = [r for r in await self._ledger.pending_orders() if r.created_ms <= cutoff]
+        for record in pending:
+            command = matching_pb2.Command(symbol=record.symbol, submit=submit_command(record))
+            result = await self._router.execute(command)
+            if result.HasField("error") and result.error.code and not result.events:
+                log.info("order %s was already journaled", record.order_id)
+        if pending:
+            log.info("re-drove %d pending orders", len(pending))
+        return len(pending)
+
+    async def redrive_forever(self, every_s: float = 5.0) -> None:
+        """While running, orders whose matching call failed (an outage) are re-driven too, so
+        their funds are not locked until the next restart."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await self.redrive_pending(older_than_ms=REDRIVE_AFTER_MS)
+            except (MatchingUnavailable, OSError) as exc:
+                log.warning("re-driving pending orders failed: %s", exc)
+
+    # -- plumbing -----------------------------------------------------------------------------------
+    async def _execute(self, command: matching_pb2.Command) -> tuple[list[Event], int]:
+        try:
+            result = await self._router.execute(command)
+        except MatchingUnavailable as exc:
+            raise OutcomeUnknown(str(exc)) from exc
+        if result.HasField("error") and result.error.code:
+            raise OutcomeUnknown(result.error.message)
+        events = [event_tuple(e) for e in result.events]
+        transact_ms = result.events[0].time if result.events else self._clock()
+        trades = [e for e in events if e.kind == EventKind.TRADE]
+        if trades:
+            self.last_price[command.symbol] = trades[-1].price
+        if events and not await self._settlement.wait(command.symbol, events[-1].seq, self._settle_timeout_s):
+            log.warning("settlement of %s seq %d is late; answering anyway", command.symbol, events[-1].seq)
+        return events, transact_ms
+
+    def _symbol(self, name: str) -> Symbol:
+        symbol = self._symbols.get(name)
+        if symbol is None:
+            raise errors.invalid_symbol()
+        return symbol
+
+    async def _find(
+        self, user_id: int, symbol_name: str, order_id: int | None, orig_client_order_id: str | None
+    ) -> OrderRecord | None:
+        if order_id is None and not orig_client_order_id:
+            raise errors.one_of_missing("orderId", "origClientOrderId")
+        if order_id is not None:
+            record = await self._ledger.get_order(symbol_name, order_id)
+            if record is not None and orig_client_order_id and record.client_order_id != orig_client_order_id:
+                record = None
+        else:
+            assert orig_client_order_id is not None
+            record = await self._ledger.get_order_by_client_id(user_id, symbol_name, orig_client_order_id)
+        if record is None or record.user_id != user_id:
+            return None  # someone else's order is as unknown as one that does not exist
+        return record
+
+    async def _find_open(
+        self, user_id: int, symbol_name: str, order_id: int | None, orig_client_order_id: str | None
+    ) -> OrderRecord:
+        record = await self._find(user_id, symbol_name, order_id, orig_client_order_id)
+        if record is None or record.phase is OrderPhase.DONE or record.status in (
+            OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.EXPIRED_IN_MATCH,
+            OrderStatus.REJECTED,
+        ):
+            raise errors.unknown_order()
+        return record

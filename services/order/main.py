@@ -1,0 +1,53 @@
+"""Composition root of the order service: config -> ledger, matching routes, settlement watch
+-> desk -> gRPC. On start it re-drives orders a previous process left PENDING."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from exchange.v1 import matching_pb2, matching_pb2_grpc, order_pb2, order_pb2_grpc
+from services.common import backends
+from services.common.catalog import DEMO_SYMBOLS
+from services.common.config import Config
+from services.common.grpcutil.channel import connect
+from services.common.grpcutil.server import Service, start_server
+from services.common.process import serve_forever
+from services.order.desk import OrderDesk
+from services.order.router import MatchingRouter
+from services.order.servicer import OrderServicer
+from services.order.settlement_watch import SettlementWatch
+from services.tradeproc.fees import FeeSchedule
+
+
+async def run(config: Config) -> None:
+    symbols = {s.name: s for s in DEMO_SYMBOLS}
+    ledger = backends.open_ledger(config)
+    router = MatchingRouter({name: config.address("matching") for name in symbols})
+    settlement = SettlementWatch(config.address("tradeproc"))
+    settlement.start()
+    fees = FeeSchedule(maker_ppm=config.maker_fee_ppm, taker_ppm=config.taker_fee_ppm)
+    desk = OrderDesk(symbols, ledger, router, settlement, fees)
+    async with connect(config.address("matching")) as channel:
+        listed = await matching_pb2_grpc.MatchingServiceStub(channel).ListSymbols(matching_pb2.ListSymbolsRequest())
+    desk.last_price.update({s.info.symbol: s.last_price for s in listed.symbols if s.last_price})
+    await desk.redrive_pending()
+    redriving = asyncio.create_task(desk.redrive_forever(), name="redrive-pending-orders")
+
+    descriptor = order_pb2.DESCRIPTOR.services_by_name["OrderService"]
+    server = await start_server(
+        [Service(descriptor, OrderServicer(desk), order_pb2_grpc.add_OrderServiceServicer_to_server)],
+        config.ports["order"],
+        host=config.host,
+        metrics_port=config.metrics_port("order"),
+    )
+    try:
+        await serve_forever()
+    finally:
+        await server.stop(grace=5.0)
+        redriving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await redriving
+        await router.close()
+        await settlement.close()
+        await ledger.close()

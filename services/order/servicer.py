@@ -1,0 +1,236 @@
+"""OrderService over gRPC. Thin: typed requests become Binance parameters for the desk, and the
+desk's Binance-shaped answers become the contract's messages (whose JSON names are Binance's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from google.protobuf import json_format
+from google.rpc import status_pb2
+
+from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc
+from services.common.caller import caller_user_id
+from services.common.grpcutil.errors import ServiceError, error_status
+from services.order.desk import OrderDesk, OutcomeUnknown
+from services.order.errors import OrderRejected
+
+_ENUM_PARAMS = {
+    "side": ("side", common_pb2.Side),
+    "type": ("type", common_pb2.OrderType),
+    "time_in_force": ("timeInForce", common_pb2.TimeInForce),
+    "new_order_resp_type": ("newOrderRespType", common_pb2.NewOrderRespType),
+    "self_trade_prevention_mode": ("selfTradePreventionMode", common_pb2.SelfTradePrevention),
+}
+_TEXT_PARAMS = {
+    "symbol": "symbol",
+    "quantity": "quantity",
+    "quote_order_qty": "quoteOrderQty",
+    "price": "price",
+    "new_client_order_id": "newClientOrderId",
+    "stop_price": "stopPrice",
+}
+
+
+def order_params(request: Any) -> dict[str, str]:
+    """A PlaceOrderRequest (or the new-order half of a CancelReplaceRequest) as the Binance
+    parameters the domain parses; UNSPECIFIED enums and empty strings were not sent."""
+    params = {}
+    for field, (name, enum) in _ENUM_PARAMS.items():
+        value = getattr(request, field)
+        if value:
+            params[name] = enum.Name(value)
+    for field, name in _TEXT_PARAMS.items():
+        value = getattr(request, field)
+        if value:
+            params[name] = value
+    return params
+
+
+def rejection_status(refusal: OrderRejected) -> status_pb2.Status:
+    """The contract's status for a domain refusal, keeping Binance's exact message (e.g. the
+    failing filter's name), which the table's template may only approximate."""
+    metadata = {"param": refusal.param} if refusal.param else {}
+    status = error_status(refusal.reason, metadata=metadata)
+    status.message = refusal.msg
+    return status
+
+
+def _order(view: Mapping[str, Any]) -> common_pb2.Order:
+    return json_format.ParseDict(
+        {k: v for k, v in view.items() if k != "fills"}, common_pb2.Order(), ignore_unknown_fields=True
+    )
+
+
+def _placed(response: Mapping[str, Any]) -> order_pb2.PlaceOrderResponse:
+    return order_pb2.PlaceOrderResponse(
+        order=_order(response),
+        transact_time=response["transactTime"],
+        fills=[json_format.ParseDict(f, common_pb2.Fill()) for f in response.get("fills", [])],
+    )
+
+
+def _canceled(response: Mapping[str, Any]) -> order_pb2.CancelOrderResponse:
+    return order_pb2.CancelOrderResponse(
+        order=_order(response),
+        orig_client_order_id=response["origClientOrderId"],
+        client_order_id=response["clientOrderId"],
+        transact_time=response["transactTime"],
+    )
+
+
+class OrderServicer(order_pb2_grpc.OrderServiceServicer):
+    def __init__(self, desk: OrderDesk) -> None:
+        self._desk = desk
+
+    async def PlaceOrder(self, request: order_pb2.PlaceOrderRequest, context: Any) -> order_pb2.PlaceOrderResponse:
+        return _placed(await self._guard(self._desk.place(caller_user_id(context), order_params(request))))
+
+    async def TestOrder(self, request: order_pb2.PlaceOrderRequest, context: Any) -> order_pb2.TestOrderResponse:
+        await self._guard(self._desk.test_order(caller_user_id(context), order_params(request)))
+        return order_pb2.TestOrderResponse()
+
+    async def CancelOrder(
+        self, request: order_pb2.CancelOrderRequest, context: Any
+    ) -> order_pb2.CancelOrderResponse:
+        return _canceled(await self._guard(self._cancel(caller_user_id(context), request)))
+
+    def _cancel(self, user_id: int, request: order_pb2.CancelOrderRequest) -> Any:
+        return self._desk.cancel(
+            user_id,
+            request.symbol,
+            request.order_id if request.HasField("order_id") else None,
+            request.orig_client_order_id or None,
+            request.new_client_order_id or None,
+        )
+
+    async def CancelAllOpenOrders(
+        self, request: order_pb2.CancelAllOpenOrdersRequest, context: Any
+    ) -> order_pb2.CancelAllOpenOrdersResponse:
+        canceled = await self._guard(self._desk.cancel_all(caller_user_id(context), request.symbol))
+        return order_pb2.CancelAllOpenOrdersResponse(canceled=[_canceled(c) for c in canceled])
+
+    async def CancelReplace(
+        self, request: order_pb2.CancelReplaceRequest, context: Any
+    ) -> order_pb2.CancelReplaceResponse:
+        canceled, placed = await self._guard(
+            self._desk.cancel_replace(
+                caller_user_id(context),
+                request.symbol,
+                request.cancel_order_id if request.HasField("cancel_order_id") else None,
+                request.cancel_orig_client_order_id or None,
+                request.cancel_new_client_order_id or None,
+                request.cancel_replace_mode == order_pb2.ALLOW_FAILURE,
+                order_params(request),
+            )
+        )
+        reply = order_pb2.CancelReplaceResponse()
+        if isinstance(canceled, OrderRejected):
+            reply.cancel_result = order_pb2.FAILURE
+            reply.cancel_error.CopyFrom(rejection_status(canceled))
+        else:
+            reply.cancel_result = order_pb2.SUCCESS
+            reply.cancel_response.CopyFrom(_canceled(canceled))
+        if placed is None:
+            reply.new_order_result = order_pb2.NOT_ATTEMPTED
+        elif isinstance(placed, OrderRejected):
+            reply.new_order_result = order_pb2.FAILURE
+            reply.new_order_error.CopyFrom(rejection_status(placed))
+        else:
+            reply.new_order_result = order_pb2.SUCCESS
+            reply.new_order_response.CopyFrom(_placed(placed))
+        return reply
+
+    async def AmendOrderKeepPriority(
+        self, request: order_pb2.AmendOrderRequest, context: Any
+    ) -> order_pb2.AmendOrderResponse:
+        view, transact_ms, execution_id = await self._guard(
+            self._desk.amend_keep_priority(
+                caller_user_id(context),
+                request.symbol,
+                request.order_id if request.HasField("order_id") else None,
+                request.orig_client_order_id or None,
+                request.new_qty,
+            )
+        )
+        return order_pb2.AmendOrderResponse(
+            transact_time=transact_ms, execution_id=execution_id, amended_order=_order(view)
+        )
+
+    async def GetOrder(self, request: order_pb2.GetOrderRequest, context: Any) -> common_pb2.Order:
+        view = await self._guard(
+            self._desk.get_order(
+                caller_user_id(context),
+                request.symbol,
+                request.order_id if request.HasField("order_id") else None,
+                request.orig_client_order_id or None,
+            )
+        )
+        return _order(view)
+
+    async def ListOpenOrders(
+        self, request: order_pb2.ListOpenOrdersRequest, context: Any
+    ) -> order_pb2.ListOrdersResponse:
+        views = await self._guard(self._desk.open_orders(caller_user_id(context), request.symbol or None))
+        return order_pb2.ListOrdersResponse(orders=[_order(v) for v in views])
+
+    async def ListOrders(self, request: order_pb2.ListOrdersRequest, context: Any) -> order_pb2.ListOrdersResponse:
+        limit = request.limit if request.HasField("limit") else 500
+        if not 1 <= limit <= 1000:
+            raise ServiceError("ILLEGAL_PARAMETER", "limit", metadata={"param": "limit"})
+        views = await self._guard(
+            self._desk.all_orders(
+                caller_user_id(context),
+                request.symbol,
+                request.order_id if request.HasField("order_id") else None,
+                request.start_time if request.HasField("start_time") else None,
+                request.end_time if request.HasField("end_time") else None,
+                limit,
+            )
+        )
+        return order_pb2.ListOrdersResponse(orders=[_order(v) for v in views])
+
+    async def PlaceOrders(self, request: order_pb2.PlaceOrdersRequest, context: Any) -> order_pb2.PlaceOrdersResponse:
+        async def one(item: order_pb2.PlaceOrderItem) -> order_pb2.PlaceOrderResult:
+            try:
+                placed = await self._guard(self._desk.place(item.user_id, order_params(item.order)))
+            except ServiceError as exc:
+                return order_pb2.PlaceOrderResult(error=exc.status())
+            return order_pb2.PlaceOrderResult(placed=_placed(placed))
+
+        return order_pb2.PlaceOrdersResponse(results=await asyncio.gather(*(one(i) for i in request.items)))
+
+    async def CancelOrders(
+        self, request: order_pb2.CancelOrdersRequest, context: Any
+    ) -> order_pb2.CancelOrdersResponse:
+        async def one(item: order_pb2.CancelOrderItem) -> order_pb2.CancelOrderResult:
+            try:
+                canceled = await self._guard(self._cancel(item.user_id, item.cancel))
+            except ServiceError as exc:
+                return order_pb2.CancelOrderResult(error=exc.status())
+            return order_pb2.CancelOrderResult(canceled=_canceled(canceled))
+
+        return order_pb2.CancelOrdersResponse(results=await asyncio.gather(*(one(i) for i in request.items)))
+
+    @staticmethod
+    async def _guard(work: Any) -> Any:
+        """Domain refusals and unknown outcomes as the contract's errors."""
+        try:
+            return await work
+        except OrderRejected as refusal:
+            raise _RejectedError(refusal) from None
+        except OutcomeUnknown as exc:
+            raise ServiceError("TIMEOUT", detail=str(exc)) from exc
+
+
+class _RejectedError(ServiceError):
+    """A ServiceError whose status keeps the domain's exact Binance message."""
+
+    def __init__(self, refusal: OrderRejected) -> None:
+        super().__init__(refusal.reason, detail=refusal.msg)
+        self._refusal = refusal
+
+    def status(self) -> status_pb2.Status:
+        return rejection_status(self._refusal)

@@ -1,0 +1,41 @@
+"""Composition root of trade processing: config -> ledger + event source -> loop -> gRPC."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
+from services.common import backends
+from services.common.catalog import ASSETS, DEMO_SYMBOLS
+from services.common.config import Config
+from services.common.grpcutil.server import Service, start_server
+from services.common.process import serve_forever
+from services.tradeproc.fees import FeeSchedule
+from services.tradeproc.servicer import TradeProcessingServicer
+from services.tradeproc.settlement_loop import SettlementLoop
+
+
+async def run(config: Config) -> None:
+    ledger = backends.open_ledger(config)
+    fees = FeeSchedule(maker_ppm=config.maker_fee_ppm, taker_ppm=config.taker_fee_ppm)
+    symbols = {s.name: s for s in DEMO_SYMBOLS}
+    loop = SettlementLoop(symbols, ledger, backends.event_source(config), fees)
+    settling = asyncio.create_task(loop.run(), name="settlement-loop")
+    servicer = TradeProcessingServicer(symbols, ASSETS, ledger, loop, fees)
+    descriptor = tradeproc_pb2.DESCRIPTOR.services_by_name["TradeProcessingService"]
+    server = await start_server(
+        [Service(descriptor, servicer, tradeproc_pb2_grpc.add_TradeProcessingServiceServicer_to_server)],
+        config.ports["tradeproc"],
+        host=config.host,
+        metrics_port=config.metrics_port("tradeproc"),
+    )
+    try:
+        await asyncio.wait([settling, asyncio.create_task(serve_forever())], return_when=asyncio.FIRST_COMPLETED)
+        settling.result()  # the loop only ends by failing: surface why
+    finally:
+        await server.stop(grace=5.0)
+        settling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await settling
+        await ledger.close()

@@ -1,0 +1,124 @@
+"""TradeProcessingService over gRPC: account, trade history, settlement progress."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+import grpc
+
+from exchange.v1 import common_pb2, tradeproc_pb2, tradeproc_pb2_grpc
+from services.common.caller import caller_user_id
+from services.common.grpcutil.errors import ServiceError
+from services.common.markets import Asset, Symbol
+from services.common.ports import Ledger
+from services.common.records import TradeRecord
+from services.order.responses import format_price, format_qty
+from services.tradeproc.fees import FeeSchedule
+from services.tradeproc.settlement_loop import SettlementLoop
+
+MAX_TRADES = 1000
+DEFAULT_TRADES = 500
+
+
+def _rate(ppm: int) -> str:
+    """A fee in parts per million as Binance's fraction string (1000 -> "0.00100000")."""
+    return f"{Decimal(ppm).scaleb(-6):.8f}"
+
+
+class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer):
+    def __init__(
+        self,
+        symbols: Mapping[str, Symbol],
+        assets: Mapping[str, Asset],
+        ledger: Ledger,
+        loop: SettlementLoop,
+        fees: FeeSchedule,
+    ) -> None:
+        self._symbols = symbols
+        self._assets = assets
+        self._ledger = ledger
+        self._loop = loop
+        self._fees = fees
+
+    async def GetAccount(self, request: tradeproc_pb2.GetAccountRequest, context: Any) -> tradeproc_pb2.Account:
+        user_id = caller_user_id(context)
+        balances = {b.asset: b for b in await self._ledger.balances(user_id)}
+        lines = []
+        for name, asset in sorted(self._assets.items()):
+            b = balances.get(name)
+            free, locked = (b.available, b.locked) if b else (0, 0)
+            if request.omit_zero_balances and free == 0 and locked == 0:
+                continue
+            lines.append(common_pb2.Balance(asset=name, free=asset.format(free), locked=asset.format(locked)))
+        maker, taker = self._fees.maker_ppm, self._fees.taker_ppm
+        return tradeproc_pb2.Account(
+            maker_commission=maker // 100,  # Binance's legacy integers are basis points
+            taker_commission=taker // 100,
+            commission_rates=common_pb2.CommissionRates(
+                maker=_rate(maker), taker=_rate(taker), buyer=_rate(0), seller=_rate(0)
+            ),
+            can_trade=True,
+            can_withdraw=True,
+            can_deposit=True,
+            account_type="SPOT",
+            balances=lines,
+            permissions=["SPOT"],
+            uid=user_id,
+        )
+
+    async def ListTrades(
+        self, request: tradeproc_pb2.ListTradesRequest, context: Any
+    ) -> tradeproc_pb2.ListTradesResponse:
+        user_id = caller_user_id(context)
+        symbol = self._symbols.get(request.symbol)
+        if symbol is None:
+            raise ServiceError("INVALID_SYMBOL")
+        limit = request.limit if request.HasField("limit") else DEFAULT_TRADES
+        if not 1 <= limit <= MAX_TRADES:
+            raise ServiceError("ILLEGAL_PARAMETER", "limit", metadata={"param": "limit"})
+        trades = await self._ledger.list_trades(
+            user_id,
+            request.symbol,
+            request.order_id if request.HasField("order_id") else None,
+            request.from_id if request.HasField("from_id") else None,
+            request.start_time if request.HasField("start_time") else None,
+            request.end_time if request.HasField("end_time") else None,
+            limit,
+        )
+        return tradeproc_pb2.ListTradesResponse(trades=[self._trade(symbol, t) for t in trades])
+
+    def _trade(self, symbol: Symbol, trade: TradeRecord) -> common_pb2.AccountTrade:
+        return common_pb2.AccountTrade(
+            symbol=trade.symbol,
+            id=trade.trade_id,
+            order_id=trade.order_id,
+            order_list_id=-1,
+            price=format_price(symbol, trade.price),
+            qty=format_qty(symbol, trade.qty),
+            quote_qty=symbol.quote.format(trade.quote_qty),
+            commission=self._assets[trade.commission_asset].format(trade.commission),
+            commission_asset=trade.commission_asset,
+            time=trade.time_ms,
+            is_buyer=trade.is_buyer,
+            is_maker=trade.is_maker,
+            is_best_match=True,
+        )
+
+    async def WatchSettlement(
+        self, request: tradeproc_pb2.WatchSettlementRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[tradeproc_pb2.SettlementProgress]:
+        wanted = set(request.symbols)
+        queue = await self._loop.watch()
+        try:
+            while True:
+                progress = await queue.get()
+                while not queue.empty():  # coalesce: only the newest seq per symbol matters
+                    progress = {**progress, **queue.get_nowait()}
+                if wanted:
+                    progress = {s: seq for s, seq in progress.items() if s in wanted}
+                if progress:
+                    yield tradeproc_pb2.SettlementProgress(settled_seq=progress)
+        finally:
+            self._loop.unwatch(queue)
