@@ -75,6 +75,9 @@ class Ledger(Protocol):
     async def net_deposits(self) -> dict[str, int]:
         """Per asset: all deposits minus all withdrawals (audit)."""
 
+    async def audit_snapshot(self) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
+        """Every balance, net deposits per asset and every unfinished order, read at one instant."""
+
     async def allocate_order_ids(self, count: int) -> range:
         """Globally unique, increasing order ids."""
 

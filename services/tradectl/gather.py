@@ -1,0 +1,48 @@
+"""Gathering the facts the audit judges: the ledger through its port, the books from matching."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from engine_ext.snapshot import read_snapshot
+from exchange.v1 import matching_pb2, matching_pb2_grpc
+from services.common import backends
+from services.common.config import Config
+from services.common.grpcutil.channel import connect
+from services.common.ports import Ledger
+from services.tradectl.audit import BookFacts, LedgerFacts, find_violations
+
+
+async def audit_exchange(config: Config, *, quiet_for_s: float = 10.0) -> list[str]:
+    """Every invariant violation, or [] if the exchange is sound.
+
+    Books and ledger can only be compared once settlement has caught up with the books, so
+    this waits (up to `quiet_for_s`) for a moment where every symbol's settled seq equals its
+    book's seq; while orders keep flowing it reports the lag instead.
+    """
+    ledger = backends.open_ledger(config)
+    try:
+        async with connect(config.address("matching")) as channel:
+            matching = matching_pb2_grpc.MatchingServiceStub(channel)
+            deadline = time.monotonic() + quiet_for_s
+            while True:
+                books = await _books(matching, ledger)
+                if all(b.seq == b.settled_seq for b in books) or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.1)
+        balances, net_deposits, unfinished = await ledger.audit_snapshot()
+        return find_violations(LedgerFacts(balances, net_deposits, unfinished), books)
+    finally:
+        await ledger.close()
+
+
+async def _books(matching: matching_pb2_grpc.MatchingServiceStub, ledger: Ledger) -> list[BookFacts]:
+    listed = await matching.ListSymbols(matching_pb2.ListSymbolsRequest())
+    books = []
+    for config in listed.symbols:
+        snapshot = await matching.Snapshot(matching_pb2.SnapshotRequest(symbol=config.info.symbol))
+        contents = read_snapshot(snapshot.snapshot)
+        settled = await ledger.settled_seq(config.info.symbol)
+        books.append(BookFacts(config.info.symbol, contents.seq, settled, contents.resting, contents.stops))
+    return books

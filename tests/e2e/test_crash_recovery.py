@@ -1,0 +1,91 @@
+"""Kill a process for real (SIGKILL) while orders flow: nothing acknowledged may be lost,
+nothing may be settled twice, and the audit must pass once the process is back."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from decimal import Decimal as D
+
+import grpc
+
+from services.common import backends
+from services.common.records import OrderPhase
+from services.tradectl.gather import audit_exchange
+
+ORDERS = 300
+
+
+async def _flow(trader, side: str, acknowledged: list[int], stop: asyncio.Event) -> None:
+    """Place small crossing orders until told to stop; remember every acknowledged one."""
+    rng = random.Random(side)
+    while not stop.is_set() and len(acknowledged) < ORDERS:
+        price = str(50000 + rng.randint(-5, 5))
+        try:
+            placed = await trader.place("BTCUSDT", side, "0.0001", price)
+        except grpc.aio.AioRpcError:
+            await asyncio.sleep(0.05)  # the service is down: a client retries later
+            continue
+        acknowledged.append(placed.order.order_id)
+
+
+async def _kill_during_flow(platform, traders, victim: str) -> list[int]:
+    buyer, seller = traders(1), traders(2)
+    await buyer.deposit("USDT", "100000")
+    await seller.deposit("BTC", "10")
+    acknowledged: list[int] = []
+    stop = asyncio.Event()
+    flows = [
+        asyncio.create_task(_flow(buyer, "BUY", acknowledged, stop)),
+        asyncio.create_task(_flow(seller, "SELL", acknowledged, stop)),
+    ]
+    while len(acknowledged) < ORDERS // 3:
+        await asyncio.sleep(0.01)
+    platform.kill(victim)
+    await asyncio.sleep(0.3)
+    platform.start(victim)
+    while len(acknowledged) < ORDERS and not all(f.done() for f in flows):
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.gather(*flows)
+    return acknowledged
+
+
+async def _acknowledged_orders_are_all_known(platform, acknowledged: list[int]) -> None:
+    ledger = backends.open_ledger(platform.config)
+    try:
+        found = await ledger.get_orders("BTCUSDT", acknowledged)
+    finally:
+        await ledger.close()
+    assert set(found) == set(acknowledged)
+    assert all(order.phase is not OrderPhase.PENDING for order in found.values())
+
+
+async def test_matching_killed_mid_stream_loses_no_acknowledged_order(platform, traders):
+    acknowledged = await _kill_during_flow(platform, traders, "matching")
+    assert len(acknowledged) >= ORDERS // 3
+    assert await audit_exchange(platform.config, quiet_for_s=20) == []
+    await _acknowledged_orders_are_all_known(platform, acknowledged)
+
+
+async def test_trade_processing_killed_mid_stream_settles_every_trade_exactly_once(platform, traders):
+    acknowledged = await _kill_during_flow(platform, traders, "tradeproc")
+    assert await audit_exchange(platform.config, quiet_for_s=20) == []
+    await _acknowledged_orders_are_all_known(platform, acknowledged)
+    # every trade was settled once: the buyer's base equals what its fills bought, less fees
+    balances = await traders(1).balances()
+    ledger = backends.open_ledger(platform.config)
+    try:
+        trades = await ledger.list_trades(1, "BTCUSDT", None, None, None, None, 100_000)
+    finally:
+        await ledger.close()
+    bought = sum(D(t.qty) for t in trades) / D(100_000)  # lots of 0.00001 BTC
+    fees = sum(D(t.commission) for t in trades) / D(10**8)
+    assert balances.get("BTC", (D(0), D(0)))[0] == bought - fees
+
+
+async def test_order_service_killed_mid_stream_leaves_no_funds_locked_without_an_order(platform, traders):
+    acknowledged = await _kill_during_flow(platform, traders, "order")
+    assert await audit_exchange(platform.config, quiet_for_s=30) == []
+    await _acknowledged_orders_are_all_known(platform, acknowledged)
+

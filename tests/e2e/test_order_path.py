@@ -1,0 +1,85 @@
+"""The whole order path over real gRPC between real processes: reserve, match, settle."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal as D
+
+import grpc
+import pytest
+
+from services.common.grpcutil.errors import status_of
+from services.tradectl.gather import audit_exchange
+
+
+async def test_two_traders_cross_and_their_balances_settle_with_fees(platform, traders):
+    buyer, seller = traders(1), traders(2)
+    await buyer.deposit("USDT", "10000")
+    await seller.deposit("BTC", "1")
+
+    resting = await seller.place("BTCUSDT", "SELL", "0.1", "50000")
+    assert resting.order.status == resting.order.status.__class__(1)  # NEW
+    taken = await buyer.place("BTCUSDT", "BUY", "0.04", "50010")
+
+    assert [(f.price, f.qty, f.commission, f.commission_asset) for f in taken.fills] == [
+        ("50000.00000000", "0.04000000", "0.00004000", "BTC")
+    ]
+    # the reply comes after settlement: the balances already show the trade
+    assert await buyer.balances() == {"BTC": (D("0.03996"), D(0)), "USDT": (D("8000"), D(0))}
+    assert await seller.balances() == {"BTC": (D("0.9"), D("0.06")), "USDT": (D("1998"), D(0))}
+    assert await audit_exchange(platform.config) == []
+
+
+async def test_an_order_beyond_the_available_balance_is_refused_and_changes_nothing(platform, traders):
+    buyer = traders(1)
+    await buyer.deposit("USDT", "100")
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await buyer.place("BTCUSDT", "BUY", "0.01", "50000")
+    error = status_of(refused.value)
+    assert (error.binance_code, error.message) == (-2010, "Account has insufficient balance for requested action.")
+    assert await buyer.balances() == {"USDT": (D(100), D(0))}
+    assert await audit_exchange(platform.config) == []
+
+
+async def test_a_repeated_client_order_id_places_the_order_once(platform, traders):
+    buyer = traders(1)
+    await buyer.deposit("USDT", "1000")
+    first = await buyer.place("BTCUSDT", "BUY", "0.001", "40000", new_client_order_id="my-order-1")
+    with pytest.raises(grpc.aio.AioRpcError) as again:
+        await buyer.place("BTCUSDT", "BUY", "0.001", "40000", new_client_order_id="my-order-1")
+    assert status_of(again.value).binance_code == -2010
+    assert first.order.client_order_id == "my-order-1"
+    assert await buyer.balances() == {"USDT": (D(960), D(40))}
+
+
+async def test_cancel_releases_what_the_order_had_reserved(platform, traders):
+    buyer = traders(1)
+    await buyer.deposit("USDT", "1000")
+    placed = await buyer.place("BTCUSDT", "BUY", "0.01", "40000")
+    assert await buyer.balances() == {"USDT": (D(600), D(400))}
+    canceled = await buyer.cancel("BTCUSDT", placed.order.order_id)
+    assert canceled.order.status == 4  # CANCELED
+    assert await buyer.balances() == {"USDT": (D(1000), D(0))}
+    assert await audit_exchange(platform.config) == []
+
+
+async def test_two_users_placing_200_orders_each_at_once_never_overspend(platform, traders):
+    alice, bob = traders(1), traders(2)
+    await alice.deposit("USDT", "1000")  # enough for 100 of her 200 orders
+    await bob.deposit("BTC", "0.05")  # enough for 100 of his 200 orders
+
+    async def attempt(coro):
+        try:
+            await coro
+            return True
+        except grpc.aio.AioRpcError as refused:
+            assert status_of(refused).binance_code == -2010
+            return False
+
+    buys = [attempt(alice.place("BTCUSDT", "BUY", "0.0005", "20000")) for _ in range(200)]
+    sells = [attempt(bob.place("BTCUSDT", "SELL", "0.0005", "90000")) for _ in range(200)]
+    results = await asyncio.gather(*buys, *sells)
+    assert sum(results[:200]) == 100 and sum(results[200:]) == 100
+    assert await alice.balances() == {"USDT": (D(0), D(1000))}
+    assert await bob.balances() == {"BTC": (D(0), D("0.05"))}
+    assert await audit_exchange(platform.config) == []
