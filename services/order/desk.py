@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus
+from engine_ext.codes import EventKind, OrderStatus
 from engine_ext.events import Event
 from exchange.v1 import matching_pb2
 from services.common.markets import MarketError, Symbol, parse_decimal
@@ -119,11 +119,11 @@ class OrderDesk:
 
     async def _reserve(self, user_id: int, order: Any, *, test_only: bool) -> OrderRecord | None:
         symbol: Symbol = order.symbol
-        open_orders = await self._ledger.open_orders(user_id, symbol.name)
+        open_orders, open_stops = await self._ledger.open_order_counts(user_id, symbol.name)
         context = OrderContext(
             reference_price=self.last_price.get(symbol.name) or None,
-            open_orders=len(open_orders),
-            open_algo_orders=sum(1 for o in open_orders if o.order_type in STOP_TYPES),
+            open_orders=open_orders,
+            open_algo_orders=open_stops,
         )
         intent = apply_filters(order, context)
         asset = spend_asset(intent)
@@ -197,7 +197,7 @@ class OrderDesk:
         except MarketError:
             raise errors.filter_failure("LOT_SIZE") from None
         if not record.filled < lots < record.qty:
-            raise errors.invalid_value("newQty")
+            raise errors.invalid_amend_quantity()
         events, transact_ms = await self._execute(
             matching_pb2.Command(
                 symbol=symbol_name,

@@ -17,6 +17,8 @@ from services.common.records import TradeRecord
 from services.order.responses import format_price, format_qty
 from services.tradeproc.fees import FeeSchedule
 from services.tradeproc.settlement_loop import SettlementLoop
+from services.tradeproc.user_events import user_event
+from services.tradeproc.user_stream import account_position, changed_balances, execution_reports
 
 MAX_TRADES = 1000
 DEFAULT_TRADES = 500
@@ -105,6 +107,28 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
             is_maker=trade.is_maker,
             is_best_match=True,
         )
+
+    async def StreamUserEvents(
+        self, request: tradeproc_pb2.StreamUserEventsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[tradeproc_pb2.UserEvent]:
+        wanted = set(request.user_ids)
+        queue = self._loop.listen()
+        try:
+            while True:
+                applied = await queue.get()
+                batch = applied.batch
+                symbol = self._symbols[batch.symbol]
+                reports = execution_reports(symbol, batch.events, applied.orders_before, batch.time_ms, self._fees)
+                for user_id, payload in reports:
+                    if not wanted or user_id in wanted:
+                        yield user_event(user_id, payload)
+                for user_id, assets in changed_balances(applied.settlement).items():
+                    if wanted and user_id not in wanted:
+                        continue
+                    balances = [b for b in await self._ledger.balances(user_id) if b.asset in assets]
+                    yield user_event(user_id, account_position(balances, self._assets, batch.time_ms))
+        finally:
+            self._loop.unlisten(queue)
 
     async def WatchSettlement(
         self, request: tradeproc_pb2.WatchSettlementRequest, context: grpc.aio.ServicerContext

@@ -12,14 +12,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from services.common.markets import Symbol
 from services.common.ports import EventBatch, EventSource, Ledger
-from services.common.records import Settlement
+from services.common.records import OrderRecord, Settlement
 from services.tradeproc.domain import order_ids_in, settle
 from services.tradeproc.fees import FeeSchedule
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    batch: EventBatch
+    orders_before: Mapping[int, OrderRecord]
+    settlement: Settlement
 
 
 class SettlementLoop:
@@ -30,7 +38,7 @@ class SettlementLoop:
         self._fees = fees
         self.settled: dict[str, int] = {}
         self._watchers: set[asyncio.Queue[dict[str, int]]] = set()
-        self._settlement_listeners: list[asyncio.Queue[tuple[Settlement, EventBatch]]] = []
+        self._settlement_listeners: set[asyncio.Queue[Applied]] = set()
         self._ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -48,7 +56,7 @@ class SettlementLoop:
         if await self._ledger.apply_settlement(settlement):
             for listener in self._settlement_listeners:
                 try:
-                    listener.put_nowait((settlement, batch))
+                    listener.put_nowait(Applied(batch, orders, settlement))
                 except asyncio.QueueFull:  # the user data stream is at most once, like Binance's
                     log.warning("user event listener is behind; dropping a batch for it")
         self.settled[batch.symbol] = settlement.to_seq
@@ -66,11 +74,15 @@ class SettlementLoop:
     def unwatch(self, queue: asyncio.Queue[dict[str, int]]) -> None:
         self._watchers.discard(queue)
 
-    def listen(self) -> asyncio.Queue[tuple[Settlement, EventBatch]]:
-        """Every applied settlement with its events (the user data stream builds on them)."""
-        queue: asyncio.Queue[tuple[Settlement, EventBatch]] = asyncio.Queue(maxsize=10_000)
-        self._settlement_listeners.append(queue)
+    def listen(self) -> asyncio.Queue[Applied]:
+        """Every applied settlement with its events and the orders as they were before it
+        (the user data stream builds on them)."""
+        queue: asyncio.Queue[Applied] = asyncio.Queue(maxsize=10_000)
+        self._settlement_listeners.add(queue)
         return queue
+
+    def unlisten(self, queue: asyncio.Queue[Applied]) -> None:
+        self._settlement_listeners.discard(queue)
 
     def _notify(self, progress: dict[str, int]) -> None:
         for queue in self._watchers:

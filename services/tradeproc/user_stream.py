@@ -1,0 +1,197 @@
+"""Binance's user data stream events, built from the same inputs as the settlement.
+
+- `execution_reports(symbol, events, orders, time_ms, fees)` -> [(user_id, executionReport)]
+  in event order: one report per order change, as Binance sends them.
+- `changed_balances(settlement)` -> {user_id: {asset, ...}}: who needs an account update.
+- `account_position(balances, assets, time_ms)` -> outboundAccountPosition for one user, from
+  the balances as they are AFTER the ledger applied the settlement (the ledger's to read).
+
+Execution types (`x`) per engine event:
+| event | x | X |
+| --- | --- | --- |
+| ACCEPTED | NEW | NEW |
+| TRADE (once per side) | TRADE | FILLED on the order's last fill, else PARTIALLY_FILLED |
+| ORDER CANCELED / EXPIRED | CANCELED / EXPIRED | the same |
+| ORDER EXPIRED_IN_MATCH | TRADE_PREVENTION | EXPIRED_IN_MATCH |
+| REJECTED of a submit | REJECTED | REJECTED (`r` = the engine's reason name) |
+| AMENDED | REPLACED (Binance's keepPriority amend) | unchanged |
+| TRIGGERED | NEW, now with `w` true | NEW |
+ORDER events with FILLED/PARTIALLY_FILLED repeat what the TRADE report said, so send nothing.
+
+Binance's fields that spotex has no value for are constant: `F` (iceberg) "0.00000000",
+`g` (order list) -1, `M` false; `C` is the order's client id on a cancel (the cancel request's
+own id is not in the engine events, so `c` is the order's too) and "" otherwise; `I` carries
+the event's seq as the execution id; `W` is present once the order is working, as on Binance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from engine_ext.codes import EventKind, OrderStatus, RejectReason
+from engine_ext.events import Event
+from services.common.markets import Asset, Symbol
+from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
+from services.order.responses import (
+    format_amount,
+    format_price,
+    format_qty,
+    format_quote_qty,
+    is_working,
+    shown_orig_qty,
+)
+from services.tradeproc.domain import Settler
+from services.tradeproc.fees import FeeSchedule
+
+UserEvent = tuple[int, dict[str, Any]]  # (user id, Binance event payload)
+
+_EXECUTION_TYPE_OF_END = {
+    OrderStatus.CANCELED: "CANCELED",
+    OrderStatus.EXPIRED: "EXPIRED",
+    OrderStatus.EXPIRED_IN_MATCH: "TRADE_PREVENTION",
+}
+
+
+def execution_reports(
+    symbol: Symbol,
+    events: Sequence[Sequence[int]],
+    orders: Mapping[int, OrderRecord],
+    time_ms: int,
+    fees: FeeSchedule,
+) -> list[UserEvent]:
+    """Every executionReport the batch causes, in order (see the module doc)."""
+    batch = [Event(*raw) for raw in events]
+    fill_status = _status_after_each_fill(batch)
+    settler = Settler(symbol, orders, time_ms, fees)
+    reports: list[UserEvent] = []
+
+    def report(order: OrderRecord, execution_type: str, event: Event, **extra: Any) -> None:
+        reports.append((order.user_id, _report(symbol, order, execution_type, event, time_ms, **extra)))
+
+    for event in batch:
+        pending_before = event.kind == EventKind.REJECTED and _is_pending(settler, event.order_id)
+        settler.apply(event)
+        match event.kind:
+            case EventKind.ACCEPTED | EventKind.TRIGGERED:
+                report(settler.order(event.order_id), "NEW", event)
+            case EventKind.REJECTED if pending_before:
+                report(settler.order(event.order_id), "REJECTED", event, reject_reason=RejectReason(event.code).name)
+            case EventKind.TRADE:
+                for trade in settler.settlement.trades[-2:]:
+                    order = settler.order(trade.order_id)
+                    report(order, "TRADE", event, status=fill_status[event.seq, order.order_id], fill=trade)
+            case EventKind.ORDER if OrderStatus(event.code) in _EXECUTION_TYPE_OF_END:
+                report(settler.order(event.order_id), _EXECUTION_TYPE_OF_END[OrderStatus(event.code)], event)
+            case EventKind.AMENDED:
+                report(settler.order(event.order_id), "REPLACED", event)
+            case _:
+                pass
+    return reports
+
+
+def _is_pending(settler: Settler, order_id: int) -> bool:
+    return settler.knows(order_id) and settler.order(order_id).phase == OrderPhase.PENDING
+
+
+def _status_after_each_fill(batch: Sequence[Event]) -> dict[tuple[int, int], OrderStatus]:
+    """For each (trade seq, order id): FILLED if that fill completed the order, else
+    PARTIALLY_FILLED. The engine says FILLED in the order's next ORDER event, which may come
+    after more fills of other orders (a taker's comes at the end of its walk)."""
+    statuses: dict[tuple[int, int], OrderStatus] = {}
+    next_status: dict[int, int] = {}
+    for event in reversed(batch):
+        if event.kind == EventKind.ORDER:
+            next_status[event.order_id] = event.code
+        elif event.kind == EventKind.TRADE:
+            for order_id in (event.order_id, event.maker_order_id):
+                last = next_status.get(order_id) == OrderStatus.FILLED
+                statuses[event.seq, order_id] = OrderStatus.FILLED if last else OrderStatus.PARTIALLY_FILLED
+                next_status[order_id] = OrderStatus.PARTIALLY_FILLED  # an earlier fill did not complete it
+    return statuses
+
+
+def _report(
+    symbol: Symbol,
+    order: OrderRecord,
+    execution_type: str,
+    event: Event,
+    time_ms: int,
+    *,
+    status: OrderStatus | None = None,
+    fill: TradeRecord | None = None,
+    reject_reason: str = "NONE",
+) -> dict[str, Any]:
+    status = order.status if status is None else status
+    # `w`, "is the order on the book": a taker mid-match is not (Binance's own sample shows a
+    # MARKET order NEW with w true, then its TRADEs with w false); a partly filled maker is.
+    if execution_type in ("NEW", "REPLACED"):
+        working = is_working(order)
+    elif fill is not None:
+        working = fill.is_maker and status == OrderStatus.PARTIALLY_FILLED
+    else:
+        working = False
+    if fill is not None:
+        commission_asset = symbol.base if fill.commission_asset == symbol.base.name else symbol.quote
+        commission = format_amount(commission_asset, fill.commission)
+    payload: dict[str, Any] = {
+        "e": "executionReport",
+        "E": time_ms,
+        "s": symbol.name,
+        "c": order.client_order_id,
+        "S": order.side.name,
+        "o": order.order_type.name,
+        "f": order.tif.name,
+        "q": format_qty(symbol, shown_orig_qty(order, order.filled)),
+        "p": format_price(symbol, order.price),
+        "P": format_price(symbol, order.stop_price),
+        "F": format_qty(symbol, 0),
+        "g": -1,
+        "C": order.client_order_id if execution_type == "CANCELED" else "",
+        "x": execution_type,
+        "X": status.name,
+        "r": reject_reason,
+        "i": order.order_id,
+        "l": format_qty(symbol, fill.qty if fill else 0),
+        "z": format_qty(symbol, order.filled),
+        "L": format_price(symbol, fill.price if fill else 0),
+        "n": commission if fill else "0",
+        "N": fill.commission_asset if fill else None,
+        "T": time_ms,
+        "t": fill.trade_id if fill else -1,
+        "I": event.seq,
+        "w": working,
+        "m": fill.is_maker if fill else False,
+        "M": fill is not None,  # Binance's "ignore" field: true on trades in its samples
+        "O": order.created_ms,
+        "Z": format_amount(symbol.quote, order.cum_quote),
+        "Y": format_amount(symbol.quote, fill.quote_qty if fill else 0),
+        "Q": format_quote_qty(symbol, order.quote_qty),
+    }
+    if is_working(order):
+        payload["W"] = order.working_ms
+    payload["V"] = order.stp.name
+    return payload
+
+
+def changed_balances(settlement: Settlement) -> dict[int, set[str]]:
+    """The assets whose balance the settlement changes, per user (fee account included)."""
+    changed: dict[int, set[str]] = {}
+    for (user_id, asset), delta in settlement.balances.items():
+        if delta.available or delta.locked:
+            changed.setdefault(user_id, set()).add(asset)
+    return changed
+
+
+def account_position(balances: Iterable[Balance], assets: Mapping[str, Asset], time_ms: int) -> dict[str, Any]:
+    """Binance's outboundAccountPosition for one user: `balances` as they are now (only the
+    changed assets, as Binance sends)."""
+    return {
+        "e": "outboundAccountPosition",
+        "E": time_ms,
+        "u": time_ms,
+        "B": [
+            {"a": b.asset, "f": assets[b.asset].format(b.available), "l": assets[b.asset].format(b.locked)}
+            for b in balances
+        ],
+    }
