@@ -1,0 +1,198 @@
+"""MarketDataService over gRPC. Thin: request fields -> MarketData query -> proto (convert.py).
+
+Refusals come from the domain as MarketDataError(reason, *params) and leave as ServiceError,
+which the server's error interceptor turns into the status of errors.proto.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import grpc
+
+from exchange.v1 import marketdata_pb2, marketdata_pb2_grpc
+from services.common.grpcutil.errors import ServiceError
+from services.common.markets import Symbol
+from services.common.symbol_info import symbol_info
+
+from . import convert
+from .domain import MarketData, MarketDataError
+from .hub import StreamHub, SubscriberDropped
+
+# Binance's published spot limits; the edge enforces them, exchangeInfo only reports them.
+RATE_LIMITS = (
+    marketdata_pb2.RateLimit(rate_limit_type="REQUEST_WEIGHT", interval="MINUTE", interval_num=1, limit=6000),
+    marketdata_pb2.RateLimit(rate_limit_type="ORDERS", interval="SECOND", interval_num=10, limit=100),
+    marketdata_pb2.RateLimit(rate_limit_type="ORDERS", interval="DAY", interval_num=1, limit=200000),
+    marketdata_pb2.RateLimit(rate_limit_type="RAW_REQUESTS", interval="MINUTE", interval_num=5, limit=61000),
+)
+# Streams whose payload marketdata.proto has no field for yet.
+_UNCARRIED_STREAM_SUFFIXES = ("@avgPrice",)
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    try:
+        yield
+    except MarketDataError as exc:
+        metadata = {"param": exc.params[0]} if exc.reason == "ILLEGAL_PARAMETER" and exc.params else None
+        raise ServiceError(exc.reason, *exc.params, metadata=metadata) from None
+
+
+def _symbol(name: str) -> str:
+    if not name:
+        raise MarketDataError("MANDATORY_PARAMETER_MISSING", "symbol")
+    return name
+
+
+def _symbols(symbol: str, symbols: Sequence[str]) -> list[str]:
+    """Binance's `symbol` / `symbols` pair: at most one of them; neither = every symbol."""
+    if symbol and symbols:
+        raise MarketDataError("INVALID_PARAMETER_COMBINATION")
+    return [symbol] if symbol else list(symbols)
+
+
+def _opt(message: object, field: str) -> int | None:
+    return getattr(message, field) if message.HasField(field) else None  # type: ignore[attr-defined]
+
+
+class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
+    def __init__(
+        self,
+        data: MarketData,
+        hub: StreamHub,
+        symbols: Sequence[Symbol],
+        clock_ms: Callable[[], int] = wall_clock_ms,
+    ) -> None:
+        self._data = data
+        self._hub = hub
+        self._symbols = {s.name: s for s in symbols}
+        self._clock_ms = clock_ms
+
+    async def Ping(
+        self, request: marketdata_pb2.PingRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.PingResponse:
+        return marketdata_pb2.PingResponse()
+
+    async def GetServerTime(
+        self, request: marketdata_pb2.GetServerTimeRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetServerTimeResponse:
+        return marketdata_pb2.GetServerTimeResponse(server_time=self._clock_ms())
+
+    async def GetExchangeInfo(
+        self, request: marketdata_pb2.GetExchangeInfoRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetExchangeInfoResponse:
+        with _refusals():
+            names = _symbols(request.symbol, request.symbols) or list(self._symbols)
+            if any(name not in self._symbols for name in names):
+                raise MarketDataError("INVALID_SYMBOL")
+        return marketdata_pb2.GetExchangeInfoResponse(
+            timezone="UTC",
+            server_time=self._clock_ms(),
+            rate_limits=RATE_LIMITS,
+            symbols=[symbol_info(self._symbols[name]) for name in names],
+        )
+
+    async def GetDepth(
+        self, request: marketdata_pb2.GetDepthRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetDepthResponse:
+        with _refusals():
+            return convert.depth(self._data.depth(_symbol(request.symbol), _opt(request, "limit")))
+
+    async def GetTrades(
+        self, request: marketdata_pb2.GetTradesRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetTradesResponse:
+        with _refusals():
+            trades = self._data.trades(_symbol(request.symbol), _opt(request, "limit"), _opt(request, "from_id"))
+        return marketdata_pb2.GetTradesResponse(trades=[convert.public_trade(t) for t in trades])
+
+    async def GetAggTrades(
+        self, request: marketdata_pb2.GetAggTradesRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetAggTradesResponse:
+        with _refusals():
+            aggs = self._data.agg_trades(
+                _symbol(request.symbol),
+                _opt(request, "from_id"),
+                _opt(request, "start_time"),
+                _opt(request, "end_time"),
+                _opt(request, "limit"),
+            )
+        return marketdata_pb2.GetAggTradesResponse(agg_trades=[convert.agg_trade(a) for a in aggs])
+
+    async def GetKlines(
+        self, request: marketdata_pb2.GetKlinesRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetKlinesResponse:
+        with _refusals():
+            if not request.interval:
+                raise MarketDataError("MANDATORY_PARAMETER_MISSING", "interval")
+            klines = self._data.klines(
+                _symbol(request.symbol),
+                request.interval,
+                _opt(request, "start_time"),
+                _opt(request, "end_time"),
+                _opt(request, "limit"),
+                now_ms=self._clock_ms(),
+                time_zone=request.time_zone,
+            )
+        return marketdata_pb2.GetKlinesResponse(klines=[convert.kline(k) for k in klines])
+
+    async def GetAvgPrice(
+        self, request: marketdata_pb2.GetAvgPriceRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetAvgPriceResponse:
+        with _refusals():
+            avg = self._data.avg_price(_symbol(request.symbol), now_ms=self._clock_ms())
+        return marketdata_pb2.GetAvgPriceResponse(mins=avg.mins, price=avg.price, close_time=avg.close_time)
+
+    async def GetTicker24h(
+        self, request: marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetTicker24hResponse:
+        with _refusals():
+            tickers = self._data.tickers_24h(_symbols(request.symbol, request.symbols), now_ms=self._clock_ms())
+        return marketdata_pb2.GetTicker24hResponse(tickers=[convert.ticker(t) for t in tickers])
+
+    async def GetPrice(
+        self, request: marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetPriceResponse:
+        with _refusals():
+            prices = self._data.prices(_symbols(request.symbol, request.symbols))
+        return marketdata_pb2.GetPriceResponse(
+            prices=[marketdata_pb2.PriceTicker(symbol=p.symbol, price=p.price) for p in prices]
+        )
+
+    async def GetBookTicker(
+        self, request: marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetBookTickerResponse:
+        with _refusals():
+            books = self._data.book_tickers(_symbols(request.symbol, request.symbols))
+        return marketdata_pb2.GetBookTickerResponse(book_tickers=[convert.book_ticker(b) for b in books])
+
+    async def Subscribe(
+        self, request: marketdata_pb2.SubscribeRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[marketdata_pb2.MarketEvent]:
+        with _refusals():
+            for name in request.streams:
+                if name.endswith(_UNCARRIED_STREAM_SUFFIXES):
+                    raise MarketDataError("INVALID_STREAM", name)
+            subscriber = self._hub.subscribe(list(request.streams))
+        try:
+            # Initial metadata now, not with the first event: it tells the caller the streams
+            # are registered. The edge awaits it before acking SUBSCRIBE, so a REST depth
+            # snapshot fetched after the ack (ccxt does exactly that) is never older than the
+            # first diff's U - 1, and the client never has to refetch.
+            await context.send_initial_metadata(())
+            async for event in subscriber.events():
+                message = convert.market_event(event)
+                if message is not None:
+                    yield message
+        except SubscriberDropped as exc:
+            # No ErrorReason fits "you fell behind"; RESOURCE_EXHAUSTED is what the edge maps to
+            # a disconnect, and the client resubscribes (and, for depth, resyncs) as on Binance.
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        finally:
+            self._hub.unsubscribe(subscriber)
