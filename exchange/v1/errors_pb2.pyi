@@ -37,6 +37,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INVALID_PARAMETER_COMBINATION: _ClassVar[ErrorReason]
     INVALID_ASSET: _ClassVar[ErrorReason]
     INVALID_STREAM: _ClassVar[ErrorReason]
+    SUBSCRIBER_TOO_SLOW: _ClassVar[ErrorReason]
     FILTER_PRICE_FILTER: _ClassVar[ErrorReason]
     FILTER_PERCENT_PRICE: _ClassVar[ErrorReason]
     FILTER_LOT_SIZE: _ClassVar[ErrorReason]
@@ -96,6 +97,7 @@ INVALID_SYMBOL: ErrorReason
 INVALID_PARAMETER_COMBINATION: ErrorReason
 INVALID_ASSET: ErrorReason
 INVALID_STREAM: ErrorReason
+SUBSCRIBER_TOO_SLOW: ErrorReason
 FILTER_PRICE_FILTER: ErrorReason
 FILTER_PERCENT_PRICE: ErrorReason
 FILTER_LOT_SIZE: ErrorReason

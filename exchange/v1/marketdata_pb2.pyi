@@ -199,12 +199,26 @@ class GetAvgPriceResponse(_message.Message):
     def __init__(self, mins: _Optional[int] = ..., price: _Optional[str] = ..., close_time: _Optional[int] = ...) -> None: ...
 
 class GetTickerRequest(_message.Message):
-    __slots__ = ("symbol", "symbols")
+    __slots__ = ("symbol", "symbols", "type")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     symbols: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ...) -> None: ...
+    type: str
+    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., type: _Optional[str] = ...) -> None: ...
+
+class GetRollingTickerRequest(_message.Message):
+    __slots__ = ("symbol", "symbols", "window_size", "type")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SIZE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    symbols: _containers.RepeatedScalarFieldContainer[str]
+    window_size: str
+    type: str
+    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., window_size: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
 
 class Ticker24h(_message.Message):
     __slots__ = ("symbol", "price_change", "price_change_percent", "weighted_avg_price", "prev_close_price", "last_price", "last_qty", "bid_price", "bid_qty", "ask_price", "ask_qty", "open_price", "high_price", "low_price", "volume", "quote_volume", "open_time", "close_time", "first_id", "last_id", "count")
@@ -301,7 +315,7 @@ class SubscribeRequest(_message.Message):
     def __init__(self, streams: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MarketEvent(_message.Message):
-    __slots__ = ("stream", "event_time", "trade", "agg_trade", "depth", "kline", "ticker", "mini_ticker", "book_ticker", "partial_depth")
+    __slots__ = ("stream", "event_time", "trade", "agg_trade", "depth", "kline", "ticker", "mini_ticker", "book_ticker", "partial_depth", "avg_price", "last_in_array")
     STREAM_FIELD_NUMBER: _ClassVar[int]
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
     TRADE_FIELD_NUMBER: _ClassVar[int]
@@ -312,6 +326,8 @@ class MarketEvent(_message.Message):
     MINI_TICKER_FIELD_NUMBER: _ClassVar[int]
     BOOK_TICKER_FIELD_NUMBER: _ClassVar[int]
     PARTIAL_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    AVG_PRICE_FIELD_NUMBER: _ClassVar[int]
+    LAST_IN_ARRAY_FIELD_NUMBER: _ClassVar[int]
     stream: str
     event_time: int
     trade: TradeUpdate
@@ -322,7 +338,21 @@ class MarketEvent(_message.Message):
     mini_ticker: MiniTicker
     book_ticker: BookTicker
     partial_depth: PartialDepth
-    def __init__(self, stream: _Optional[str] = ..., event_time: _Optional[int] = ..., trade: _Optional[_Union[TradeUpdate, _Mapping]] = ..., agg_trade: _Optional[_Union[AggTradeUpdate, _Mapping]] = ..., depth: _Optional[_Union[DepthUpdate, _Mapping]] = ..., kline: _Optional[_Union[KlineUpdate, _Mapping]] = ..., ticker: _Optional[_Union[Ticker24h, _Mapping]] = ..., mini_ticker: _Optional[_Union[MiniTicker, _Mapping]] = ..., book_ticker: _Optional[_Union[BookTicker, _Mapping]] = ..., partial_depth: _Optional[_Union[PartialDepth, _Mapping]] = ...) -> None: ...
+    avg_price: AvgPriceUpdate
+    last_in_array: bool
+    def __init__(self, stream: _Optional[str] = ..., event_time: _Optional[int] = ..., trade: _Optional[_Union[TradeUpdate, _Mapping]] = ..., agg_trade: _Optional[_Union[AggTradeUpdate, _Mapping]] = ..., depth: _Optional[_Union[DepthUpdate, _Mapping]] = ..., kline: _Optional[_Union[KlineUpdate, _Mapping]] = ..., ticker: _Optional[_Union[Ticker24h, _Mapping]] = ..., mini_ticker: _Optional[_Union[MiniTicker, _Mapping]] = ..., book_ticker: _Optional[_Union[BookTicker, _Mapping]] = ..., partial_depth: _Optional[_Union[PartialDepth, _Mapping]] = ..., avg_price: _Optional[_Union[AvgPriceUpdate, _Mapping]] = ..., last_in_array: _Optional[bool] = ...) -> None: ...
+
+class AvgPriceUpdate(_message.Message):
+    __slots__ = ("symbol", "interval", "price", "last_trade_time")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    LAST_TRADE_TIME_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    interval: str
+    price: str
+    last_trade_time: int
+    def __init__(self, symbol: _Optional[str] = ..., interval: _Optional[str] = ..., price: _Optional[str] = ..., last_trade_time: _Optional[int] = ...) -> None: ...
 
 class TradeUpdate(_message.Message):
     __slots__ = ("symbol", "trade_id", "price", "qty", "trade_time", "is_buyer_maker")

@@ -80,6 +80,11 @@ class MarketDataServiceStub:
                 request_serializer=exchange_dot_v1_dot_marketdata__pb2.GetTickerRequest.SerializeToString,
                 response_deserializer=exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.FromString,
                 _registered_method=True)
+        self.GetRollingTicker = channel.unary_unary(
+                '/exchange.v1.MarketDataService/GetRollingTicker',
+                request_serializer=exchange_dot_v1_dot_marketdata__pb2.GetRollingTickerRequest.SerializeToString,
+                response_deserializer=exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.FromString,
+                _registered_method=True)
         self.GetPrice = channel.unary_unary(
                 '/exchange.v1.MarketDataService/GetPrice',
                 request_serializer=exchange_dot_v1_dot_marketdata__pb2.GetTickerRequest.SerializeToString,
@@ -157,6 +162,14 @@ class MarketDataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetRollingTicker(self, request, context):
+        """Binance GET /api/v3/ticker: the same statistics over a rolling window (windowSize 1m..7d,
+        default 1d) that opens on a whole minute.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPrice(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -223,6 +236,11 @@ def add_MarketDataServiceServicer_to_server(servicer, server):
             'GetTicker24h': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTicker24h,
                     request_deserializer=exchange_dot_v1_dot_marketdata__pb2.GetTickerRequest.FromString,
+                    response_serializer=exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.SerializeToString,
+            ),
+            'GetRollingTicker': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRollingTicker,
+                    request_deserializer=exchange_dot_v1_dot_marketdata__pb2.GetRollingTickerRequest.FromString,
                     response_serializer=exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.SerializeToString,
             ),
             'GetPrice': grpc.unary_unary_rpc_method_handler(
@@ -484,6 +502,33 @@ class MarketDataService:
             target,
             '/exchange.v1.MarketDataService/GetTicker24h',
             exchange_dot_v1_dot_marketdata__pb2.GetTickerRequest.SerializeToString,
+            exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRollingTicker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/exchange.v1.MarketDataService/GetRollingTicker',
+            exchange_dot_v1_dot_marketdata__pb2.GetRollingTickerRequest.SerializeToString,
             exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.FromString,
             options,
             channel_credentials,

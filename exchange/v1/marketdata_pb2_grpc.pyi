@@ -81,6 +81,7 @@ class MarketDataServiceStub:
     GetKlines: _UnaryUnary[exchange_v1_marketdata_pb2.GetKlinesRequest, exchange_v1_marketdata_pb2.GetKlinesResponse]
     GetAvgPrice: _UnaryUnary[exchange_v1_marketdata_pb2.GetAvgPriceRequest, exchange_v1_marketdata_pb2.GetAvgPriceResponse]
     GetTicker24h: _UnaryUnary[exchange_v1_marketdata_pb2.GetTickerRequest, exchange_v1_marketdata_pb2.GetTicker24hResponse]
+    GetRollingTicker: _UnaryUnary[exchange_v1_marketdata_pb2.GetRollingTickerRequest, exchange_v1_marketdata_pb2.GetTicker24hResponse]
     GetPrice: _UnaryUnary[exchange_v1_marketdata_pb2.GetTickerRequest, exchange_v1_marketdata_pb2.GetPriceResponse]
     GetBookTicker: _UnaryUnary[exchange_v1_marketdata_pb2.GetTickerRequest, exchange_v1_marketdata_pb2.GetBookTickerResponse]
     Subscribe: _UnaryStream[exchange_v1_marketdata_pb2.SubscribeRequest, exchange_v1_marketdata_pb2.MarketEvent]
@@ -112,6 +113,9 @@ class MarketDataServiceServicer:
     ) -> exchange_v1_marketdata_pb2.GetAvgPriceResponse | Awaitable[exchange_v1_marketdata_pb2.GetAvgPriceResponse]: ...
     def GetTicker24h(
         self, request: exchange_v1_marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
+    ) -> exchange_v1_marketdata_pb2.GetTicker24hResponse | Awaitable[exchange_v1_marketdata_pb2.GetTicker24hResponse]: ...
+    def GetRollingTicker(
+        self, request: exchange_v1_marketdata_pb2.GetRollingTickerRequest, context: grpc.aio.ServicerContext
     ) -> exchange_v1_marketdata_pb2.GetTicker24hResponse | Awaitable[exchange_v1_marketdata_pb2.GetTicker24hResponse]: ...
     def GetPrice(
         self, request: exchange_v1_marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
@@ -146,6 +150,8 @@ class MarketDataService:
     def GetAvgPrice(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def GetTicker24h(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def GetRollingTicker(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def GetPrice(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod

@@ -63,6 +63,10 @@ class Subscriber:
             out.append(event)
         return out
 
+    def idle(self) -> bool:
+        """Nothing queued: the events published together so far have all been taken."""
+        return self._queue.empty()
+
     async def events(self) -> AsyncIterator[StreamEvent]:
         """The subscriber's events in order; raises SubscriberDropped if it fell behind."""
         while (event := await self._queue.get()) is not None:

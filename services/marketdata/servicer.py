@@ -29,7 +29,7 @@ RATE_LIMITS = (
     marketdata_pb2.RateLimit(rate_limit_type="RAW_REQUESTS", interval="MINUTE", interval_num=5, limit=61000),
 )
 # Streams whose payload marketdata.proto has no field for yet.
-_UNCARRIED_STREAM_SUFFIXES = ("@avgPrice",)
+_ARRAY_STREAMS = frozenset({"!ticker@arr", "!miniTicker@arr"})
 
 
 def wall_clock_ms() -> int:
@@ -156,6 +156,15 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
             tickers = self._data.tickers_24h(_symbols(request.symbol, request.symbols), now_ms=self._clock_ms())
         return marketdata_pb2.GetTicker24hResponse(tickers=[convert.ticker(t) for t in tickers])
 
+    async def GetRollingTicker(
+        self, request: marketdata_pb2.GetRollingTickerRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetTicker24hResponse:
+        with _refusals():
+            tickers = self._data.rolling_tickers(
+                _symbols(request.symbol, request.symbols), request.window_size or "1d", now_ms=self._clock_ms()
+            )
+        return marketdata_pb2.GetTicker24hResponse(tickers=[convert.ticker(t) for t in tickers])
+
     async def GetPrice(
         self, request: marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
     ) -> marketdata_pb2.GetPriceResponse:
@@ -176,9 +185,6 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
         self, request: marketdata_pb2.SubscribeRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[marketdata_pb2.MarketEvent]:
         with _refusals():
-            for name in request.streams:
-                if name.endswith(_UNCARRIED_STREAM_SUFFIXES):
-                    raise MarketDataError("INVALID_STREAM", name)
             subscriber = self._hub.subscribe(list(request.streams))
         try:
             # Initial metadata now, not with the first event: it tells the caller the streams
@@ -186,13 +192,24 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
             # snapshot fetched after the ack (ccxt does exactly that) is never older than the
             # first diff's U - 1, and the client never has to refetch.
             await context.send_initial_metadata(())
+            pending: marketdata_pb2.MarketEvent | None = None
             async for event in subscriber.events():
                 message = convert.market_event(event)
-                if message is not None:
+                if pending is not None:
+                    # an array stream's push ends where the next event has another time
+                    pending.last_in_array = message.stream != pending.stream or message.event_time != pending.event_time
+                    yield pending
+                    pending = None
+                if message.stream in _ARRAY_STREAMS:
+                    pending = message  # held until we know whether it closes its array
+                    if subscriber.idle():
+                        pending.last_in_array = True
+                        yield pending
+                        pending = None
+                else:
                     yield message
         except SubscriberDropped as exc:
-            # No ErrorReason fits "you fell behind"; RESOURCE_EXHAUSTED is what the edge maps to
-            # a disconnect, and the client resubscribes (and, for depth, resyncs) as on Binance.
-            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+            # the client resubscribes (and, for depth, resyncs) as on Binance
+            raise ServiceError("SUBSCRIBER_TOO_SLOW", detail=str(exc)) from exc
         finally:
             self._hub.unsubscribe(subscriber)

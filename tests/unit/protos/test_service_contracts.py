@@ -84,6 +84,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "GetKlines": ("get", "/api/v3/klines"),
         "GetAvgPrice": ("get", "/api/v3/avgPrice"),
         "GetTicker24h": ("get", "/api/v3/ticker/24hr"),
+        "GetRollingTicker": ("get", "/api/v3/ticker"),
         "GetPrice": ("get", "/api/v3/ticker/price"),
         "GetBookTicker": ("get", "/api/v3/ticker/bookTicker"),
         "Subscribe": None,
