@@ -158,14 +158,28 @@ class EngineEvent(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., seq: _Optional[int] = ..., kind: _Optional[_Union[EngineEvent.Kind, str]] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., order_type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., reject_reason: _Optional[_Union[EngineEvent.RejectReason, str]] = ..., order_id: _Optional[int] = ..., user_id: _Optional[int] = ..., maker_order_id: _Optional[int] = ..., maker_user_id: _Optional[int] = ..., price: _Optional[int] = ..., qty: _Optional[int] = ..., filled: _Optional[int] = ..., time: _Optional[int] = ...) -> None: ...
 
 class CommandResult(_message.Message):
-    __slots__ = ("events", "error", "command")
+    __slots__ = ("events", "error", "command", "timings")
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
+    TIMINGS_FIELD_NUMBER: _ClassVar[int]
     events: _containers.RepeatedCompositeFieldContainer[EngineEvent]
     error: _status_pb2.Status
     command: Command
-    def __init__(self, events: _Optional[_Iterable[_Union[EngineEvent, _Mapping]]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., command: _Optional[_Union[Command, _Mapping]] = ...) -> None: ...
+    timings: StageTimings
+    def __init__(self, events: _Optional[_Iterable[_Union[EngineEvent, _Mapping]]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ..., command: _Optional[_Union[Command, _Mapping]] = ..., timings: _Optional[_Union[StageTimings, _Mapping]] = ...) -> None: ...
+
+class StageTimings(_message.Message):
+    __slots__ = ("queued_us", "journal_us", "match_us", "publish_us")
+    QUEUED_US_FIELD_NUMBER: _ClassVar[int]
+    JOURNAL_US_FIELD_NUMBER: _ClassVar[int]
+    MATCH_US_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_US_FIELD_NUMBER: _ClassVar[int]
+    queued_us: int
+    journal_us: int
+    match_us: int
+    publish_us: int
+    def __init__(self, queued_us: _Optional[int] = ..., journal_us: _Optional[int] = ..., match_us: _Optional[int] = ..., publish_us: _Optional[int] = ...) -> None: ...
 
 class EventBatch(_message.Message):
     __slots__ = ("batch_id", "results")

@@ -60,7 +60,7 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
             return matching_pb2.CommandResult(error=error_status("SYMBOL_NOT_ON_SHARD", command.symbol))
         record = command_record(command)
         try:
-            events = await shard.execute(command.symbol, record)
+            executed = await shard.execute(command.symbol, record)
         except AlreadyJournaled:
             return matching_pb2.CommandResult(error=error_status("ORDER_ALREADY_JOURNALED"))
         except Unavailable as exc:
@@ -68,11 +68,18 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
         # A rejected cancel or amend carries no side (the engine leaves a meaningless 0).
         sided = int(record["op"]) in (CommandOp.SUBMIT, CommandOp.REPLACE)
         time_ms = shard.last_time_ms
+        t = executed.timings
         return matching_pb2.CommandResult(
             events=[
                 engine_event(command.symbol, time_ms, e, sided=sided or e.kind != EventKind.REJECTED)
-                for e in events_from_array(events)
-            ]
+                for e in events_from_array(executed.events)
+            ],
+            timings=matching_pb2.StageTimings(
+                queued_us=t.queued // 1000,
+                journal_us=t.journal // 1000,
+                match_us=t.match // 1000,
+                publish_us=t.publish // 1000,
+            ),
         )
 
     async def StreamEvents(

@@ -69,11 +69,28 @@ class AlreadyJournaled(Exception):
     """A submit whose order id the journal already has: its outcome comes from the event stream."""
 
 
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """Nanoseconds one command spent in each stage of the shard."""
+
+    queued: int
+    journal: int
+    match: int
+    publish: int
+
+
+@dataclass(frozen=True, slots=True)
+class Executed:
+    events: np.ndarray  # EVENT_DTYPE
+    timings: Timings
+
+
 @dataclass(slots=True)
 class _Pending:
     symbol: str
     command: np.void
-    reply: asyncio.Future[np.ndarray]
+    reply: asyncio.Future[Executed]
+    enqueued_ns: int
 
 
 @dataclass(slots=True)
@@ -135,15 +152,15 @@ class MatchingShard:
         for queue in self._subscribers:
             queue.put_nowait(None)
 
-    async def execute(self, symbol: str, command: np.void) -> np.ndarray:
-        """Journal and apply one command; return its events (EVENT_DTYPE).
+    async def execute(self, symbol: str, command: np.void) -> Executed:
+        """Journal and apply one command; return its events and where its time went.
 
         Raises AlreadyJournaled for a submit whose order id was journaled before.
         """
         if symbol not in self._books:
             raise KeyError(symbol)
-        reply: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Pending(symbol, command, reply))
+        reply: asyncio.Future[Executed] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Pending(symbol, command, reply, time.perf_counter_ns()))
         return await reply
 
     # -- QUERIES ----------------------------------------------------------------------------
@@ -212,20 +229,24 @@ class MatchingShard:
         if not accepted:
             return
 
+        started = time.perf_counter_ns()
         time_ms = self._clock()
         commands = np.array([item.command for item in accepted], dtype=COMMAND_DTYPE)
         record = encode_commands(CommandBatch(time_ms, [item.symbol for item in accepted], commands))
         offset = await self._log.append(JOURNAL_TOPIC, self.shard, [record])  # durable from here
+        journaled = time.perf_counter_ns()
 
         self.last_time_ms = time_ms
         results = self._apply(offset, [item.symbol for item in accepted], commands)
-        event_records = [
-            _record(sym, time_ms, events) for sym, events in results.per_symbol.items() if len(events)
-        ]
+        matched = time.perf_counter_ns()
+        event_records = [_record(sym, time_ms, events) for sym, events in results.per_symbol.items() if len(events)]
         await self._append_events(event_records)
+        published = time.perf_counter_ns()
         for item, events in zip(accepted, results.per_command, strict=True):
             if not item.reply.done():
-                item.reply.set_result(events)
+                waited = started - item.enqueued_ns
+                timings = Timings(waited, journaled - started, matched - journaled, published - matched)
+                item.reply.set_result(Executed(events, timings))
         await self._maybe_snapshot()
 
     def _apply(self, offset: int, symbols: list[str], commands: np.ndarray) -> _Applied:

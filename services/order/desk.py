@@ -101,12 +101,22 @@ class OrderDesk:
         self.last_price: dict[str, int] = {}  # ticks of each symbol's last trade: the reference price
 
     # -- placing --------------------------------------------------------------------------------
-    async def place(self, user_id: int, params: Mapping[str, str] | Sequence[tuple[str, str]]) -> dict[str, Any]:
+    async def place(
+        self,
+        user_id: int,
+        params: Mapping[str, str] | Sequence[tuple[str, str]],
+        timings: dict[str, int] | None = None,
+    ) -> dict[str, Any]:
+        """Place an order; `timings`, if given, receives microseconds per stage (the seed's
+        latency budget: validation, the shard's queue/journal/match/publish, settlement)."""
+        started = time.perf_counter_ns()
         order = parse_new_order(params, self._symbols)
         record = await self._reserve(user_id, order, test_only=False)
         assert record is not None
+        if timings is not None:
+            timings["validate_us"] = (time.perf_counter_ns() - started) // 1000
         events, transact_ms = await self._execute(
-            matching_pb2.Command(symbol=record.symbol, submit=submit_command(record))
+            matching_pb2.Command(symbol=record.symbol, submit=submit_command(record)), timings
         )
         return order_response(
             order.symbol, record, events, transact_time_ms=transact_ms, fees=self._fees,
@@ -292,11 +302,15 @@ class OrderDesk:
                 log.warning("re-driving pending orders failed: %s", exc)
 
     # -- plumbing -----------------------------------------------------------------------------------
-    async def _execute(self, command: matching_pb2.Command) -> tuple[list[Event], int]:
+    async def _execute(
+        self, command: matching_pb2.Command, timings: dict[str, int] | None = None
+    ) -> tuple[list[Event], int]:
+        sent = time.perf_counter_ns()
         try:
             result = await self._router.execute(command)
         except MatchingUnavailable as exc:
             raise OutcomeUnknown(str(exc)) from exc
+        answered = time.perf_counter_ns()
         if result.HasField("error") and result.error.code:
             raise OutcomeUnknown(result.error.message)
         events = [event_tuple(e) for e in result.events]
@@ -306,6 +320,16 @@ class OrderDesk:
             self.last_price[command.symbol] = trades[-1].price
         if events and not await self._settlement.wait(command.symbol, events[-1].seq, self._settle_timeout_s):
             log.warning("settlement of %s seq %d is late; answering anyway", command.symbol, events[-1].seq)
+        if timings is not None:
+            shard = result.timings
+            timings.update(
+                route_us=(answered - sent) // 1000,
+                queued_us=shard.queued_us,
+                journal_us=shard.journal_us,
+                match_us=shard.match_us,
+                publish_us=shard.publish_us,
+                settle_us=(time.perf_counter_ns() - answered) // 1000,
+            )
         return events, transact_ms
 
     def _symbol(self, name: str) -> Symbol:

@@ -34,6 +34,15 @@ _TEXT_PARAMS = {
 }
 
 
+# A load tool (tradectl bench) sends this key to get each order's per-stage microseconds back
+# in the trailing metadata under the same key.
+TIMINGS_KEY = "x-spotex-timings"
+
+
+def _wants_timings(context: Any) -> bool:
+    return any(key == TIMINGS_KEY for key, _ in context.invocation_metadata() or ())
+
+
 def order_params(request: Any) -> dict[str, str]:
     """A PlaceOrderRequest (or the new-order half of a CancelReplaceRequest) as the Binance
     parameters the domain parses; UNSPECIFIED enums and empty strings were not sent."""
@@ -86,7 +95,11 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
         self._desk = desk
 
     async def PlaceOrder(self, request: order_pb2.PlaceOrderRequest, context: Any) -> order_pb2.PlaceOrderResponse:
-        return _placed(await self._guard(self._desk.place(caller_user_id(context), order_params(request))))
+        timings: dict[str, int] | None = {} if _wants_timings(context) else None
+        placed = await self._guard(self._desk.place(caller_user_id(context), order_params(request), timings))
+        if timings:
+            context.set_trailing_metadata(((TIMINGS_KEY, ",".join(f"{k}={v}" for k, v in timings.items())),))
+        return _placed(placed)
 
     async def TestOrder(self, request: order_pb2.PlaceOrderRequest, context: Any) -> order_pb2.TestOrderResponse:
         await self._guard(self._desk.test_order(caller_user_id(context), order_params(request)))

@@ -107,4 +107,3 @@ def _book_consistency(book: BookFacts, ledger: LedgerFacts) -> list[str]:
         for order_id in in_book.keys() - live.keys()
     ]
     return problems
-

@@ -7,7 +7,7 @@
     tradectl balances --email E
     tradectl symbols list
     tradectl audit                                     -> exit 1 with a report if an invariant fails
-    tradectl bench [--orders N] [--clients C]          -> load test of the order path
+    tradectl bench [--orders N] [--clients C] [--rate R] -> load test of the order path
 
 It talks to the running services over gRPC (as the operator, with the admin token from the
 data directory) and reads the stores directly only where no service answers for them: the
@@ -69,7 +69,9 @@ async def transfer(config: Config, args: argparse.Namespace) -> Any:
     user_id = await _user_id(config, args.email)
     message = user_pb2.DepositRequest if args.command == "deposit" else user_pb2.WithdrawRequest
     call = users.Deposit if args.command == "deposit" else users.Withdraw
-    request = message(user_id=user_id, asset=args.asset, amount=args.amount, transaction_id=args.tx_id or str(uuid.uuid4()))
+    request = message(
+        user_id=user_id, asset=args.asset, amount=args.amount, transaction_id=args.tx_id or str(uuid.uuid4())
+    )
     reply = await call(request, metadata=_admin(config))
     return json_format.MessageToDict(reply)
 
@@ -118,7 +120,7 @@ async def audit(config: Config, args: argparse.Namespace) -> Any:
 async def bench(config: Config, args: argparse.Namespace) -> Any:
     from services.tradectl.bench import run_bench
 
-    return await run_bench(config, orders=args.orders, clients=args.clients, symbol=args.symbol)
+    return await run_bench(config, orders=args.orders, clients=args.clients, symbol=args.symbol, rate=args.rate)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -160,6 +162,9 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--orders", type=int, default=20_000)
     load.add_argument("--clients", type=int, default=64)
     load.add_argument("--symbol", default="BTCUSDT")
+    load.add_argument(
+        "--rate", type=float, default=0.0, help="orders/s to pace at (0 = closed loop, as fast as answered)"
+    )
     load.set_defaults(run=bench)
     return root
 

@@ -55,7 +55,7 @@ def published(log, symbol: str) -> list[int]:
 async def test_a_crossing_order_returns_its_trade_and_the_events_reach_the_log(memory_log, memory_snapshots):
     shard = await started(memory_log, memory_snapshots)
     await shard.execute("BTCUSDT", limit(1, 7, Side.SELL, 100, 5))
-    events = await shard.execute("BTCUSDT", limit(2, 8, Side.BUY, 100, 3))
+    events = (await shard.execute("BTCUSDT", limit(2, 8, Side.BUY, 100, 3))).events
     kinds = events["kind"].tolist()
     assert EventKind.TRADE in kinds
     trade = events[events["kind"] == EventKind.TRADE][0]

@@ -1,0 +1,158 @@
+"""`tradectl bench`: load on the order path through gRPC, as the edge would put it.
+
+Concurrent clients place orders (limit orders around a price, a share of them crossing) on
+one symbol against the running services. Latency is measured per order at the client
+(HDR histogram, microseconds) and, from the order service's per-stage timings, split into the
+seed's latency budget. Closed loop by default (each client sends its next order when the last
+is answered: the highest sustainable rate); `--rate` paces an open loop instead. It talks only
+to the configured services (127.0.0.1 by default), is bounded by --orders, and stops by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import grpc
+from hdrh.histogram import HdrHistogram
+
+from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc, user_pb2, user_pb2_grpc
+from services.common.caller import caller_metadata
+from services.common.catalog import DEMO_REFERENCE_PRICES, DEMO_SYMBOLS
+from services.common.config import Config
+from services.common.grpcutil.channel import connect
+from services.order.servicer import TIMINGS_KEY
+
+# The seed's p99 budget per stage, in ms (shared/seed: the trading system design overview).
+BUDGET_MS = {
+    "validation (parse, filters, reserve funds)": ("validate_us", 10.0),
+    "journal append until durable (Kafka produce)": ("journal_us", 5.0),
+    "matching (queue + apply + publish)": ("shard_us", 50.0),
+    "settlement (until settled)": ("settle_us", 20.0),
+}
+MAX_US = 60_000_000
+
+
+@dataclass
+class Histograms:
+    end_to_end: HdrHistogram
+    stages: dict[str, HdrHistogram]
+
+    @classmethod
+    def new(cls) -> Histograms:
+        stages = {key: HdrHistogram(1, MAX_US, 3) for key, _ in BUDGET_MS.values()}
+        return cls(HdrHistogram(1, MAX_US, 3), stages)
+
+    def record(self, elapsed_us: int, trailers: Any) -> None:
+        self.end_to_end.record_value(max(1, min(elapsed_us, MAX_US)))
+        for key, value in trailers or ():
+            if key != TIMINGS_KEY:
+                continue
+            stages = dict(part.split("=") for part in value.split(","))
+            stages["shard_us"] = str(int(stages["queued_us"]) + int(stages["match_us"]) + int(stages["publish_us"]))
+            for name, histogram in self.stages.items():
+                if name in stages:
+                    histogram.record_value(max(1, min(int(stages[name]), MAX_US)))
+
+
+async def _user(users: Any, admin: Any, label: str, funds: dict[str, str]) -> int:
+    email = f"bench-{label}-{uuid.uuid4().hex[:8]}@bench.spotex"
+    user_id = int((await users.Register(user_pb2.RegisterRequest(email=email, password="bench-password-1"))).user_id)
+    for asset, amount in funds.items():
+        await users.Deposit(
+            user_pb2.DepositRequest(user_id=user_id, asset=asset, amount=amount, transaction_id=f"{email}-{asset}"),
+            metadata=admin,
+        )
+    return user_id
+
+
+async def run_bench(
+    config: Config, *, orders: int, clients: int, symbol: str = "BTCUSDT", rate: float = 0.0, seed: int = 1
+) -> dict[str, Any]:
+    spec = next(s for s in DEMO_SYMBOLS if s.name == symbol)
+    mid = DEMO_REFERENCE_PRICES[symbol]
+    admin = (("authorization", f"Bearer {config.secrets().admin_token}"),)
+    async with connect(config.address("user")) as user_channel:
+        users = user_pb2_grpc.UserServiceStub(user_channel)
+        huge = {spec.quote.name: "1000000000", spec.base.name: "1000000"}
+        traders = [await _user(users, admin, f"c{i}", huge) for i in range(min(clients, 16))]
+
+    histograms = Histograms.new()
+    failures: dict[str, int] = {}
+    rng = random.Random(seed)
+    qty = str(max(spec.filters.min_qty, (spec.filters.min_notional / mid * 2).quantize(spec.filters.step_size)))
+    tick = spec.filters.tick_size
+    remaining = orders
+    interval = clients / rate if rate else 0.0
+
+    def next_order() -> order_pb2.PlaceOrderRequest:
+        side = rng.choice((common_pb2.BUY, common_pb2.SELL))
+        offset = Decimal(rng.randint(-20, 40)) * tick  # negative offsets cross the spread
+        price = mid - offset if side == common_pb2.BUY else mid + offset
+        tif = common_pb2.IOC if rng.random() < 0.3 else common_pb2.GTC
+        return order_pb2.PlaceOrderRequest(
+            symbol=symbol,
+            side=side,
+            type=common_pb2.LIMIT,
+            time_in_force=tif,
+            quantity=qty,
+            price=str(price),
+            new_order_resp_type=common_pb2.ACK,
+        )
+
+    async def client(stub: Any, index: int) -> None:
+        nonlocal remaining
+        metadata = (*caller_metadata(traders[index % len(traders)]), (TIMINGS_KEY, "1"))
+        due = time.perf_counter()
+        while remaining > 0:
+            remaining -= 1
+            if interval:
+                due += interval
+                await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            started = time.perf_counter_ns()
+            call = stub.PlaceOrder(next_order(), metadata=metadata)
+            try:
+                await call
+                histograms.record((time.perf_counter_ns() - started) // 1000, await call.trailing_metadata())
+            except grpc.aio.AioRpcError as exc:
+                failures[exc.code().name] = failures.get(exc.code().name, 0) + 1
+
+    async with connect(config.address("order")) as channel:
+        stub = order_pb2_grpc.OrderServiceStub(channel)
+        warm = orders
+        remaining = min(200, orders)
+        await asyncio.gather(*(client(stub, i) for i in range(min(clients, 8))))  # warm-up, not measured
+        histograms, failures, remaining = Histograms.new(), {}, warm
+        started = time.perf_counter()
+        await asyncio.gather(*(client(stub, i) for i in range(clients)))
+        elapsed = time.perf_counter() - started
+    return _report(histograms, failures, orders, clients, rate, elapsed)
+
+
+def _ms(histogram: HdrHistogram, percentile: float) -> float:
+    return round(histogram.get_value_at_percentile(percentile) / 1000, 2)
+
+
+def _report(
+    h: Histograms, failures: dict[str, int], orders: int, clients: int, rate: float, elapsed: float
+) -> dict[str, Any]:
+    done = h.end_to_end.get_total_count()
+    return {
+        "orders": orders,
+        "clients": clients,
+        "target_rate": rate or "closed loop",
+        "answered": done,
+        "failed": failures,
+        "seconds": round(elapsed, 2),
+        "orders_per_s": round(done / elapsed, 1) if elapsed else 0,
+        "end_to_end_ms": {"p50": _ms(h.end_to_end, 50), "p99": _ms(h.end_to_end, 99), "p99.9": _ms(h.end_to_end, 99.9)},
+        "stages_p99_ms_vs_budget": {
+            name: {"p50": _ms(h.stages[key], 50), "p99": _ms(h.stages[key], 99), "budget_p99": budget}
+            for name, (key, budget) in BUDGET_MS.items()
+        },
+    }
