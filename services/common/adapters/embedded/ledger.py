@@ -1,0 +1,488 @@
+"""The embedded Ledger: balances, deposits/withdrawals, orders, trades and settlement
+watermarks in one SQLite file (WAL, synchronous=FULL; see `_sqlite.py`).
+
+Several processes write it at once (order, user, tradeproc). Every write operation below runs
+inside a `BEGIN IMMEDIATE` transaction taken by the `Writer`, so each multi-step rule (dedupe
++ reserve + insert; watermark + deltas + orders + trades) is atomic with respect to every
+other process and to a crash, and a second process waits its turn (`busy_timeout`) instead of
+failing. Operations queued together in this process share one transaction and one fsync
+(group commit), each in its own savepoint, so one that raises is undone alone.
+
+The event loop never blocks: SQL, fsyncs and lock waits run on the ledger's two threads (the
+Writer's, and a Worker with a second connection for queries, which WAL lets read the last
+committed state while a commit is in flight). Operations are a handful of indexed statements,
+so the lock is never held long.
+
+Money can never go negative: `balances` has CHECK(available >= 0 AND locked >= 0) and the
+code only ever adds signed amounts to it, so a bug elsewhere surfaces as an error and a
+rolled-back operation, never as a silently clamped balance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from operator import attrgetter
+from pathlib import Path
+from typing import Any
+
+from engine_ext.codes import STOP_TYPES, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
+from services.common.adapters.embedded._sqlite import Worker, Writer, read_transaction
+from services.common.ports import InsufficientFunds, PlaceOutcome
+from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
+
+SCHEMA_VERSION = 1
+
+# Partial indexes only serve queries whose WHERE repeats their condition literally, which is
+# why the phase values appear as literals in the SQL below, not as parameters.
+_DONE = int(OrderPhase.DONE)
+_PENDING = int(OrderPhase.PENDING)
+
+_SCHEMA = f"""
+CREATE TABLE balances (
+    user_id   INTEGER NOT NULL,
+    asset     TEXT    NOT NULL,
+    available INTEGER NOT NULL DEFAULT 0,
+    locked    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, asset),
+    CHECK (available >= 0 AND locked >= 0)
+) WITHOUT ROWID;
+
+-- deposits and withdrawals: the primary key makes each tx_id count once
+CREATE TABLE transfers (
+    tx_id   TEXT    PRIMARY KEY,
+    kind    TEXT    NOT NULL CHECK (kind IN ('deposit', 'withdrawal')),
+    user_id INTEGER NOT NULL,
+    asset   TEXT    NOT NULL,
+    amount  INTEGER NOT NULL CHECK (amount > 0)
+) WITHOUT ROWID;
+
+CREATE TABLE orders (
+    order_id        INTEGER PRIMARY KEY,
+    symbol          TEXT    NOT NULL,
+    user_id         INTEGER NOT NULL,
+    client_order_id TEXT    NOT NULL,
+    side            INTEGER NOT NULL,
+    order_type      INTEGER NOT NULL,
+    tif             INTEGER NOT NULL,
+    stp             INTEGER NOT NULL,
+    price           INTEGER NOT NULL,
+    qty             INTEGER NOT NULL,
+    quote_qty       INTEGER NOT NULL,
+    stop_price      INTEGER NOT NULL,
+    cap             INTEGER NOT NULL,
+    reserved_asset  TEXT    NOT NULL,
+    reserved        INTEGER NOT NULL CHECK (reserved >= 0),
+    created_ms      INTEGER NOT NULL,
+    updated_ms      INTEGER NOT NULL,
+    status          INTEGER NOT NULL,
+    phase           INTEGER NOT NULL,
+    filled          INTEGER NOT NULL,
+    cum_quote       INTEGER NOT NULL,
+    working_ms      INTEGER NOT NULL,
+    UNIQUE (user_id, symbol, client_order_id)
+);
+CREATE INDEX orders_by_user ON orders (user_id, symbol, order_id);
+CREATE INDEX orders_unfinished ON orders (user_id, symbol, order_id) WHERE phase <> {_DONE};
+CREATE INDEX orders_pending ON orders (order_id) WHERE phase = {_PENDING};
+
+-- one row per side of a fill: the key makes a replayed trade fail instead of doubling
+CREATE TABLE trades (
+    symbol           TEXT    NOT NULL,
+    trade_id         INTEGER NOT NULL,
+    is_buyer         INTEGER NOT NULL,
+    order_id         INTEGER NOT NULL,
+    user_id          INTEGER NOT NULL,
+    counter_order_id INTEGER NOT NULL,
+    price            INTEGER NOT NULL,
+    qty              INTEGER NOT NULL,
+    quote_qty        INTEGER NOT NULL,
+    commission       INTEGER NOT NULL,
+    commission_asset TEXT    NOT NULL,
+    is_maker         INTEGER NOT NULL,
+    time_ms          INTEGER NOT NULL,
+    PRIMARY KEY (symbol, trade_id, is_buyer)
+) WITHOUT ROWID;
+CREATE INDEX trades_by_user ON trades (user_id, symbol, trade_id);
+CREATE INDEX trades_by_order ON trades (order_id);
+
+-- the last engine event seq settled per symbol (exactly-once settlement)
+CREATE TABLE watermarks (symbol TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+
+CREATE TABLE sequences (name TEXT PRIMARY KEY, next_value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO sequences VALUES ('order_id', 1);
+
+PRAGMA user_version = {SCHEMA_VERSION};
+"""
+
+# Rows <-> records: the column lists come from the records, so a new field fails loudly
+# (no such column) instead of being silently dropped.
+_ORDER_COLUMNS = [f.name for f in fields(OrderRecord)]
+_ORDER_ENUMS: dict[str, type] = {
+    "side": Side, "order_type": OrderType, "tif": TimeInForce, "stp": SelfTradePrevention,
+    "status": OrderStatus, "phase": OrderPhase,
+}
+_ORDER_SELECT = f"SELECT {', '.join(_ORDER_COLUMNS)} FROM orders"
+_ORDER_VALUES = attrgetter(*_ORDER_COLUMNS)
+_IMMUTABLE_ORDER_COLUMNS = {"order_id", "symbol", "user_id", "client_order_id", "created_ms"}
+_ORDER_UPSERT = (
+    f"INSERT INTO orders ({', '.join(_ORDER_COLUMNS)}) VALUES ({', '.join('?' * len(_ORDER_COLUMNS))}) "
+    "ON CONFLICT (order_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _ORDER_COLUMNS if c not in _IMMUTABLE_ORDER_COLUMNS)
+)
+_ORDER_INSERT = _ORDER_UPSERT.split(" ON CONFLICT")[0]
+
+_TRADE_COLUMNS = [f.name for f in fields(TradeRecord)]
+_TRADE_SELECT = f"SELECT {', '.join(_TRADE_COLUMNS)} FROM trades"
+_TRADE_VALUES = attrgetter(*_TRADE_COLUMNS)
+_TRADE_INSERT = f"INSERT INTO trades ({', '.join(_TRADE_COLUMNS)}) VALUES ({', '.join('?' * len(_TRADE_COLUMNS))})"
+
+_IN_CHUNK = 500  # ids per `IN (...)`: far below SQLite's bound-parameter limit
+
+
+class SettlementOutOfOrder(ValueError):
+    """A settlement that neither continues the symbol's watermark nor repeats an applied one."""
+
+
+class TransferConflict(ValueError):
+    """A tx_id reused for a different transfer: the caller has two meanings for one id."""
+
+
+class SqliteLedger:
+    def __init__(self, path: Path) -> None:
+        """Opens (creating if needed) the ledger file; blocking, so call it at start-up."""
+        self._writer = Writer(Path(path), "ledger-write")
+        self._writer.call(_create_schema)
+        self._reader = Worker(Path(path), "ledger-read")
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._reader.close)
+        await asyncio.to_thread(self._writer.close)
+
+    # -- deposits and withdrawals ---------------------------------------------------------------
+    async def deposit(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
+        """Raises TransferConflict if tx_id was used for a different transfer."""
+        _check_positive(amount, tx_id)
+        return await self._writer.run(_transfer, "deposit", tx_id, user_id, asset, amount)
+
+    async def withdraw(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
+        """Raises TransferConflict if tx_id was used for a different transfer."""
+        _check_positive(amount, tx_id)
+        return await self._writer.run(_transfer, "withdrawal", tx_id, user_id, asset, amount)
+
+    async def balances(self, user_id: int) -> list[Balance]:
+        rows = await self._reader.run(_fetch, "SELECT asset, available, locked FROM balances WHERE user_id = ?"
+                                      " ORDER BY asset", (user_id,))
+        return [Balance(*row) for row in rows]
+
+    async def all_balances(self) -> dict[int, list[Balance]]:
+        return await self._reader.run(_all_balances)
+
+    async def net_deposits(self) -> dict[str, int]:
+        return await self._reader.run(_net_deposits)
+
+    async def audit_snapshot(self) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
+        """Balances, net deposits and unfinished orders read in one read transaction, so a
+        deposit or settlement landing between separate reads cannot look like a violation."""
+        return await self._reader.run(_audit_snapshot)
+
+    # -- orders ---------------------------------------------------------------------------------
+    async def allocate_order_ids(self, count: int) -> range:
+        if count < 1:
+            raise ValueError(f"allocate at least one order id, not {count}")
+        return await self._writer.run(_allocate_order_ids, count)
+
+    async def place_order(self, order: OrderRecord) -> tuple[PlaceOutcome, OrderRecord]:
+        """Returns `order` itself when PLACED or INSUFFICIENT_FUNDS, the stored one when DUPLICATE.
+        Client order ids are unique per (user, symbol), as `get_order_by_client_id` looks them up."""
+        if order.reserved < 0:
+            raise ValueError(f"order {order.order_id}: negative reservation {order.reserved}")
+        # the row is taken here, on the caller's side: the record may change once we return
+        outcome, existing = await self._writer.run(_place_order, _ORDER_VALUES(order))
+        return outcome, order if existing is None else _order(existing)
+
+    async def get_order(self, symbol: str, order_id: int) -> OrderRecord | None:
+        rows = await self._reader.run(_fetch, f"{_ORDER_SELECT} WHERE order_id = ? AND symbol = ?",
+                                      (order_id, symbol))
+        return _order(rows[0]) if rows else None
+
+    async def get_order_by_client_id(self, user_id: int, symbol: str, client_order_id: str) -> OrderRecord | None:
+        rows = await self._reader.run(
+            _fetch, f"{_ORDER_SELECT} WHERE user_id = ? AND symbol = ? AND client_order_id = ?",
+            (user_id, symbol, client_order_id),
+        )
+        return _order(rows[0]) if rows else None
+
+    async def get_orders(self, symbol: str, order_ids: Sequence[int]) -> dict[int, OrderRecord]:
+        return await self._reader.run(_get_orders, symbol, list(order_ids))
+
+    async def open_orders(self, user_id: int, symbol: str | None) -> list[OrderRecord]:
+        """PENDING and LIVE orders (everything not DONE), oldest first."""
+        by_symbol = "" if symbol is None else "AND symbol = ? "
+        params = (user_id,) if symbol is None else (user_id, symbol)
+        sql = f"{_ORDER_SELECT} WHERE user_id = ? {by_symbol}AND phase <> {_DONE} ORDER BY order_id"
+        return [_order(row) for row in await self._reader.run(_fetch, sql, params)]
+
+    async def pending_orders(self) -> list[OrderRecord]:
+        rows = await self._reader.run(_fetch, f"{_ORDER_SELECT} WHERE phase = {_PENDING} ORDER BY order_id", ())
+        return [_order(row) for row in rows]
+
+    async def open_order_counts(self, user_id: int, symbol: str) -> tuple[int, int]:
+        """Unfinished orders (PENDING and LIVE, as `open_orders`), and how many of them are stop
+        types (Binance counts a triggered stop-limit as an algo order until it is done)."""
+        stops = ", ".join(str(int(t)) for t in sorted(STOP_TYPES))
+        rows = await self._reader.run(
+            _fetch,
+            f"SELECT COUNT(*), COALESCE(SUM(order_type IN ({stops})), 0) FROM orders"
+            f" WHERE user_id = ? AND symbol = ? AND phase <> {_DONE}",
+            (user_id, symbol),
+        )
+        return int(rows[0][0]), int(rows[0][1])
+
+    async def list_orders(
+        self, user_id: int, symbol: str, from_order_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
+    ) -> list[OrderRecord]:
+        """Binance's allOrders: from `from_order_id` (or `start_ms`) onwards when given,
+        otherwise the most recent `limit`; either way oldest first. Times are inclusive."""
+        rows = await self._reader.run(
+            _history, _ORDER_SELECT, ("order_id",), "created_ms", {"user_id": user_id, "symbol": symbol},
+            _Page(from_order_id, start_ms, end_ms, limit),
+        )
+        return [_order(row) for row in rows]
+
+    # -- settlement -------------------------------------------------------------------------------
+    async def settled_seq(self, symbol: str) -> int:
+        rows = await self._reader.run(_fetch, "SELECT seq FROM watermarks WHERE symbol = ?", (symbol,))
+        return int(rows[0][0]) if rows else 0
+
+    async def apply_settlement(self, settlement: Settlement) -> bool:
+        """Raises SettlementOutOfOrder (a ValueError) if the watermark is neither from_seq - 1 nor
+        >= to_seq, InsufficientFunds if a delta would make a balance negative; either way
+        nothing of the settlement is applied."""
+        if not 1 <= settlement.from_seq <= settlement.to_seq:
+            raise ValueError(f"settlement seqs {settlement.from_seq}..{settlement.to_seq} are not a range")
+        deltas = [(user, asset, d.available, d.locked) for (user, asset), d in settlement.balances.items()
+                  if d.available or d.locked]
+        return await self._writer.run(
+            _apply_settlement, settlement.symbol, settlement.from_seq, settlement.to_seq, deltas,
+            [_ORDER_VALUES(order) for order in settlement.orders.values()],
+            [_TRADE_VALUES(trade) for trade in settlement.trades],
+        )
+
+    async def list_trades(
+        self, user_id: int, symbol: str, order_id: int | None, from_id: int | None,
+        start_ms: int | None, end_ms: int | None, limit: int,
+    ) -> list[TradeRecord]:
+        """Binance's myTrades: the same paging rule as `list_orders`, by trade id."""
+        filters: dict[str, object] = {"user_id": user_id, "symbol": symbol}
+        if order_id is not None:
+            filters["order_id"] = order_id
+        rows = await self._reader.run(
+            _history, _TRADE_SELECT, ("trade_id", "is_buyer"), "time_ms", filters,  # a self-trade has 2 sides
+            _Page(from_id, start_ms, end_ms, limit),
+        )
+        return [_trade(row) for row in rows]
+
+
+def _check_positive(amount: int, tx_id: str) -> None:
+    if amount <= 0:
+        raise ValueError(f"transfer {tx_id}: amount {amount} must be positive")
+
+
+# -- write operations: run by the Writer inside its transaction, one savepoint each ---------
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    # in the Writer's BEGIN IMMEDIATE: of two processes starting together, one creates the
+    # tables and the other then sees version 1
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == 0:
+        # not executescript(): it would COMMIT first and break the transaction (hence no
+        # semicolons inside the schema's comments)
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    elif version != SCHEMA_VERSION:
+        raise RuntimeError(f"ledger schema version {version}, this code knows {SCHEMA_VERSION}")
+
+
+def _transfer(conn: sqlite3.Connection, kind: str, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
+    seen = conn.execute(
+        "SELECT kind, user_id, asset, amount FROM transfers WHERE tx_id = ?", (tx_id,)
+    ).fetchone()
+    if seen is not None:
+        if seen != (kind, user_id, asset, amount):
+            raise TransferConflict(f"tx_id {tx_id} was already used for {seen}")
+        return False
+    if kind == "deposit":
+        _add_to_balance(conn, user_id, asset, amount, 0)
+    else:
+        debited = conn.execute(
+            "UPDATE balances SET available = available - ? WHERE user_id = ? AND asset = ? AND available >= ?",
+            (amount, user_id, asset, amount),
+        ).rowcount
+        if not debited:
+            raise InsufficientFunds(f"user {user_id} cannot withdraw {amount} {asset}")
+    conn.execute("INSERT INTO transfers VALUES (?, ?, ?, ?, ?)", (tx_id, kind, user_id, asset, amount))
+    return True
+
+
+def _allocate_order_ids(conn: sqlite3.Connection, count: int) -> range:
+    end: int = conn.execute(
+        "UPDATE sequences SET next_value = next_value + ? WHERE name = 'order_id' RETURNING next_value", (count,)
+    ).fetchone()[0]
+    return range(end - count, end)
+
+
+def _place_order(conn: sqlite3.Connection, order: tuple[Any, ...]) -> tuple[PlaceOutcome, tuple[Any, ...] | None]:
+    """Returns the outcome and, for a DUPLICATE, the stored order's row."""
+    values = dict(zip(_ORDER_COLUMNS, order, strict=True))
+    user_id, asset, reserved = values["user_id"], values["reserved_asset"], values["reserved"]
+    existing = conn.execute(
+        f"{_ORDER_SELECT} WHERE user_id = ? AND symbol = ? AND client_order_id = ?",
+        (user_id, values["symbol"], values["client_order_id"]),
+    ).fetchone()
+    if existing is not None:
+        return PlaceOutcome.DUPLICATE, existing
+    if reserved:
+        # the funds check is the UPDATE's own WHERE clause: no window between check and debit
+        debited = conn.execute(
+            "UPDATE balances SET available = available - ?, locked = locked + ?"
+            " WHERE user_id = ? AND asset = ? AND available >= ?",
+            (reserved, reserved, user_id, asset, reserved),
+        ).rowcount
+        if not debited:
+            return PlaceOutcome.INSUFFICIENT_FUNDS, None
+    conn.execute(_ORDER_INSERT, order)
+    return PlaceOutcome.PLACED, None
+
+
+def _apply_settlement(
+    conn: sqlite3.Connection, symbol: str, from_seq: int, to_seq: int,
+    deltas: list[tuple[int, str, int, int]], orders: list[tuple[Any, ...]], trades: list[tuple[Any, ...]],
+) -> bool:
+    row = conn.execute("SELECT seq FROM watermarks WHERE symbol = ?", (symbol,)).fetchone()
+    watermark = row[0] if row else 0
+    if watermark >= to_seq:
+        return False  # a redelivered batch: already applied
+    if watermark != from_seq - 1:
+        raise SettlementOutOfOrder(f"{symbol}: settled up to seq {watermark}, cannot apply {from_seq}..{to_seq}")
+    # any raise below rolls the whole settlement back (the Writer's savepoint), watermark included
+    for user_id, asset, available, locked in deltas:
+        _add_to_balance(conn, user_id, asset, available, locked)
+    conn.executemany(_ORDER_UPSERT, orders)
+    try:
+        conn.executemany(_TRADE_INSERT, trades)
+    except sqlite3.IntegrityError as exc:
+        raise SettlementOutOfOrder(f"{symbol}: a trade of seqs {from_seq}..{to_seq} is already recorded") from exc
+    conn.execute(
+        "INSERT INTO watermarks VALUES (?, ?) ON CONFLICT (symbol) DO UPDATE SET seq = excluded.seq", (symbol, to_seq)
+    )
+    return True
+
+
+def _add_to_balance(conn: sqlite3.Connection, user_id: int, asset: str, available: int, locked: int) -> None:
+    """Add signed amounts; the CHECK constraint refuses a negative result (never clamped).
+
+    UPDATE, then INSERT if there was no row: not an upsert, because SQLite checks CHECK
+    constraints on the row an upsert proposes to insert, before it finds the conflict."""
+    try:
+        updated = conn.execute(
+            "UPDATE balances SET available = available + ?, locked = locked + ? WHERE user_id = ? AND asset = ?",
+            (available, locked, user_id, asset),
+        ).rowcount
+        if not updated:  # we hold the write lock: nobody can insert the row in between
+            conn.execute("INSERT INTO balances VALUES (?, ?, ?, ?)", (user_id, asset, available, locked))
+    except sqlite3.IntegrityError as exc:
+        raise InsufficientFunds(
+            f"user {user_id} {asset}: available {available:+}, locked {locked:+} would go below zero"
+        ) from exc
+
+
+# -- the queries (run on the reader thread) ----------------------------------------------------
+
+
+def _fetch(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    return conn.execute(sql, params).fetchall()
+
+
+def _all_balances(conn: sqlite3.Connection) -> dict[int, list[Balance]]:
+    result: dict[int, list[Balance]] = {}
+    for user_id, asset, available, locked in conn.execute(
+        "SELECT user_id, asset, available, locked FROM balances ORDER BY user_id, asset"
+    ):
+        result.setdefault(user_id, []).append(Balance(asset, available, locked))
+    return result
+
+
+def _net_deposits(conn: sqlite3.Connection) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT asset, SUM(CASE kind WHEN 'deposit' THEN amount ELSE -amount END) FROM transfers"
+        " GROUP BY asset ORDER BY asset"
+    )
+    return dict(rows.fetchall())
+
+
+def _audit_snapshot(conn: sqlite3.Connection) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
+    with read_transaction(conn):
+        unfinished = conn.execute(f"{_ORDER_SELECT} WHERE phase <> {_DONE} ORDER BY order_id").fetchall()
+        return _all_balances(conn), _net_deposits(conn), [_order(row) for row in unfinished]
+
+
+def _get_orders(conn: sqlite3.Connection, symbol: str, order_ids: list[int]) -> dict[int, OrderRecord]:
+    found: dict[int, OrderRecord] = {}
+    for start in range(0, len(order_ids), _IN_CHUNK):
+        chunk = order_ids[start : start + _IN_CHUNK]
+        sql = f"{_ORDER_SELECT} WHERE symbol = ? AND order_id IN ({', '.join('?' * len(chunk))})"
+        for row in conn.execute(sql, (symbol, *chunk)):
+            order = _order(row)
+            found[order.order_id] = order
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """Binance's history paging: from an id (inclusive), a time window (inclusive), a limit."""
+
+    from_id: int | None
+    start_ms: int | None
+    end_ms: int | None
+    limit: int
+
+
+def _history(
+    conn: sqlite3.Connection, select: str, key: tuple[str, ...], time_column: str,
+    filters: dict[str, object], page: _Page,
+) -> list[Any]:
+    """Rows matching `filters` (column = value), ordered by `key` (whose first column is the
+    id `from_id` applies to). With neither a from-id nor a start time, the newest `limit`."""
+    conditions = [f"{column} = ?" for column in filters]
+    params = list(filters.values())
+    for clause, value in (
+        (f"{key[0]} >= ?", page.from_id), (f"{time_column} >= ?", page.start_ms), (f"{time_column} <= ?", page.end_ms)
+    ):
+        if value is not None:
+            conditions.append(clause)
+            params.append(value)
+    newest = page.from_id is None and page.start_ms is None
+    order_by = ", ".join(f"{column} DESC" if newest else column for column in key)
+    rows = conn.execute(
+        f"{select} WHERE {' AND '.join(conditions)} ORDER BY {order_by} LIMIT ?", (*params, max(page.limit, 0))
+    ).fetchall()
+    return rows[::-1] if newest else rows
+
+
+def _order(row: Sequence[Any]) -> OrderRecord:
+    values = dict(zip(_ORDER_COLUMNS, row, strict=True))
+    for name, enum in _ORDER_ENUMS.items():
+        values[name] = enum(values[name])
+    return OrderRecord(**values)
+
+
+def _trade(row: Sequence[Any]) -> TradeRecord:
+    values = dict(zip(_TRADE_COLUMNS, row, strict=True))
+    values["is_buyer"] = bool(values["is_buyer"])
+    values["is_maker"] = bool(values["is_maker"])
+    return TradeRecord(**values)

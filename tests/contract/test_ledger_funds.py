@@ -1,0 +1,93 @@
+"""The Ledger port, funds: deposits, withdrawals, balances and the audit totals."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.common.ports import InsufficientFunds, Ledger
+from services.common.records import Balance
+from tests.contract.backends import Backend
+
+
+async def test_a_deposit_credits_available_funds(ledger: Ledger) -> None:
+    assert await ledger.deposit("tx-1", 1, "USDT", 500)
+    assert await ledger.deposit("tx-2", 1, "USDT", 250)
+    assert await ledger.deposit("tx-3", 1, "BTC", 7)
+    assert await ledger.balances(1) == [Balance("BTC", 7, 0), Balance("USDT", 750, 0)]
+
+
+async def test_a_user_without_funds_has_no_balances(ledger: Ledger) -> None:
+    assert await ledger.balances(42) == []
+
+
+async def test_a_deposit_is_applied_once_per_tx_id(ledger: Ledger) -> None:
+    assert await ledger.deposit("tx-1", 1, "USDT", 500)
+    assert not await ledger.deposit("tx-1", 1, "USDT", 500)
+    assert await ledger.balances(1) == [Balance("USDT", 500, 0)]
+    assert await ledger.net_deposits() == {"USDT": 500}
+
+
+async def test_a_tx_id_reused_for_a_different_transfer_is_refused(ledger: Ledger) -> None:
+    await ledger.deposit("tx-1", 1, "USDT", 500)
+    with pytest.raises(ValueError):
+        await ledger.deposit("tx-1", 1, "USDT", 501)
+    with pytest.raises(ValueError):
+        await ledger.withdraw("tx-1", 1, "USDT", 500)
+    assert await ledger.balances(1) == [Balance("USDT", 500, 0)]
+
+
+async def test_a_withdrawal_debits_available_funds_once_per_tx_id(ledger: Ledger) -> None:
+    await ledger.deposit("tx-1", 1, "USDT", 500)
+    assert await ledger.withdraw("wd-1", 1, "USDT", 200)
+    assert not await ledger.withdraw("wd-1", 1, "USDT", 200)
+    assert await ledger.balances(1) == [Balance("USDT", 300, 0)]
+
+
+async def test_a_withdrawal_beyond_available_funds_raises_and_changes_nothing(ledger: Ledger) -> None:
+    await ledger.deposit("tx-1", 1, "USDT", 500)
+    with pytest.raises(InsufficientFunds):
+        await ledger.withdraw("wd-1", 1, "USDT", 501)
+    with pytest.raises(InsufficientFunds):
+        await ledger.withdraw("wd-2", 1, "BTC", 1)
+    assert await ledger.balances(1) == [Balance("USDT", 500, 0)]
+    assert await ledger.net_deposits() == {"USDT": 500}
+    assert await ledger.withdraw("wd-1", 1, "USDT", 500), "a refused tx_id is not consumed"
+
+
+@pytest.mark.parametrize("amount", [0, -5])
+async def test_amounts_must_be_positive(ledger: Ledger, amount: int) -> None:
+    with pytest.raises(ValueError):
+        await ledger.deposit("tx-1", 1, "USDT", amount)
+    with pytest.raises(ValueError):
+        await ledger.withdraw("tx-2", 1, "USDT", amount)
+    assert await ledger.balances(1) == []
+
+
+async def test_net_deposits_are_deposits_minus_withdrawals_per_asset(ledger: Ledger) -> None:
+    await ledger.deposit("d1", 1, "USDT", 500)
+    await ledger.deposit("d2", 2, "USDT", 100)
+    await ledger.deposit("d3", 2, "BTC", 9)
+    await ledger.withdraw("w1", 1, "USDT", 50)
+    await ledger.withdraw("w2", 2, "BTC", 9)
+    assert await ledger.net_deposits() == {"USDT": 550, "BTC": 0}
+
+
+async def test_all_balances_lists_every_user(ledger: Ledger) -> None:
+    await ledger.deposit("d1", 1, "USDT", 500)
+    await ledger.deposit("d2", 2, "BTC", 3)
+    assert await ledger.all_balances() == {1: [Balance("USDT", 500, 0)], 2: [Balance("BTC", 3, 0)]}
+
+
+async def test_balances_survive_close_and_reopen(backend: Backend) -> None:
+    first: Ledger = backend.ledger()()
+    await first.deposit("d1", 1, "USDT", 500)
+    await first.withdraw("w1", 1, "USDT", 100)
+    await first.close()
+
+    reopened: Ledger = backend.ledger()()
+    try:
+        assert await reopened.balances(1) == [Balance("USDT", 400, 0)]
+        assert not await reopened.deposit("d1", 1, "USDT", 500), "tx ids are remembered across restarts"
+        assert await reopened.net_deposits() == {"USDT": 400}
+    finally:
+        await reopened.close()

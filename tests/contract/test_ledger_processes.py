@@ -1,0 +1,146 @@
+"""The Ledger port under concurrency and crashes: several processes (order, user, tradeproc)
+share it, and any of them can die at any instant."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+
+import pytest
+
+from engine_ext.codes import Side
+from services.common.ports import InsufficientFunds, Ledger, PlaceOutcome
+from services.common.records import Balance
+from tests.contract.backends import Backend
+from tests.contract.builders import SYMBOL, an_order
+from tests.contract.processes import Child, Spawn
+
+pytestmark = pytest.mark.slow
+
+
+async def placed_by(children: list[Child]) -> list[tuple[str, int, str, int]]:
+    """Release the children together; every (outcome, order id, client id, reserved) they report."""
+    for child in children:
+        assert await child.line() == "ready"
+    for child in children:
+        await child.send("go")
+    reports = []
+    for child in children:
+        for line in await child.finish():
+            outcome, order_id, client_id, reserved = line.split()
+            reports.append((outcome, int(order_id), client_id, int(reserved)))
+    return reports
+
+
+async def test_two_processes_placing_orders_at_once_never_overspend(
+    backend: Backend, ledger: Ledger, spawn: Spawn
+) -> None:
+    await ledger.deposit("funds", 1, "USDT", 10_000)  # ~ half of what 400 orders of 1..100 ask for
+    children = [
+        await spawn("place_orders", backend.ledger(), 1, 1, 200, 11, "a-"),
+        await spawn("place_orders", backend.ledger(), 1, 1_001, 200, 22, "b-"),
+    ]
+    reports = await placed_by(children)
+
+    placed = {order_id: reserved for outcome, order_id, _, reserved in reports if outcome == "placed"}
+    outcomes = Counter(outcome for outcome, *_ in reports)
+    assert outcomes["placed"] + outcomes["insufficient_funds"] == 400
+    assert outcomes["insufficient_funds"] > 0, "the scenario must run out of funds to prove anything"
+    [balance] = await ledger.balances(1)
+    assert balance.locked == sum(placed.values())
+    assert balance.available + balance.locked == 10_000
+    assert balance.available < 100, "an order that fit was refused"
+    stored = await ledger.get_orders(SYMBOL, [*range(1, 201), *range(1_001, 1_201)])
+    assert {order_id: order.reserved for order_id, order in stored.items()} == placed
+
+
+async def test_two_processes_submitting_the_same_client_order_ids_place_each_once(
+    backend: Backend, ledger: Ledger, spawn: Spawn
+) -> None:
+    await ledger.deposit("funds", 1, "USDT", 1_000_000)
+    children = [  # same seed and client ids, different order ids: a retried request racing itself
+        await spawn("place_orders", backend.ledger(), 1, 1, 200, 7, "same-"),
+        await spawn("place_orders", backend.ledger(), 1, 1_001, 200, 7, "same-"),
+    ]
+    reports = await placed_by(children)
+
+    by_client: dict[str, set[int]] = {}
+    for outcome, order_id, client_id, _ in reports:
+        assert outcome in ("placed", "duplicate")
+        by_client.setdefault(client_id, set()).add(order_id)
+    assert all(len(ids) == 1 for ids in by_client.values()), "both callers must get the same order back"
+    assert Counter(outcome for outcome, *_ in reports) == {"placed": 200, "duplicate": 200}
+    orders = await ledger.open_orders(1, SYMBOL)
+    assert len(orders) == 200
+    [balance] = await ledger.balances(1)
+    assert balance.locked == sum(o.reserved for o in orders)
+
+
+async def test_concurrent_withdrawals_in_one_process_never_overdraw(ledger: Ledger) -> None:
+    await ledger.deposit("funds", 1, "USDT", 1_000)
+    results = await asyncio.gather(
+        *(ledger.withdraw(f"w{i}", 1, "USDT", 30) for i in range(50)), return_exceptions=True
+    )
+    assert results.count(True) == 33
+    assert all(isinstance(r, InsufficientFunds) for r in results if r is not True)
+    assert await ledger.balances(1) == [Balance("USDT", 10, 0)]
+
+
+async def test_concurrent_orders_in_one_process_are_each_all_or_nothing(ledger: Ledger) -> None:
+    await ledger.deposit("funds", 1, "USDT", 1_000)
+    amounts = [random.randint(1, 100) for _ in range(100)]
+    results = await asyncio.gather(
+        *(ledger.place_order(an_order(i + 1, reserved=amount)) for i, amount in enumerate(amounts))
+    )
+    placed = [order.reserved for outcome, order in results if outcome is PlaceOutcome.PLACED]
+    [balance] = await ledger.balances(1)
+    assert balance == Balance("USDT", 1_000 - sum(placed), sum(placed))
+    assert len(await ledger.open_orders(1, SYMBOL)) == len(placed)
+
+
+async def test_an_order_process_killed_mid_stream_leaves_whole_orders_and_keeps_acknowledged_ones(
+    backend: Backend, ledger: Ledger, spawn: Spawn
+) -> None:
+    await ledger.deposit("funds", 1, "USDT", 10_000_000)
+    acknowledged: set[int] = set()
+    for round_ in range(3):
+        child = await spawn("place_orders", backend.ledger(), 1, 1 + 100_000 * round_, 1_000_000, round_, f"r{round_}-")
+        assert await child.line() == "ready"
+        await child.send("go")
+        lines = [await child.line() for _ in range(random.randint(5, 50))]
+        lines += await child.kill(within=0.05)
+        acknowledged |= {int(line.split()[1]) for line in lines}
+
+        orders = {o.order_id: o for o in await ledger.open_orders(1, SYMBOL)}
+        assert acknowledged <= orders.keys(), "an acknowledged order was lost"
+        [balance] = await ledger.balances(1)
+        reserved = sum(o.reserved for o in orders.values())
+        assert balance.locked == reserved, "locked funds differ from what the stored orders reserve"
+        assert balance.available + balance.locked == 10_000_000
+    outcome, _ = await ledger.place_order(an_order(999_999_999, reserved=1))
+    assert outcome is PlaceOutcome.PLACED, "the ledger still works after the crashes"
+
+
+async def test_a_settling_process_killed_mid_stream_leaves_whole_settlements(
+    backend: Backend, ledger: Ledger, spawn: Spawn
+) -> None:
+    await ledger.deposit("usdt", 1, "USDT", 10_000_000)
+    await ledger.deposit("btc", 2, "BTC", 1_000_000)
+    await ledger.place_order(an_order(1, user_id=1, reserved=10_000_000))
+    await ledger.place_order(an_order(2, user_id=2, side=Side.SELL, reserved=1_000_000))
+    acknowledged = 0
+    for _round in range(3):
+        child = await spawn("settle_forever", backend.ledger(), 1, 2)
+        lines = [await child.line() for _ in range(random.randint(5, 50))]
+        lines += await child.kill(within=0.05)
+        acknowledged = max(acknowledged, *(int(line.split()[1]) for line in lines))
+
+        fills = await ledger.settled_seq(SYMBOL)  # one fill (1 BTC for 10 USDT) per seq
+        assert fills >= acknowledged, "an acknowledged settlement was lost"
+        trades = await ledger.list_trades(1, SYMBOL, None, None, None, None, 1_000_000)
+        assert [t.trade_id for t in trades] == list(range(1, fills + 1))
+        orders = await ledger.get_orders(SYMBOL, [1, 2])
+        assert (orders[1].filled, orders[2].filled) == (fills, fills)
+        assert await ledger.balances(1) == [Balance("BTC", fills, 0), Balance("USDT", 0, 10_000_000 - 10 * fills)]
+        assert await ledger.balances(2) == [Balance("BTC", 0, 1_000_000 - fills), Balance("USDT", 10 * fills, 0)]
