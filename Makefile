@@ -11,7 +11,7 @@ ENGINE_SOURCES := $(wildcard engine_ext/*.pyx engine_ext/*.pxd)
 $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[test,dev]'
 	touch $(STAMP)
 
 # Rebuild the compiled book whenever its sources change.

@@ -44,30 +44,28 @@ def test_both_books_emit_the_same_events_and_keep_every_invariant(
         assert (compiled.last_price, compiled.seq) == (reference.last_price, reference.seq)
 
 
-@differential_settings(share=0.5)
+@differential_settings(share=0.4)
 @given(stream=streams())
 def test_a_book_restored_mid_stream_replays_the_rest_identically(
     reference_class: Any, compiled_class: Any, stream: Stream
 ) -> None:
+    # Both books' snapshots are byte-equal after every command (their state hashes are compared
+    # in the test above), so one snapshot serves to restore either implementation.
     cut = stream.snapshot_at
-    reference = reference_class(tick_size=stream.tick_size, lot_size=stream.lot_size)
-    compiled = compiled_class(tick_size=stream.tick_size, lot_size=stream.lot_size)
-    head = Stream(stream.tick_size, stream.lot_size, stream.commands[:cut], cut)
-    _run(reference, head)
-    _run(compiled, head)
-    snapshot = reference.snapshot()
-    assert compiled.snapshot() == snapshot
-    expected_rest = _run(reference, stream, start=cut)
-    final_hash = reference.state_hash()
+    original = reference_class(tick_size=stream.tick_size, lot_size=stream.lot_size)
+    _run(original, Stream(stream.tick_size, stream.lot_size, stream.commands[:cut], cut))
+    snapshot = original.snapshot()
+    expected_rest = _run(original, stream, start=cut)
 
-    for restored in (reference_class.restore(snapshot), compiled_class.restore(snapshot)):
+    for book_class in (reference_class, compiled_class):
+        restored = book_class.restore(snapshot)
         check_book(restored)
-        assert restored.state_hash() == reference_class.restore(snapshot).state_hash()
-        assert _run(restored, stream, start=cut) == expected_rest
-        assert restored.state_hash() == final_hash
+        assert restored.snapshot() == snapshot, book_class
+        assert _run(restored, stream, start=cut) == expected_rest, book_class
+        assert restored.state_hash() == original.state_hash(), book_class
 
 
-@differential_settings(share=0.5)
+@differential_settings(share=0.4)
 @given(stream=streams())
 def test_apply_batch_emits_exactly_the_per_call_events(
     reference_class: Any, compiled_class: Any, stream: Stream

@@ -1,0 +1,3 @@
+from services.tradectl.cli import main
+
+main()
