@@ -87,6 +87,7 @@ class OrderDesk:
         fees: FeeSchedule,
         *,
         settle_timeout_s: float = 5.0,
+        matching_timeout_s: float = 10.0,
         clock: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
     ) -> None:
         self._symbols = symbols
@@ -95,10 +96,12 @@ class OrderDesk:
         self._settlement = settlement
         self._fees = fees
         self._settle_timeout_s = settle_timeout_s
+        self._matching_timeout_s = matching_timeout_s
         self._clock = clock
         self._order_ids: range = range(0)
         self._order_id_lock = asyncio.Lock()
         self.last_price: dict[str, int] = {}  # ticks of each symbol's last trade: the reference price
+        self._unconfirmed: dict[int, OrderRecord] = {}  # submits whose matching call failed
 
     # -- placing --------------------------------------------------------------------------------
     async def place(
@@ -115,9 +118,15 @@ class OrderDesk:
         assert record is not None
         if timings is not None:
             timings["validate_us"] = (time.perf_counter_ns() - started) // 1000
-        events, transact_ms = await self._execute(
-            matching_pb2.Command(symbol=record.symbol, submit=submit_command(record)), timings
-        )
+        try:
+            events, transact_ms = await self._execute(
+                matching_pb2.Command(symbol=record.symbol, submit=submit_command(record)), timings
+            )
+        except OutcomeUnknown:
+            # Recorded with funds locked, maybe journaled, maybe not: send it again as soon as
+            # matching answers (matching drops it if it already has it).
+            self._unconfirmed[record.order_id] = record
+            raise
         return order_response(
             order.symbol, record, events, transact_time_ms=transact_ms, fees=self._fees,
             response_type=order.response_type,
@@ -282,22 +291,31 @@ class OrderDesk:
         """Send orders still PENDING (recorded, not confirmed) to matching again."""
         cutoff = self._clock() - older_than_ms
         pending = [r for r in await self._ledger.pending_orders() if r.created_ms <= cutoff]
-        for record in pending:
+        await self._redrive(pending)
+        return len(pending)
+
+    async def _redrive(self, records: Sequence[OrderRecord]) -> None:
+        for record in records:
             command = matching_pb2.Command(symbol=record.symbol, submit=submit_command(record))
             result = await self._router.execute(command)
             if result.HasField("error") and result.error.code and not result.events:
                 log.info("order %s was already journaled", record.order_id)
-        if pending:
-            log.info("re-drove %d pending orders", len(pending))
-        return len(pending)
+            self._unconfirmed.pop(record.order_id, None)
+        if records:
+            log.info("re-drove %d pending orders", len(records))
 
-    async def redrive_forever(self, every_s: float = 5.0) -> None:
-        """While running, orders whose matching call failed (an outage) are re-driven too, so
-        their funds are not locked until the next restart."""
+    async def redrive_forever(self, every_s: float = 1.0, sweep_every: int = 10) -> None:
+        """While running: orders whose matching call failed are re-driven as soon as matching
+        answers again, and a periodic sweep catches any PENDING order older than
+        REDRIVE_AFTER_MS, so funds are never left locked until the next restart."""
+        rounds = 0
         while True:
             await asyncio.sleep(every_s)
+            rounds += 1
             try:
-                await self.redrive_pending(older_than_ms=REDRIVE_AFTER_MS)
+                await self._redrive(list(self._unconfirmed.values()))
+                if rounds % sweep_every == 0:
+                    await self.redrive_pending(older_than_ms=REDRIVE_AFTER_MS)
             except (MatchingUnavailable, OSError) as exc:
                 log.warning("re-driving pending orders failed: %s", exc)
 
@@ -307,9 +325,11 @@ class OrderDesk:
     ) -> tuple[list[Event], int]:
         sent = time.perf_counter_ns()
         try:
-            result = await self._router.execute(command)
+            result = await asyncio.wait_for(self._router.execute(command), self._matching_timeout_s)
         except MatchingUnavailable as exc:
             raise OutcomeUnknown(str(exc)) from exc
+        except TimeoutError as exc:
+            raise OutcomeUnknown(f"matching did not answer within {self._matching_timeout_s}s") from exc
         answered = time.perf_counter_ns()
         if result.HasField("error") and result.error.code:
             raise OutcomeUnknown(result.error.message)

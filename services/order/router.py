@@ -13,7 +13,7 @@ import contextlib
 import itertools
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import grpc
 
@@ -40,7 +40,6 @@ class ShardConnection:
         self._address = address
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
-        self._in_flight: dict[int, list[_Waiting]] = {}
         self._batch_ids = itertools.count(1)
         self._task: asyncio.Task[None] | None = None
 
@@ -58,41 +57,59 @@ class ShardConnection:
                 await self._task
 
     async def _run(self) -> None:
+        stream = _Stream()
         try:
             async with grpc.aio.insecure_channel(self._address) as channel:
                 stub = matching_pb2_grpc.MatchingServiceStub(channel)
-                call = stub.ExecuteStream(self._batches())
+                call = stub.ExecuteStream(self._batches(stream))
                 async for reply in call:
-                    waiting = self._in_flight.pop(reply.batch_id)
+                    waiting = stream.in_flight.pop(reply.batch_id)
                     for item, result in zip(waiting, reply.results, strict=True):
                         if not item.result.done():
                             item.result.set_result(result)
         except grpc.aio.AioRpcError as exc:
             log.warning("matching %s: stream failed (%s)", self._address, exc.code().name)
-            self._fail_all(MatchingUnavailable(f"matching at {self._address}: {exc.code().name}"))
+            self._fail(stream, MatchingUnavailable(f"matching at {self._address}: {exc.code().name}"))
         except asyncio.CancelledError:
-            self._fail_all(MatchingUnavailable("the order service is shutting down"))
+            self._fail(stream, MatchingUnavailable("the order service is shutting down"))
             raise
         else:
-            self._fail_all(MatchingUnavailable(f"matching at {self._address} closed the stream"))
+            self._fail(stream, MatchingUnavailable(f"matching at {self._address} closed the stream"))
 
-    async def _batches(self) -> AsyncIterator[matching_pb2.CommandBatch]:
+    async def _batches(self, stream: _Stream) -> AsyncIterator[matching_pb2.CommandBatch]:
         while True:
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+            if stream.closed:
+                # gRPC may pull from a request iterator after the call ended: whatever it took
+                # then was never sent, so it fails now instead of waiting for a reply forever
+                for waiting in batch:
+                    if not waiting.result.done():
+                        waiting.result.set_exception(MatchingUnavailable("the stream to matching closed"))
+                return
             batch_id = next(self._batch_ids)
-            self._in_flight[batch_id] = batch
+            stream.in_flight[batch_id] = batch
             yield matching_pb2.CommandBatch(batch_id=batch_id, commands=[w.command for w in batch])
 
-    def _fail_all(self, error: Exception) -> None:
-        pending = [w for batch in self._in_flight.values() for w in batch]
-        self._in_flight.clear()
+    def _fail(self, stream: _Stream, error: Exception) -> None:
+        """Fail what this stream sent and what is still queued: their outcome is unknown."""
+        stream.closed = True
+        pending = [w for batch in stream.in_flight.values() for w in batch]
+        stream.in_flight.clear()
         while not self._queue.empty():
             pending.append(self._queue.get_nowait())
         for waiting in pending:
             if not waiting.result.done():
                 waiting.result.set_exception(error)
+
+
+@dataclass(slots=True)
+class _Stream:
+    """One ExecuteStream call: the batches it sent that await their reply."""
+
+    in_flight: dict[int, list[_Waiting]] = field(default_factory=dict)
+    closed: bool = False
 
 
 class MatchingRouter:

@@ -17,9 +17,10 @@ from services.tradectl.audit import BookFacts, LedgerFacts, find_violations
 async def audit_exchange(config: Config, *, quiet_for_s: float = 10.0) -> list[str]:
     """Every invariant violation, or [] if the exchange is sound.
 
-    Books and ledger can only be compared once settlement has caught up with the books, so
-    this waits (up to `quiet_for_s`) for a moment where every symbol's settled seq equals its
-    book's seq; while orders keep flowing it reports the lag instead.
+    Books and ledger can only be compared once settlement has caught up with the books and no
+    order is still on its way to matching, so this waits (up to `quiet_for_s`) for a moment
+    where every symbol's settled seq equals its book's seq and no order is PENDING; while
+    orders keep flowing it reports the lag instead.
     """
     ledger = backends.open_ledger(config)
     try:
@@ -28,7 +29,9 @@ async def audit_exchange(config: Config, *, quiet_for_s: float = 10.0) -> list[s
             deadline = time.monotonic() + quiet_for_s
             while True:
                 books = await _books(matching, ledger)
-                if all(b.seq == b.settled_seq for b in books) or time.monotonic() > deadline:
+                settled = all(b.seq == b.settled_seq for b in books)
+                # PENDING orders are in flight (or being re-driven after an outage): wait for them too
+                if (settled and not await ledger.pending_orders()) or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.1)
         balances, net_deposits, unfinished = await ledger.audit_snapshot()

@@ -70,6 +70,12 @@ class Platform:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
 
+    def assert_alive(self) -> None:
+        dead = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
+        if dead:
+            logs = "\n".join(f"--- {name} ---\n{self.log_of(name)[-3000:]}" for name in dead)
+            raise AssertionError(f"services died: {dead}\n{logs}")
+
     def stop_all(self) -> None:
         for name in reversed(list(self.processes)):
             process = self.processes.pop(name)

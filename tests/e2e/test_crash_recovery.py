@@ -14,6 +14,7 @@ from services.common.records import OrderPhase
 from services.tradectl.gather import audit_exchange
 
 ORDERS = 300
+FLOW_LIMIT_S = 60  # the flows stop by themselves even if the exchange stops answering
 
 
 async def _flow(trader, side: str, acknowledged: list[int], stop: asyncio.Event) -> None:
@@ -39,15 +40,17 @@ async def _kill_during_flow(platform, traders, victim: str) -> list[int]:
         asyncio.create_task(_flow(buyer, "BUY", acknowledged, stop)),
         asyncio.create_task(_flow(seller, "SELL", acknowledged, stop)),
     ]
-    while len(acknowledged) < ORDERS // 3:
+    deadline = asyncio.get_running_loop().time() + FLOW_LIMIT_S
+    while len(acknowledged) < ORDERS // 3 and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.01)
     platform.kill(victim)
     await asyncio.sleep(0.3)
     platform.start(victim)
-    while len(acknowledged) < ORDERS and not all(f.done() for f in flows):
+    while len(acknowledged) < ORDERS and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.05)
     stop.set()
     await asyncio.gather(*flows)
+    platform.assert_alive()  # a crash other than the one we caused fails here, with its log
     return acknowledged
 
 
