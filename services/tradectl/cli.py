@@ -27,7 +27,7 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 
-from exchange.v1 import matching_pb2, matching_pb2_grpc, user_pb2, user_pb2_grpc
+from exchange.v1 import common_pb2, matching_pb2, matching_pb2_grpc, user_pb2, user_pb2_grpc
 from services.common import backends
 from services.common.caller import caller_metadata
 from services.common.config import Config
@@ -96,7 +96,7 @@ async def symbols_list(config: Config, args: argparse.Namespace) -> Any:
     return [
         {
             "symbol": s.info.symbol,
-            "status": matching_pb2.common__pb2.SymbolStatus.Name(s.info.status),
+            "status": common_pb2.SymbolStatus.Name(s.info.status),
             "base": s.info.base_asset,
             "quote": s.info.quote_asset,
             "tickSize": s.info.filters.price_filter.tick_size,
