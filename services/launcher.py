@@ -3,7 +3,8 @@
 Services start in dependency order, each once the previous one answers its gRPC health
 check. `--mode processes` (default) runs each service as its own process, as Kubernetes
 does; `--mode single` runs them all in this process (one event loop), which docs/performance.md
-compares. Ctrl-C stops everything: services drain in-flight calls before they exit.
+compares. A service process that dies is restarted, as Kubernetes would; each one recovers
+its state on start. Ctrl-C stops everything: services drain in-flight calls before they exit.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -68,34 +69,59 @@ def edge_available() -> bool:
 
 
 async def run_processes(config: Config, names: Sequence[str], stop: asyncio.Event) -> None:
-    children: list[subprocess.Popen[bytes]] = []
+    children: dict[str, subprocess.Popen[bytes]] = {}
     env = {**os.environ, "SPOTEX_DATA_DIR": str(config.data_dir)}
+
+    def spawn(name: str) -> subprocess.Popen[bytes]:
+        module = "edge" if name == EDGE else f"services.{name}"
+        return subprocess.Popen([sys.executable, "-m", module], env=env)
+
     try:
         for name in names:
-            module = "edge" if name == EDGE else f"services.{name}"
-            children.append(subprocess.Popen([sys.executable, "-m", module], env=env))
-            if name == EDGE:
-                await wait_http(config.host, config.ports[EDGE])
-            else:
-                await wait_healthy(config.address(name))
+            children[name] = spawn(name)
+            await _wait_up(config, name)
             log.info("%s is up on %s", name, config.address(name))
-        await _until_stopped_or_a_child_dies(children, stop)
+        await _supervise(config, children, spawn, stop)
     finally:
-        for child in reversed(children):
+        for child in reversed(list(children.values())):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        for child in reversed(children):
+        for child in reversed(list(children.values())):
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
 
 
-async def _until_stopped_or_a_child_dies(children: list[subprocess.Popen[bytes]], stop: asyncio.Event) -> None:
+async def _wait_up(config: Config, name: str) -> None:
+    if name == EDGE:
+        await wait_http(config.host, config.ports[EDGE])
+    else:
+        await wait_healthy(config.address(name))
+
+
+MAX_RESTARTS = 5  # per service per run: a service that keeps dying is a bug to look at, not to hide
+
+
+async def _supervise(
+    config: Config,
+    children: dict[str, subprocess.Popen[bytes]],
+    spawn: Callable[[str], subprocess.Popen[bytes]],
+    stop: asyncio.Event,
+) -> None:
+    """Restart a service that died, as Kubernetes would: every service recovers its state on
+    start (journal replay, settlement watermark, re-driven pending orders)."""
+    restarts: dict[str, int] = {}
     while not stop.is_set():
-        for child in children:
-            if child.poll() is not None:
-                raise RuntimeError(f"{child.args} exited with {child.returncode}")
+        for name, child in list(children.items()):
+            if child.poll() is None:
+                continue
+            restarts[name] = restarts.get(name, 0) + 1
+            if restarts[name] > MAX_RESTARTS:
+                raise RuntimeError(f"{name} died {restarts[name]} times (last exit {child.returncode})")
+            log.warning("%s exited with %s; restarting it", name, child.returncode)
+            children[name] = spawn(name)
+            await _wait_up(config, name)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.5)
 
@@ -108,10 +134,7 @@ async def run_single(config: Config, names: Sequence[str], stop: asyncio.Event) 
         for name in names:
             module = importlib.import_module("edge.main" if name == EDGE else f"services.{name}.main")
             tasks.append(asyncio.create_task(module.run(config), name=name))
-            if name == EDGE:
-                await wait_http(config.host, config.ports[EDGE])
-            else:
-                await wait_healthy(config.address(name))
+            await _wait_up(config, name)
             log.info("%s is up on %s", name, config.address(name))
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)

@@ -93,6 +93,10 @@ class Ledger(Protocol):
 
     async def open_orders(self, user_id: int, symbol: str | None) -> list[OrderRecord]: ...
 
+    async def open_order_counts(self, user_id: int, symbol: str) -> tuple[int, int]:
+        """(open orders, of which stop orders) of the user on the symbol: the MAX_NUM_ORDERS and
+        MAX_NUM_ALGO_ORDERS filters need the counts on every order, not the records."""
+
     async def pending_orders(self) -> list[OrderRecord]:
         """Orders still in PENDING phase (recovery after an order-service crash)."""
 

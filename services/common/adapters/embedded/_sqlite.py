@@ -203,6 +203,17 @@ class Writer:
                     break
         finally:
             conn.close()
+            self._fail_leftovers()
+
+    def _fail_leftovers(self) -> None:
+        """Operations that raced with close() behind the stop marker: refuse, do not strand them."""
+        while True:
+            try:
+                operation = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if operation is not None:
+                operation.deliver(RuntimeError("the store is closed"), None)
 
     def _next_group(self) -> tuple[list[_Operation], bool] | None:
         """Wait for one operation, then take whatever else is already queued."""

@@ -1,0 +1,152 @@
+"""The routing table bound to the services: one Operation (decoder + call + renderer) per
+(path, HTTP method), built once at start-up."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf import message_factory
+
+from edge.auth import Authenticator, Caller
+from edge.clients import Clients
+from edge.errors import from_rpc_error
+from edge.ratelimit import RateLimiter
+from edge.rest import render
+from edge.rest.exchange_info import exchange_info_renderer
+from edge.rest.order_batch import OrderBatcher
+from edge.rest.params import REFUSED_ORDER_PARAMS, MessageDecoder
+from edge.rest.renderers import RENDERERS
+from edge.rest.routes import Binding
+from edge.settings import EdgeSettings
+from exchange.v1 import user_pb2
+
+Call = Callable[[Any, Caller, Mapping[str, str]], Awaitable[Any]]  # (message, caller, params) -> JSON value
+Paths = dict[str, dict[str, "Operation"]]  # path -> HTTP method -> operation
+
+_ORDER_PARAMS_RPCS = frozenset({
+    "exchange.v1.OrderService.PlaceOrder",
+    "exchange.v1.OrderService.TestOrder",
+    "exchange.v1.OrderService.CancelReplace",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    binding: Binding
+    decoder: MessageDecoder
+    call: Call
+    refused_params: Mapping[str, Callable[[], Any]] | None = None
+
+
+def rate_limits(settings: EdgeSettings) -> list[dict[str, Any]]:
+    """Binance's rateLimits entries for what the edge enforces."""
+    weight = settings.weight_per_minute
+    return [
+        {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": weight},
+        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": settings.orders_per_10s},
+        {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": settings.orders_per_day},
+    ]
+
+
+class OperationBuilder:
+    """Binds each binding of the table to the gRPC clients."""
+
+    def __init__(
+        self,
+        table: list[Binding],
+        clients: Clients,
+        authenticator: Authenticator,
+        limiter: RateLimiter,
+        settings: EdgeSettings,
+        dev_mode: bool,
+    ) -> None:
+        self._clients = clients
+        self._auth = authenticator
+        self._limiter = limiter
+        self._settings = settings
+        self._renderers: dict[str, render.Renderer] = {
+            **RENDERERS,
+            "exchange.v1.MarketDataService.GetExchangeInfo": exchange_info_renderer(rate_limits(settings)),
+        }
+        self.paths: Paths = {}
+        for binding in table:
+            if binding.edge_name == "faucet" and not dev_mode:
+                continue
+            self.paths.setdefault(binding.path, {})[binding.http_method] = self._operation(binding)
+
+    def _operation(self, binding: Binding) -> Operation:
+        edge_params = binding.policy.edge_params
+        if binding.edge_name == "rateLimitOrder":
+            return Operation(binding, MessageDecoder(user_pb2.ListApiKeysRequest), self._rate_limit_order)
+        if binding.edge_name == "faucet":
+            return Operation(binding, MessageDecoder(user_pb2.DepositRequest), self._faucet(binding))
+        assert binding.rpc is not None
+        decoder = MessageDecoder(message_factory.GetMessageClass(binding.rpc.input_type), edge_params)
+        renderer = self._renderers.get(binding.rpc.full_name, render.generic)
+        refused_params = REFUSED_ORDER_PARAMS if binding.rpc.full_name in _ORDER_PARAMS_RPCS else None
+        return Operation(binding, decoder, self._rpc_call(binding, renderer), refused_params)
+
+    def _rpc_call(self, binding: Binding, renderer: render.Renderer) -> Call:
+        assert binding.rpc is not None
+        timeout = self._settings.rpc_timeout_s
+        if binding.rpc.full_name == "exchange.v1.OrderService.PlaceOrder":
+            return self._place_order_call(renderer)
+        rpc = self._clients.unary(binding.rpc)
+
+        async def call(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
+            try:
+                response = await rpc(message, metadata=caller.metadata, timeout=timeout)
+            except grpc.RpcError as exc:
+                raise from_rpc_error(exc) from None
+            return renderer(response, message, params)
+
+        return call
+
+    def _place_order_call(self, renderer: render.Renderer) -> Call:
+        batcher = OrderBatcher(self._clients.order.PlaceOrders, self._settings.rpc_timeout_s)
+
+        async def call(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
+            return renderer(await batcher.place(caller.user_id, message), message, params)
+
+        return call
+
+    async def _rate_limit_order(self, message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
+        usage = await self._limiter.order_usage(caller.user_id)
+        s = self._settings
+        return [
+            {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": s.orders_per_10s,
+             "count": usage.count_10s},
+            {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": s.orders_per_day,
+             "count": usage.count_1d},
+        ]  # fmt: skip
+
+    def _faucet(self, binding: Binding) -> Call:
+        deposit = self._clients.user.Deposit
+        timeout = self._settings.rpc_timeout_s
+
+        async def call(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
+            # Only to the session's own account, and a fresh transaction each time.
+            message.user_id = caller.user_id
+            message.transaction_id = f"faucet-{uuid.uuid4().hex}"
+            try:
+                reply = await deposit(message, metadata=self._auth.operator_caller().metadata, timeout=timeout)
+            except grpc.RpcError as exc:
+                raise from_rpc_error(exc) from None
+            return render.render_message(reply)
+
+        return call
+
+
+def build_operations(
+    table: list[Binding],
+    clients: Clients,
+    authenticator: Authenticator,
+    limiter: RateLimiter,
+    settings: EdgeSettings,
+    dev_mode: bool,
+) -> Paths:
+    return OperationBuilder(table, clients, authenticator, limiter, settings, dev_mode).paths

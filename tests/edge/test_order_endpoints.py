@@ -1,0 +1,84 @@
+"""The order endpoints no client library above exercises: cancelReplace, amend keepPriority,
+allOrders, order/test; each checked against the order service's own state. ETHBTC is this
+module's market."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal as D
+
+from tests.edge.conftest import Account, Ledger, RawClient
+
+SYMBOL = "ETHBTC"
+BID = {"symbol": SYMBOL, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "1", "price": "0.03"}
+
+
+def test_cancel_replace_moves_an_order_in_one_step(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient], ledger: Ledger
+) -> None:
+    account = new_account(BTC="1")
+    client = raw(account)
+    placed = client.signed("POST", "/api/v3/order", BID, in_body=True).json()
+    replace = {**BID, "price": "0.031", "cancelReplaceMode": "STOP_ON_FAILURE", "cancelOrderId": str(placed["orderId"])}
+    moved = client.signed("POST", "/api/v3/order/cancelReplace", replace, in_body=True)
+    assert moved.status_code == 200, moved.text
+    body = moved.json()
+    assert (body["cancelResult"], body["newOrderResult"]) == ("SUCCESS", "SUCCESS")
+    assert body["cancelResponse"]["status"] == "CANCELED" and body["newOrderResponse"]["price"] == "0.03100000"
+    (resting,) = ledger.open_orders(account)
+    assert (resting.order_id, resting.price) == (body["newOrderResponse"]["orderId"], "0.03100000")
+    assert ledger.balances(account)["BTC"] == (D("0.969"), D("0.031"))
+
+
+def test_cancel_replace_of_an_unknown_order_is_minus_2022_with_both_halves(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient], ledger: Ledger
+) -> None:
+    account = new_account(BTC="1")
+    client = raw(account)
+    replace = {**BID, "cancelReplaceMode": "STOP_ON_FAILURE", "cancelOrderId": "987654321"}
+    failed = client.signed("POST", "/api/v3/order/cancelReplace", replace, in_body=True)
+    assert failed.status_code == 400
+    assert failed.json() == {
+        "code": -2022,
+        "msg": "Order cancel-replace failed.",
+        "data": {
+            "cancelResult": "FAILURE",
+            "newOrderResult": "NOT_ATTEMPTED",
+            "cancelResponse": {"code": -2011, "msg": "Unknown order sent."},
+            "newOrderResponse": None,
+        },
+    }
+    assert ledger.open_orders(account) == [] and ledger.balances(account) == {"BTC": (D(1), D(0))}
+
+
+def test_amend_keep_priority_reduces_the_quantity_and_the_reservation(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient], ledger: Ledger
+) -> None:
+    account = new_account(BTC="1")
+    client = raw(account)
+    placed = client.signed("POST", "/api/v3/order", BID, in_body=True).json()
+    amend = {"symbol": SYMBOL, "orderId": str(placed["orderId"]), "newQty": "0.4"}
+    amended = client.signed("PUT", "/api/v3/order/amend/keepPriority", amend, in_body=True)
+    assert amended.status_code == 200, amended.text
+    order = amended.json()["amendedOrder"]
+    assert (order["orderId"], order["qty"], order["status"]) == (placed["orderId"], "0.40000000", "NEW")
+    assert ledger.balances(account)["BTC"] == (D("0.988"), D("0.012"))
+    too_big = client.signed("PUT", "/api/v3/order/amend/keepPriority", {**amend, "newQty": "2"}, in_body=True)
+    assert too_big.status_code == 400 and too_big.json()["code"] == -1013
+
+
+def test_all_orders_lists_open_and_finished_orders_and_order_test_places_nothing(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient], ledger: Ledger
+) -> None:
+    account = new_account(BTC="1")
+    client = raw(account)
+    first = client.signed("POST", "/api/v3/order", BID, in_body=True).json()
+    client.signed("DELETE", "/api/v3/order", {"symbol": SYMBOL, "orderId": str(first["orderId"])})
+    second = client.signed("POST", "/api/v3/order", {**BID, "price": "0.02"}, in_body=True).json()
+    listed = client.signed("GET", "/api/v3/allOrders", {"symbol": SYMBOL}).json()
+    assert [(o["orderId"], o["status"]) for o in listed] == [(first["orderId"], "CANCELED"), (second["orderId"], "NEW")]
+
+    tested = client.signed("POST", "/api/v3/order/test", {**BID, "computeCommissionRates": "true"}, in_body=True)
+    assert tested.status_code == 200
+    assert [o.order_id for o in ledger.open_orders(account)] == [second["orderId"]]
+    assert client.signed("GET", "/api/v3/myTrades", {"symbol": SYMBOL}).json() == []
