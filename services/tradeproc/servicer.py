@@ -113,6 +113,9 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
     ) -> AsyncIterator[tradeproc_pb2.UserEvent]:
         wanted = set(request.user_ids)
         queue = self._loop.listen()
+        # headers now, not with the first event: they tell the edge the stream is registered,
+        # so no event of a socket it has just acknowledged can be missed
+        await context.send_initial_metadata(())
         try:
             while True:
                 applied = await queue.get()

@@ -1,0 +1,121 @@
+"""The WebSocket URLs Binance serves, and what each connection starts with.
+
+    /ws                      no stream yet: live SUBSCRIBE (events sent bare)
+    /ws/<stream>             that one stream, raw
+    /ws/<listenKey>          the account's user data stream
+    /ws/<anything else>      as /ws (ccxt pro opens /ws/0, /ws/1, ... and then subscribes)
+    /stream?streams=a/b/c    combined: every event wrapped as {"stream": .., "data": ..}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import grpc
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.websockets import WebSocket
+
+from .connection import ClientConnection, UserStream, WsContext
+from .limits import ConnectionAttempts, WsLimits
+from .streams import Stream, UnknownStream, looks_like_stream
+
+# Binance listen keys are 60 alphanumerics (so are the user service's). Other paths that are not
+# streams are ccxt's connection numbers and the like: they open an empty connection.
+_LISTEN_KEY = re.compile(r"[A-Za-z0-9]{60}")
+
+
+class WsEndpoints:
+    def __init__(self, make_context: Callable[[], WsContext], limits: WsLimits) -> None:
+        # The context holds gRPC channels, which belong to the event loop that serves; it is
+        # built with the first connection rather than at import.
+        self._make_context = make_context
+        self._context: WsContext | None = None
+        self._limits = limits
+        self._attempts = ConnectionAttempts(limits.connections_per_window, limits.connection_window_s)
+
+    @property
+    def context(self) -> WsContext:
+        if self._context is None:
+            self._context = self._make_context()
+        return self._context
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            WebSocketRoute("/ws", self.bare),
+            WebSocketRoute("/ws/{target:path}", self.raw_or_user),
+            WebSocketRoute("/stream", self.combined),
+        ]
+
+    async def bare(self, websocket: WebSocket) -> None:
+        if await self._admitted(websocket):
+            await self._serve(websocket, combined=False)
+
+    async def raw_or_user(self, websocket: WebSocket) -> None:
+        if not await self._admitted(websocket):
+            return
+        target: str = websocket.path_params["target"]
+        ctx = self.context
+        try:
+            if looks_like_stream(target):
+                try:
+                    stream = await ctx.catalog.parse(target)
+                except UnknownStream:
+                    await self._serve(websocket, combined=False)
+                else:
+                    await self._serve(websocket, combined=False, streams=[stream])
+                return
+            if _LISTEN_KEY.fullmatch(target):
+                owner = await ctx.listen_keys.resolve(target)
+                if owner is None:
+                    await _deny(websocket, 400, -1125, "This listenKey does not exist.")
+                else:
+                    await self._serve(websocket, combined=False, user=UserStream(target, owner))
+                return
+        except grpc.aio.AioRpcError:
+            await _deny(websocket, 503, -1001, "Internal error; unable to process your request. Please try again.")
+            return
+        await self._serve(websocket, combined=False)
+
+    async def combined(self, websocket: WebSocket) -> None:
+        if not await self._admitted(websocket):
+            return
+        names = [n for n in websocket.query_params.get("streams", "").split("/") if n]
+        if len(set(names)) > self._limits.streams_per_connection:
+            await _deny(websocket, 400, -1100, f"At most {self._limits.streams_per_connection} streams.")
+            return
+        streams: list[Stream] = []
+        try:
+            for name in dict.fromkeys(names):
+                streams.append(await self.context.catalog.parse(name))
+        except UnknownStream as exc:
+            await _deny(websocket, 400, -1100, f"Invalid stream name: {exc}")
+            return
+        except grpc.aio.AioRpcError:
+            await _deny(websocket, 503, -1001, "Internal error; unable to process your request. Please try again.")
+            return
+        await self._serve(websocket, combined=True, streams=streams)
+
+    async def _admitted(self, websocket: WebSocket) -> bool:
+        ip = websocket.client.host if websocket.client else ""
+        if self._attempts.admit(ip):
+            return True
+        await _deny(websocket, 429, -1003, "Too many new connections; current limit is "
+                    f"{self._limits.connections_per_window} per {int(self._limits.connection_window_s)} s.")
+        return False
+
+    async def _serve(
+        self, websocket: WebSocket, combined: bool, streams: Sequence[Stream] = (), user: UserStream | None = None
+    ) -> None:
+        await websocket.accept()
+        await ClientConnection(websocket, self.context, combined).serve(streams, user)
+
+
+async def _deny(websocket: WebSocket, status: int, code: int, msg: str) -> None:
+    """Refuse the handshake with an HTTP answer in Binance's error shape where the server
+    supports it (uvicorn does), else with a bare close (the client then sees 403)."""
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(JSONResponse({"code": code, "msg": msg}, status_code=status))
+    else:
+        await websocket.close(1008)

@@ -1,0 +1,106 @@
+"""Binance market stream names: which ones exist, and what a name says about its stream.
+
+Binance documents its names with lowercase symbols (`btcusdt@trade`); a name is checked here
+before any upstream is opened, so a typo gets an error reply instead of a silent stream.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import Enum
+
+# Binance's kline intervals, case-sensitive ("1m" minute, "1M" month).
+KLINE_INTERVALS = frozenset(
+    ("1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M")
+)
+
+
+class StreamKind(Enum):
+    TRADE = "trade"
+    AGG_TRADE = "aggTrade"
+    DEPTH_DIFF = "depth"
+    PARTIAL_DEPTH = "depthN"
+    KLINE = "kline"
+    TICKER = "ticker"
+    MINI_TICKER = "miniTicker"
+    BOOK_TICKER = "bookTicker"
+    AVG_PRICE = "avgPrice"
+    ALL_TICKERS = "!ticker@arr"
+    ALL_MINI_TICKERS = "!miniTicker@arr"
+
+
+# Streams whose every event is the stream's whole current state: the last one can be replayed
+# to a subscriber who joins a stream that is already open, so it need not wait for a change.
+STATE_KINDS = frozenset(
+    {
+        StreamKind.PARTIAL_DEPTH,
+        StreamKind.KLINE,
+        StreamKind.TICKER,
+        StreamKind.MINI_TICKER,
+        StreamKind.BOOK_TICKER,
+        StreamKind.AVG_PRICE,
+        StreamKind.ALL_TICKERS,
+        StreamKind.ALL_MINI_TICKERS,
+    }
+)
+ARRAY_KINDS = frozenset({StreamKind.ALL_TICKERS, StreamKind.ALL_MINI_TICKERS})
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    name: str  # exactly as Binance spells it, the key of every subscription
+    kind: StreamKind
+    symbol: str | None  # uppercase exchange symbol ("BTCUSDT"); None for the !...@arr streams
+
+
+_SYMBOL_STREAM = re.compile(r"([a-z0-9]{1,20})@([A-Za-z0-9_@]+)")
+_SIMPLE = {
+    "trade": StreamKind.TRADE,
+    "aggTrade": StreamKind.AGG_TRADE,
+    "depth": StreamKind.DEPTH_DIFF,
+    "depth@100ms": StreamKind.DEPTH_DIFF,
+    "ticker": StreamKind.TICKER,
+    "miniTicker": StreamKind.MINI_TICKER,
+    "bookTicker": StreamKind.BOOK_TICKER,
+    "avgPrice": StreamKind.AVG_PRICE,
+}
+_PARTIAL_DEPTH = re.compile(r"depth(5|10|20)(@100ms)?")
+_ALL_MARKET = {"!ticker@arr": StreamKind.ALL_TICKERS, "!miniTicker@arr": StreamKind.ALL_MINI_TICKERS}
+
+
+class UnknownStream(ValueError):
+    pass
+
+
+def parse_stream(name: str, symbols: Collection[str]) -> Stream:
+    """`symbols` are the listed exchange symbols (uppercase). Raises UnknownStream."""
+    if name in _ALL_MARKET:
+        return Stream(name, _ALL_MARKET[name], None)
+    match = _SYMBOL_STREAM.fullmatch(name)
+    if match is None:
+        raise UnknownStream(name)
+    symbol, rest = match[1].upper(), match[2]
+    if symbol not in symbols:
+        raise UnknownStream(name)
+    kind = _SIMPLE.get(rest)
+    if kind is None:
+        if _PARTIAL_DEPTH.fullmatch(rest):
+            kind = StreamKind.PARTIAL_DEPTH
+        elif rest.startswith("kline_") and rest[len("kline_") :] in KLINE_INTERVALS:
+            kind = StreamKind.KLINE
+        else:
+            raise UnknownStream(name)
+    return Stream(name, kind, symbol)
+
+
+def looks_like_stream(name: str) -> bool:
+    """Whether a /ws/<name> path means a stream (listen keys are plain alphanumerics)."""
+    return "@" in name
+
+
+def named_symbol(name: str) -> str | None:
+    """The uppercase symbol a stream name names, if it names one."""
+    head, at, _ = name.partition("@")
+    return head.upper() if at and head.isalnum() else None

@@ -1,0 +1,80 @@
+"""The user data stream on /ws/<listenKey>: an account's own executionReports and balances,
+and listenKeyExpired when the key goes."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+import websockets
+
+from edge.ws import WsLimits
+from tests.e2e.platform import Platform
+from tests.edge_ws.conftest import Edge, Traders, serve_edge
+from tests.edge_ws.wsclient import connect
+
+SYMBOL = "ETHBTC"
+
+
+async def test_fills_reach_the_owner_as_execution_reports_and_account_positions(edge: Edge, traders: Traders) -> None:
+    seller = await traders.funded(ETH="5")
+    buyer = await traders.funded(BTC="1")
+    async with connect(edge.ws + "/ws/" + await seller.listen_key()) as seller_socket, connect(
+        edge.ws + "/ws/" + await buyer.listen_key()
+    ) as buyer_socket:
+        resting = await seller.place(SYMBOL, "SELL", "1.000", "0.03600")
+        await buyer.place(SYMBOL, "BUY", "0.400", "0.03600")
+        seller_saw = await seller_socket.first_of_each(
+            new=lambda m: m["e"] == "executionReport" and m["x"] == "NEW",
+            fill=lambda m: m["e"] == "executionReport" and m["x"] == "TRADE",
+            position=lambda m: m["e"] == "outboundAccountPosition",
+        )
+        buyer_fill = await buyer_socket.event(lambda m: m.get("e") == "executionReport" and m["x"] == "TRADE")
+    fill = seller_saw["fill"]
+    assert fill["s"] == SYMBOL and fill["i"] == resting.order.order_id and fill["S"] == "SELL"
+    assert Decimal(fill["l"]) == Decimal("0.4") and Decimal(fill["L"]) == Decimal("0.036")
+    assert fill["X"] == "PARTIALLY_FILLED"
+    assert fill["m"] is True and seller_saw["new"]["X"] == "NEW"
+    assert {b["a"] for b in seller_saw["position"]["B"]} >= {"ETH", "BTC"}
+    assert buyer_fill["S"] == "BUY" and buyer_fill["X"] == "FILLED" and buyer_fill["m"] is False
+
+
+async def test_one_account_never_sees_another_accounts_events(edge: Edge, traders: Traders) -> None:
+    watcher = await traders.funded(BTC="1")
+    other = await traders.funded(ETH="5")
+    async with connect(edge.ws + "/ws/" + await watcher.listen_key()) as socket:
+        await other.place(SYMBOL, "SELL", "0.100", "0.03700")
+        with pytest.raises(TimeoutError):
+            await socket.recv(timeout=1.0)
+
+
+async def test_a_closed_listen_key_ends_its_stream_with_listen_key_expired(
+    platform: Platform, traders: Traders
+) -> None:
+    trader = await traders.funded(BTC="1")
+    async with serve_edge(platform, WsLimits(listen_key_recheck_s=0.2)) as edge:
+        key = await trader.listen_key()
+        async with connect(edge.ws + "/ws/" + key) as socket:
+            await trader.close_listen_key(key)
+            expired = await socket.recv(timeout=5)
+            assert expired["e"] == "listenKeyExpired" and expired["listenKey"] == key
+            with pytest.raises(websockets.ConnectionClosedOK):
+                await socket.recv(timeout=5)
+
+
+async def test_an_unknown_listen_key_is_refused_at_the_handshake(edge: Edge) -> None:
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with connect(edge.ws + "/ws/" + "x" * 60):
+            pass
+    assert refused.value.response.status_code == 400
+    assert b"-1125" in refused.value.response.body
+
+
+async def test_user_stream_survives_its_own_idle_time(edge: Edge, traders: Traders) -> None:
+    trader = await traders.funded(ETH="1")
+    async with connect(edge.ws + "/ws/" + await trader.listen_key()) as socket:
+        await asyncio.sleep(0.5)
+        placed = await trader.place(SYMBOL, "SELL", "0.100", "0.03800")
+        report = await socket.event(lambda m: m.get("e") == "executionReport")
+    assert report["i"] == placed.order.order_id and report["x"] == "NEW"
