@@ -1,0 +1,1 @@
+"""Engine benchmarks (pytest-benchmark): `make bench`; figures in docs/performance.md."""
