@@ -133,12 +133,14 @@ cdef class OrderBook:
     cdef int64_t ev_start
     cdef int64_t ev_cap
     cdef bint events_lost               # an event did not fit (out of memory): raised at command end
+    cdef bint ev_borrowed               # `events` is a batch's `out` (the caller's), not the book's
 
     # -- COMMANDS --
     # submit/cancel/amend/replace are `def` methods in book.pyx (a cpdef wrapper costs more per
     # Python call); C callers use the command cores below, then read `events[ev_start:ev_len]`.
-    cpdef tuple apply_batch(self, const CommandRecord[::1] commands)
-
+    cpdef tuple apply_batch(self, object commands, object out=*)
+    cdef tuple run_batch(self, const CommandRecord* cmds, Py_ssize_t n, object out,
+                         EventRecord* out_data, Py_ssize_t out_len)
     # -- QUERIES --
     cpdef list last_events(self)
     cpdef object event_view(self)
@@ -155,6 +157,7 @@ cdef class OrderBook:
     cdef void begin_call(self) noexcept
     cdef int end_call(self, int status) except -1
     cdef object batch_events(self)
+    cdef object return_borrowed(self, object out, EventRecord* own, int64_t own_cap)
     cdef object best_level(self, int side)
     cdef list side_depth(self, int side, int n)
     cdef object order_state(self, int32_t slot)

@@ -52,7 +52,7 @@ class OrderBook:
         cap: int = 0,
     ) -> int: ...
     def apply_batch(
-        self, commands: npt.NDArray[np.void]
+        self, commands: npt.NDArray[np.void], out: npt.NDArray[np.void] | None = None
     ) -> tuple[npt.NDArray[np.void], npt.NDArray[np.int64]]: ...
 
     # -- QUERIES --

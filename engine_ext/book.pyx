@@ -22,7 +22,10 @@ allocates nothing:
   condition holds. Stops are few, and the linear scan is the contract's rule, word for word.
 - Events. One growable array of packed ``EventRecord`` (the EVENT_DTYPE layout). A command
   appends to it; the per-call API exposes the last command's slice, and the batch API hands
-  the whole run to NumPy at the end (the buffer becomes the array's memory: no copy).
+  the whole run to NumPy at the end (the buffer becomes the array's memory: no copy). With
+  ``apply_batch(commands, out=array)`` the run is written straight into the caller's array
+  instead (borrowed for the call; ``ev_borrowed``), so a loop that reuses one warm buffer
+  allocates and page-faults nothing; a run that outgrows it moves on into a fresh buffer.
 
 Each command core (``submit_c``...) is ``noexcept nogil``, so the batch loop runs without the
 GIL and the per-call methods are a thin argument conversion around the same code. The cores
@@ -31,7 +34,8 @@ anything, so the book is always left consistent.
 """
 
 cimport cython
-from cpython.buffer cimport PyBUF_FORMAT
+from cpython.buffer cimport (PyBUF_C_CONTIGUOUS, PyBUF_FORMAT, PyBUF_WRITABLE, PyBuffer_Release,
+                             PyObject_GetBuffer)
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport INT64_MAX, int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
@@ -42,7 +46,7 @@ import sys
 
 import numpy as np
 
-from engine_ext.events import EVENT_DTYPE, Event, OrderState
+from engine_ext.events import COMMAND_DTYPE, EVENT_DTYPE, Event, OrderState
 
 if sys.byteorder != "little":
     raise ImportError("engine_ext.book writes the little-endian snapshot and record layouts natively")
@@ -61,6 +65,22 @@ cdef extern from *:
     const uint64_t FIB_HASH "SPOTEX_FIB_HASH"
     # one multiply and a flag test, where `a > INT64_MAX // b` would cost a division
     bint mul_overflows "spotex_mul_overflows"(int64_t a, int64_t b) noexcept nogil
+
+cdef extern from *:
+    """
+    #include <stdlib.h>
+    #include <string.h>
+    /* Out of line and cold: emit() inlines grow_events(), and must stay as small as it was. */
+    static __attribute__((noinline, cold)) void* spotex_copy_to_new(const void* data, size_t used,
+                                                                   size_t capacity) {
+        void* grown = malloc(capacity);
+        if (grown != NULL && used != 0)
+            memcpy(grown, data, used);
+        return grown;
+    }
+    """
+    # malloc(capacity) holding a copy of data[:used]; NULL when memory ran out
+    void* copy_to_new "spotex_copy_to_new"(const void* data, size_t used, size_t capacity) noexcept nogil
 
 
 # The values of engine_ext/codes.py, for C code.
@@ -274,39 +294,91 @@ cdef class OrderBook:
         return self.end_call(self.replace_c(target_id, order_id, user_id, side, order_type, tif,
                                             price, qty, quote_qty, stop_price, stp, cap))
 
-    @cython.boundscheck(False)
-    @cython.wraparound(False)
-    cpdef tuple apply_batch(self, const CommandRecord[::1] commands):
+    @cython.cdivision(True)
+    cpdef tuple apply_batch(self, object commands, object out=None):
         """Run COMMAND_DTYPE records in order; returns (events, ends) as in docs/engine.md.
 
-        Raises MemoryError if memory ran out: the commands before the failing one stand.
+        `out`: an optional 1-D, C-contiguous, writable EVENT_DTYPE array. The events are written
+        straight into it and `events` is the view `out[:len(events)]`; if they do not all fit,
+        the run continues in a fresh buffer and `events` is a fresh array holding all of them
+        (the contents of `out` are then unspecified). The events are the same either way.
+
+        Raises TypeError/ValueError for arrays it cannot use and ValueError for an op that is
+        not a CommandOp (nothing is applied), MemoryError if memory ran out (the commands
+        before the failing one stand).
         """
-        cdef Py_ssize_t n = commands.shape[0]
+        # Both arrays' dtypes are checked here, so their buffers are taken without a format
+        # string: a typed memoryview would parse the packed struct's format on every call, which
+        # cost more than a short batch's commands.
+        cdef Py_buffer cmd_buffer
+        cdef Py_buffer out_buffer
+        cdef const CommandRecord* cmds
+        cdef Py_ssize_t n, i
+        cdef EventRecord* out_data = NULL
+        cdef Py_ssize_t out_len = 0
+        check_array(commands, COMMAND_DTYPE, "commands", False)
+        PyObject_GetBuffer(commands, &cmd_buffer, PyBUF_C_CONTIGUOUS)
+        try:
+            cmds = <const CommandRecord*> cmd_buffer.buf
+            n = cmd_buffer.len // <Py_ssize_t> sizeof(CommandRecord)
+            for i in range(n):
+                if cmds[i].op > OP_REPLACE:
+                    raise ValueError(f"commands[{i}].op is {cmds[i].op}, not a CommandOp")
+            if out is None:
+                return self.run_batch(cmds, n, None, NULL, 0)
+            check_array(out, EVENT_DTYPE, "out", True)
+            PyObject_GetBuffer(out, &out_buffer, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS)
+            try:
+                out_data = <EventRecord*> out_buffer.buf
+                out_len = out_buffer.len // <Py_ssize_t> sizeof(EventRecord)
+                if n and out_len and ranges_overlap(
+                        <const char*> cmds, n * sizeof(CommandRecord),
+                        <const char*> out_data, out_len * sizeof(EventRecord)):
+                    raise ValueError("out must not share memory with commands")
+                return self.run_batch(cmds, n, out, out_data, out_len)
+            finally:
+                PyBuffer_Release(&out_buffer)
+        finally:
+            PyBuffer_Release(&cmd_buffer)
+
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
+    cdef tuple run_batch(self, const CommandRecord* cmds, Py_ssize_t n, object out,
+                         EventRecord* out_data, Py_ssize_t out_len):
+        # apply_batch once its arguments are checked; `out` is None or holds out_data[:out_len].
         cdef Py_ssize_t i = 0
-        for i in range(n):
-            if commands[i].op > OP_REPLACE:
-                raise ValueError(f"commands[{i}].op is {commands[i].op}, not a CommandOp")
         ends = np.empty(n, dtype=np.int64)
         cdef int64_t[::1] ends_view = ends
         cdef int status = 0
+        cdef EventRecord* own = self.events
+        cdef int64_t own_cap = self.ev_cap
         self.begin_call()
-        if self.ev_cap < EVENTS_PER_COMMAND * n:
+        if out is not None:
+            # Borrow the caller's buffer as the event buffer for this run (see grow_events).
+            self.events = out_data
+            self.ev_cap = out_len
+            self.ev_borrowed = True
+        elif self.ev_cap < EVENTS_PER_COMMAND * n:
             # Best effort: a buffer sized for the whole run up front is never copied while it
             # grows, and what it does not use is returned when it is handed to NumPy.
             self.grow_events(EVENTS_PER_COMMAND * n)
         with nogil:
             for i in range(n):
                 self.ev_start = self.ev_len
-                status = self.run_command(&commands[i])
+                status = self.run_command(&cmds[i])
                 if status < 0 or self.events_lost:
                     break
                 ends_view[i] = self.ev_len
+        if out is not None:
+            events = self.return_borrowed(out, own, own_cap)
         if status < 0:
             raise MemoryError(f"out of memory at commands[{i}]: the commands before it were applied")
         if self.events_lost:
             self.events_lost = False
             raise MemoryError(f"out of memory at commands[{i}]: it was applied, some events were lost")
-        return self.batch_events(), ends
+        if out is None:
+            events = self.batch_events()
+        return events, ends
 
     # -- QUERIES ---------------------------------------------------------------------------
 
@@ -468,17 +540,34 @@ cdef class OrderBook:
         if fresh == NULL:
             raise MemoryError()
         memcpy(fresh, &self.events[self.ev_start], last * sizeof(EventRecord))
-        cdef EventRecord* run = <EventRecord*> realloc(self.events, n * sizeof(EventRecord))
-        if run == NULL:
-            run = self.events  # shrinking failed: hand over the larger block
+        cdef EventRecord* run = self.events
         self.events = fresh
         self.ev_cap = fresh_cap
         self.ev_start = 0
         self.ev_len = last
-        cdef _EventMemory memory = _EventMemory.__new__(_EventMemory)
-        memory.data = run
-        memory.nbytes = n * sizeof(EventRecord)
-        return np.frombuffer(memory, dtype=EVENT_DTYPE)
+        return adopt_events(run, n)
+
+    cdef object return_borrowed(self, object out, EventRecord* own, int64_t own_cap):
+        # The run is in the caller's `out` (or, if it outgrew it, in a buffer that grow_events
+        # allocated): the book takes its own buffer back, holding the last command's events
+        # for last_events(), and the run becomes the events array.
+        cdef EventRecord* run = self.events
+        cdef int64_t n = self.ev_len
+        cdef int64_t last = self.ev_len - self.ev_start
+        cdef bint spilled = not self.ev_borrowed
+        self.ev_borrowed = False
+        self.events = own
+        self.ev_cap = own_cap
+        self.ev_start = 0
+        self.ev_len = 0
+        if last > own_cap and self.grow_events(last) < 0:
+            self.events_lost = True  # the batch stands; last_events() could not be kept
+        else:
+            memcpy(self.events, &run[n - last], last * sizeof(EventRecord))
+            self.ev_len = last
+        if spilled:
+            return adopt_events(run, n)
+        return out[:n]
 
     cdef object best_level(self, int side):
         cdef int32_t n = self.n_levels[side]
@@ -1197,11 +1286,20 @@ cdef class OrderBook:
         return slot
 
     cdef int grow_events(self, int64_t capacity) noexcept nogil:
-        cdef EventRecord* grown = <EventRecord*> realloc(self.events, capacity * sizeof(EventRecord))
+        cdef EventRecord* grown
+        if self.ev_borrowed:
+            # A batch's `out` is full, and not the book's to realloc: the run moves on into a
+            # copy the book owns, which return_borrowed() hands to NumPy.
+            capacity += INITIAL_EVENTS  # `out` may have been empty
+            grown = <EventRecord*> copy_to_new(self.events, self.ev_len * sizeof(EventRecord),
+                                               capacity * sizeof(EventRecord))
+        else:
+            grown = <EventRecord*> realloc(self.events, capacity * sizeof(EventRecord))
         if grown == NULL:
             return -1
         self.events = grown
         self.ev_cap = capacity
+        self.ev_borrowed = False
         return 0
 
     # -- EVENTS ----------------------------------------------------------------------------
@@ -1241,6 +1339,35 @@ cdef class OrderBook:
 
     cdef void emit_level(self, int side, const Level* lv) noexcept nogil:
         self.emit(LEVEL, side, 0, 0, 0, 0, 0, lv.price, lv.qty, lv.count)
+
+
+cdef object adopt_events(EventRecord* run, int64_t n):
+    # A malloc'ed run of n events becomes a NumPy array that owns it (its unused tail is given
+    # back first). The caller no longer owns `run`.
+    cdef EventRecord* shrunk = <EventRecord*> realloc(run, n * sizeof(EventRecord))
+    if shrunk != NULL:
+        run = shrunk  # else shrinking failed: hand over the larger block
+    cdef _EventMemory memory = _EventMemory.__new__(_EventMemory)
+    memory.data = run
+    memory.nbytes = n * sizeof(EventRecord)
+    return np.frombuffer(memory, dtype=EVENT_DTYPE)
+
+
+cdef int check_array(object array, object dtype, str name, bint writable) except -1:
+    # apply_batch's arrays, before their buffers are taken.
+    if not isinstance(array, np.ndarray) or array.dtype != dtype:
+        raise TypeError(f"{name} must be a NumPy array of {'EVENT_DTYPE' if writable else 'COMMAND_DTYPE'}, "
+                        f"not {type(array).__name__}"
+                        f"{' of ' + str(array.dtype) if isinstance(array, np.ndarray) else ''}")
+    if array.ndim != 1 or not array.flags.c_contiguous or (writable and not array.flags.writeable):
+        raise ValueError(f"{name} must be a one-dimensional, C-contiguous"
+                         f"{', writable' if writable else ''} array")
+    return 0
+
+
+cdef inline bint ranges_overlap(const char* a, Py_ssize_t a_len, const char* b,
+                                Py_ssize_t b_len) noexcept nogil:
+    return a < b + b_len and b < a + a_len
 
 
 cdef class _EventMemory:
