@@ -3,6 +3,7 @@ wherever it put them (unit tests: the clients build their requests offline)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import warnings
@@ -38,9 +39,14 @@ def test_python_binance_signs_sorted_parameters_and_puts_delete_in_the_body() ->
         from binance.client import Client
 
     client = Client("k" * 64, SECRET, ping=False)
-    kwargs = client._get_request_kwargs("delete", True, data={"symbol": "BTCUSDT", "orderId": 7})
-    body = urlencode(kwargs["data"]).encode()  # what requests sends for data=[(k, v), ...]
-    assert body.startswith(b"orderId=") and verifies(b"", body)
+    try:
+        kwargs = client._get_request_kwargs("delete", True, data={"symbol": "BTCUSDT", "orderId": 7})
+        body = urlencode(kwargs["data"]).encode()  # what requests sends for data=[(k, v), ...]
+        assert body.startswith(b"orderId=") and verifies(b"", body)
+    finally:  # python-binance makes an event loop for this thread; leaked, it warns in a later test
+        client.close_connection()
+        client.loop.close()
+        asyncio.set_event_loop(None)
 
 
 def test_the_payload_is_query_then_body_with_only_the_signature_pair_removed() -> None:
