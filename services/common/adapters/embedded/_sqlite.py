@@ -29,6 +29,7 @@ import queue
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -88,11 +89,37 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def begin_immediate(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, retrying every fraction of a millisecond while another process holds
+    the write lock.
+
+    Several processes write the ledger (the order service reserving, trade processing settling),
+    and their transactions are short. SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ms
+    ... between attempts, far longer than the holder needs, and that showed up as tens of ms of
+    p99. So the BEGIN alone runs with no busy timeout and this loop retries with pauses from
+    0.1 ms to 2 ms, up to the same overall limit."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.0001
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.002)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE ... COMMIT on a `Worker`'s connection (a `Writer` needs none: it wraps
     every operation itself); any exception rolls everything back and propagates."""
-    conn.execute("BEGIN IMMEDIATE")
+    begin_immediate(conn)
     try:
         yield conn
         conn.execute("COMMIT")
@@ -235,7 +262,7 @@ class Writer:
 def _commit_group(conn: sqlite3.Connection, operations: list[_Operation]) -> None:
     outcomes: list[tuple[BaseException | None, Any]] = []
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        begin_immediate(conn)
         for op in operations:
             conn.execute("SAVEPOINT operation")
             try:
