@@ -135,3 +135,21 @@ async def test_the_server_pings_and_a_permessage_deflate_client_still_gets_its_f
             book = await client.recv()  # the stream's current state comes first
             assert set(book) == {"u", "s", "b", "B", "a", "A"}
             assert await client.request("LIST_SUBSCRIPTIONS") == {"result": ["btcusdt@bookTicker"], "id": 1}
+
+
+async def test_two_edge_processes_each_deliver_every_trade_from_the_shared_feed(
+    platform: Platform, traders: Traders
+) -> None:
+    """Edge replicas share nothing but the market data feed: each has its own upstream."""
+    async with serve_edge(platform) as first, serve_edge(platform) as second:
+        async with connect(first.ws + "/ws/btcusdt@trade") as a, connect(second.ws + "/ws/btcusdt@trade") as b:
+            await asyncio.sleep(0.2)  # both upstreams registered before the trade
+            seller = await traders.funded(BTC="1")
+            buyer = await traders.funded(USDT="1000000")
+            await seller.place(SYMBOL, "SELL", "0.02000", "95020.00")
+            await buyer.place(SYMBOL, "BUY", "0.02000", "95020.00")
+            from_first = await a.event(lambda m: m.get("e") == "trade")
+            from_second = await b.event(lambda m: m.get("e") == "trade")
+        assert from_first == from_second
+        assert (from_first["p"], from_first["q"]) == ("95020.00000000", "0.02000000")
+        assert first.endpoints.context.hub is not second.endpoints.context.hub
