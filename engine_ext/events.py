@@ -92,4 +92,4 @@ assert EVENT_DTYPE.itemsize == 72 and COMMAND_DTYPE.itemsize == 72
 def events_from_array(records: np.ndarray) -> list[Event]:
     """Turn EVENT_DTYPE records into Event tuples (for tests, logs and slow consumers)."""
     columns = [records[name].tolist() for name in EVENT_FIELDS]
-    return [Event(*row) for row in zip(*columns)]
+    return [Event(*row) for row in zip(*columns, strict=True)]

@@ -90,7 +90,7 @@ async def _make_market(orders: Any, maker: int, symbol: Symbol, rng: random.Rand
         await asyncio.sleep(rng.uniform(0.5, 1.5))
 
 
-def _limit(orders: Any, metadata: Any, symbol: str, side: int, qty: Decimal, price: Decimal) -> Any:
+def _limit(orders: Any, metadata: Any, symbol: str, side: Any, qty: Decimal, price: Decimal) -> Any:
     return orders.PlaceOrder(
         order_pb2.PlaceOrderRequest(
             symbol=symbol,

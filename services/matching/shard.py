@@ -187,12 +187,12 @@ class MatchingShard:
             async for record in self._history(wanted):
                 yield record
             while True:
-                record = await live.get()
-                if record is None:
+                pushed = await live.get()
+                if pushed is None:
                     return
-                trimmed = _after(record, wanted)
+                trimmed = _after(pushed, wanted)
                 if trimmed is not None:
-                    wanted[record.symbol] = record.last_seq
+                    wanted[pushed.symbol] = pushed.last_seq
                     yield trimmed
         finally:
             self._subscribers.discard(live)

@@ -135,7 +135,7 @@ async def run_bench(
 
 
 def _ms(histogram: HdrHistogram, percentile: float) -> float:
-    return round(histogram.get_value_at_percentile(percentile) / 1000, 2)
+    return round(int(histogram.get_value_at_percentile(percentile)) / 1000, 2)
 
 
 def _report(
