@@ -1,6 +1,9 @@
 """Who is calling: Binance's SIGNED and USER_STREAM requests (API key + HMAC), spotex's web
-sessions (JWT) and the operator. The verdict comes from UserService on every request (no
-cached results: a revoked key stops working at once); the edge only extracts what to verify.
+sessions (JWT) and the operator. Signed requests are verified here, every one of them, with
+UserService's rules (services/user/signatures.py) against the key's secret that UserService
+hands the edge (edge/api_keys.py: held for seconds at most, so a revoked key stops working
+within that bound, and at once through the edge that revoked it). Against a UserService
+without GetApiKeyCredentials, each request is sent to its Authenticate as before.
 
 The signature covers Binance's totalParams = query string + request body, exactly as
 received. Clients differ in what they send (ccxt: insertion order, timestamp first, query for
@@ -11,18 +14,22 @@ never re-encodes: it cuts the `signature=` pair out of the raw bytes and passes 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import grpc
 
+from edge.api_keys import ApiKeyCache, KeyCredentials
 from edge.errors import from_rejection, from_rpc_error, refused
 from edge.rest.params import permission_names
 from edge.rest.policy import Security
 from exchange.v1 import common_pb2, user_pb2, user_pb2_grpc
 from services.common.caller import caller_metadata
 from services.order import errors as order_errors
-from services.user.servicer import AUTHORIZATION_KEY
+from services.user import signatures
+from services.user.errors import InvalidApiKey, UserError
+from services.user.servicer import AUTHORIZATION_KEY, ERRORS
 
 Metadata = tuple[tuple[str, str], ...]
 _REQUIRED = {Security.USER_DATA: common_pb2.PERMISSION_READ, Security.TRADE: common_pb2.PERMISSION_TRADE}
@@ -56,10 +63,18 @@ def _mandatory_int(params: Mapping[str, str], name: str) -> int:
 
 
 class Authenticator:
-    def __init__(self, user_service: user_pb2_grpc.UserServiceStub, admin_token: str, timeout_s: float) -> None:
+    def __init__(
+        self,
+        user_service: user_pb2_grpc.UserServiceStub,
+        admin_token: str,
+        timeout_s: float,
+        clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000,
+    ) -> None:
         self._user = user_service
         self._admin = admin_token.encode()
         self._timeout = timeout_s
+        self._clock_ms = clock_ms
+        self.keys = ApiKeyCache(user_service.GetApiKeyCredentials, self.operator_caller().metadata, timeout_s)
 
     async def caller(
         self, security: Security, headers: Mapping[bytes, bytes], params: Mapping[str, str], query: bytes, body: bytes
@@ -77,11 +92,33 @@ class Authenticator:
             request = user_pb2.AuthenticateRequest(api_key=api_key, api_key_only=True)
         else:
             request = self._signed_request(api_key, security, params, query, body)
+        if self.keys.supported:
+            try:
+                return await self._verified_here(request)
+            except grpc.RpcError as exc:
+                if self.keys.supported:
+                    raise from_rpc_error(exc) from None
         try:
             reply = await self._user.Authenticate(request, timeout=self._timeout)
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
         return Caller(reply.user_id, caller_metadata(reply.user_id, permission_names(reply.permissions)))
+
+    async def _verified_here(self, request: user_pb2.AuthenticateRequest) -> Caller:
+        """UserDomain.authenticate's checks, in its order, against the key's cached secret."""
+        try:
+            window = 0
+            if not request.api_key_only:
+                window = signatures.recv_window(request.recv_window if request.HasField("recv_window") else None)
+            key: KeyCredentials = await self.keys.get(request.api_key)
+            if not request.api_key_only:
+                signatures.check_signature(key.secret, request.signed_payload, request.signature)
+                signatures.check_timestamp(request.timestamp, window, self._clock_ms())
+            if request.required_permission and request.required_permission not in key.permissions:
+                raise InvalidApiKey()
+        except UserError as refusal:
+            raise refused(ERRORS[type(refusal)], *refusal.args) from None
+        return Caller(key.user_id, caller_metadata(key.user_id, permission_names(key.permissions)))
 
     @staticmethod
     def _signed_request(

@@ -96,12 +96,17 @@ class OperationBuilder:
         if binding.rpc.full_name == "exchange.v1.OrderService.PlaceOrder":
             return self._place_order_call(renderer)
         rpc = self._clients.unary(binding.rpc)
+        # This edge forgets a key it revoked at once; other edges within the cache's TTL.
+        revokes_key = binding.rpc.full_name == "exchange.v1.UserService.RevokeApiKey"
+        keys = self._auth.keys
 
         async def call(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
             try:
                 response = await rpc(message, metadata=caller.metadata, timeout=timeout)
             except grpc.RpcError as exc:
                 raise from_rpc_error(exc) from None
+            if revokes_key:
+                keys.forget(message.api_key)
             return renderer(response, message, params)
 
         return call

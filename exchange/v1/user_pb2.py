@@ -26,7 +26,7 @@ from exchange.v1 import common_pb2 as exchange_dot_v1_dot_common__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x65xchange/v1/user.proto\x12\x0b\x65xchange.v1\x1a\x18\x65xchange/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\"2\n\x0fRegisterRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"#\n\x10RegisterResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\"/\n\x0cLoginRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"J\n\rLoginResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x12\n\nexpires_at\x18\x02 \x01(\x03\x12\x0f\n\x07user_id\x18\x03 \x01(\x03\"k\n\x06\x41piKey\x12\x0f\n\x07\x61pi_key\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12,\n\x0bpermissions\x18\x03 \x03(\x0e\x32\x17.exchange.v1.Permission\x12\x13\n\x0b\x63reate_time\x18\x04 \x01(\x03\"R\n\x13\x43reateApiKeyRequest\x12\r\n\x05label\x18\x01 \x01(\t\x12,\n\x0bpermissions\x18\x02 \x03(\x0e\x32\x17.exchange.v1.Permission\"L\n\x14\x43reateApiKeyResponse\x12 \n\x03key\x18\x01 \x01(\x0b\x32\x13.exchange.v1.ApiKey\x12\x12\n\nsecret_key\x18\x02 \x01(\t\"\x14\n\x12ListApiKeysRequest\"8\n\x13ListApiKeysResponse\x12!\n\x04keys\x18\x01 \x03(\x0b\x32\x13.exchange.v1.ApiKey\"&\n\x13RevokeApiKeyRequest\x12\x0f\n\x07\x61pi_key\x18\x01 \x01(\t\"\x16\n\x14RevokeApiKeyResponse\"\xda\x01\n\x13\x41uthenticateRequest\x12\x0f\n\x07\x61pi_key\x18\x01 \x01(\t\x12\x16\n\x0esigned_payload\x18\x02 \x01(\x0c\x12\x11\n\tsignature\x18\x03 \x01(\t\x12\x11\n\ttimestamp\x18\x04 \x01(\x03\x12\x18\n\x0brecv_window\x18\x05 \x01(\x03H\x00\x88\x01\x01\x12\x34\n\x13required_permission\x18\x06 \x01(\x0e\x32\x17.exchange.v1.Permission\x12\x14\n\x0c\x61pi_key_only\x18\x07 \x01(\x08\x42\x0e\n\x0c_recv_window\"U\n\x14\x41uthenticateResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12,\n\x0bpermissions\x18\x02 \x03(\x0e\x32\x17.exchange.v1.Permission\",\n\x14VerifySessionRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"j\n\x15VerifySessionResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12,\n\x0bpermissions\x18\x02 \x03(\x0e\x32\x17.exchange.v1.Permission\x12\x12\n\nexpires_at\x18\x03 \x01(\x03\"\x18\n\x16\x43reateListenKeyRequest\"-\n\x17\x43reateListenKeyResponse\x12\x12\n\nlisten_key\x18\x01 \x01(\t\"/\n\x19KeepAliveListenKeyRequest\x12\x12\n\nlisten_key\x18\x01 \x01(\t\"\x1c\n\x1aKeepAliveListenKeyResponse\"+\n\x15\x43loseListenKeyRequest\x12\x12\n\nlisten_key\x18\x01 \x01(\t\"\x18\n\x16\x43loseListenKeyResponse\"-\n\x17ResolveListenKeyRequest\x12\x12\n\nlisten_key\x18\x01 \x01(\t\"?\n\x18ResolveListenKeyResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x12\n\nexpires_at\x18\x02 \x01(\x03\"X\n\x0e\x44\x65positRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\r\n\x05\x61sset\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x16\n\x0etransaction_id\x18\x04 \x01(\t\"Y\n\x0fWithdrawRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\r\n\x05\x61sset\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x16\n\x0etransaction_id\x18\x04 \x01(\t\"r\n\x10TransferResponse\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12%\n\x07\x62\x61lance\x18\x02 \x01(\x0b\x32\x14.exchange.v1.Balance\x12\x11\n\tduplicate\x18\x03 \x01(\x08\x12\x0c\n\x04time\x18\x04 \x01(\x03\"F\n\x12GetBalancesRequest\x12\x0e\n\x06\x61ssets\x18\x01 \x03(\t\x12\x14\n\x07user_id\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\n\n\x08_user_id\"=\n\x13GetBalancesResponse\x12&\n\x08\x62\x61lances\x18\x01 \x03(\x0b\x32\x14.exchange.v1.Balance2\xeb\x0b\n\x0bUserService\x12\x64\n\x08Register\x12\x1c.exchange.v1.RegisterRequest\x1a\x1d.exchange.v1.RegisterResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x10/api/v1/register:\x01*\x12X\n\x05Login\x12\x19.exchange.v1.LoginRequest\x1a\x1a.exchange.v1.LoginResponse\"\x18\x82\xd3\xe4\x93\x02\x12\"\r/api/v1/login:\x01*\x12n\n\x0c\x43reateApiKey\x12 .exchange.v1.CreateApiKeyRequest\x1a!.exchange.v1.CreateApiKeyResponse\"\x19\x82\xd3\xe4\x93\x02\x13\"\x0e/api/v1/apiKey:\x01*\x12i\n\x0bListApiKeys\x12\x1f.exchange.v1.ListApiKeysRequest\x1a .exchange.v1.ListApiKeysResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/api/v1/apiKeys\x12k\n\x0cRevokeApiKey\x12 .exchange.v1.RevokeApiKeyRequest\x1a!.exchange.v1.RevokeApiKeyResponse\"\x16\x82\xd3\xe4\x93\x02\x10*\x0e/api/v1/apiKey\x12S\n\x0c\x41uthenticate\x12 .exchange.v1.AuthenticateRequest\x1a!.exchange.v1.AuthenticateResponse\x12V\n\rVerifySession\x12!.exchange.v1.VerifySessionRequest\x1a\".exchange.v1.VerifySessionResponse\x12_\n\x10ResolveListenKey\x12$.exchange.v1.ResolveListenKeyRequest\x1a%.exchange.v1.ResolveListenKeyResponse\x12\x7f\n\x0f\x43reateListenKey\x12#.exchange.v1.CreateListenKeyRequest\x1a$.exchange.v1.CreateListenKeyResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/api/v3/userDataStream:\x01*\x12\x88\x01\n\x12KeepAliveListenKey\x12&.exchange.v1.KeepAliveListenKeyRequest\x1a\'.exchange.v1.KeepAliveListenKeyResponse\"!\x82\xd3\xe4\x93\x02\x1b\x1a\x16/api/v3/userDataStream:\x01*\x12y\n\x0e\x43loseListenKey\x12\".exchange.v1.CloseListenKeyRequest\x1a#.exchange.v1.CloseListenKeyResponse\"\x1e\x82\xd3\xe4\x93\x02\x18*\x16/api/v3/userDataStream\x12g\n\x07\x44\x65posit\x12\x1b.exchange.v1.DepositRequest\x1a\x1d.exchange.v1.TransferResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/api/v1/admin/deposit:\x01*\x12j\n\x08Withdraw\x12\x1c.exchange.v1.WithdrawRequest\x1a\x1d.exchange.v1.TransferResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/api/v1/admin/withdraw:\x01*\x12j\n\x0bGetBalances\x12\x1f.exchange.v1.GetBalancesRequest\x1a .exchange.v1.GetBalancesResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/balancesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x65xchange/v1/user.proto\x12\x0b\x65xchange.v1\x1a\x18\x65xchange/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\"2\n\x0fRegisterRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"#\n\x10RegisterResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\"/\n\x0cLoginRequest\x12\r\n\x05\x65mail\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"J\n\rLoginResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x12\n\nexpires_at\x18\x02 \x01(\x03\x12\x0f\n\x07user_id\x18\x03 \x01(\x03\"k\n\x06\x41piKey\x12\x0f\n\x07\x61pi_key\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12,\n\x0bpermissions\x18\x03 \x03(\x0e\x32\x17.exchange.v1.Permission\x12\x13\n\x0b\x63reate_time\x18\x04 \x01(\x03\"R\n\x13\x43reateApiKeyRequest\x12\r\n\x05label\x18\x01 \x01(\t\x12,\n\x0bpermissions\x18\x02 \x03(\x0e\x32\x17.exchange.v1.Permission\"L\n\x14\x43reateApiKeyResponse\x12 \n\x03key\x18\x01 \x01(\x0b\x32\x13.exchange.v1.ApiKey\x12\x12\n\nsecret_key\x18\x02 \x01(\t\"\x14\n\x12ListApiKeysRequest\"8\n\x13ListApiKeysResponse\x12!\n\x04keys\x18\x01 \x03(\x0b\x32\x13.exchange.v1.ApiKey\"&\n\x13RevokeApiKeyRequest\x12\x0f\n\x07\x61pi_key\x18\x01 \x01(\t\"\x16\n\x14RevokeApiKeyResponse\"\xda\x01\n\x13\x41uthenticateRequest\x12\x0f\n\x07\x61pi_key\x18\x01 \x01(\t\x12\x16\n\x0esigned_payload\x18\x02 \x01(\x0c\x12\x11\n\tsignature\x18\x03 \x01(\t\x12\x11\n\ttimestamp\x18\x04 \x01(\x03\x12\x18\n\x0brecv_window\x18\x05 \x01(\x03H\x00\x88\x01\x01\x12\x34\n\x13required_permission\x18\x06 \x01(\x0e\x32\x17.exchange.v1.Permission\x12\x14\n\x0c\x61pi_key_only\x18\x07 \x01(\x08\x42\x0e\n\x0c_recv_window\"U\n\x14\x41uthenticateResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12,\n\x0bpermissions\x18\x02 \x03(\x0e\x32\x17.exchange.v1.Permission\".\n\x1bGetApiKeyCredentialsRequest\x12\x0f\n\x07\x61pi_key\x18\x01 \x01(\t\"q\n\x1cGetApiKeyCredentialsResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12,\n\x0bpermissions\x18\x02 \x03(\x0e\x32\x17.exchange.v1.Permission\x12\x12\n\nsecret_key\x18\x03 \x01(\t\",\n\x14VerifySessionRequest\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\"j\n\x15VerifySessionResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12,\n\x0bpermissions\x18\x02 \x03(\x0e\x32\x17.exchange.v1.Permission\x12\x12\n\nexpires_at\x18\x03 \x01(\x03\"\x18\n\x16\x43reateListenKeyRequest\"-\n\x17\x43reateListenKeyResponse\x12\x12\n\nlisten_key\x18\x01 \x01(\t\"/\n\x19KeepAliveListenKeyRequest\x12\x12\n\nlisten_key\x18\x01 \x01(\t\"\x1c\n\x1aKeepAliveListenKeyResponse\"+\n\x15\x43loseListenKeyRequest\x12\x12\n\nlisten_key\x18\x01 \x01(\t\"\x18\n\x16\x43loseListenKeyResponse\"-\n\x17ResolveListenKeyRequest\x12\x12\n\nlisten_key\x18\x01 \x01(\t\"?\n\x18ResolveListenKeyResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x12\n\nexpires_at\x18\x02 \x01(\x03\"X\n\x0e\x44\x65positRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\r\n\x05\x61sset\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x16\n\x0etransaction_id\x18\x04 \x01(\t\"Y\n\x0fWithdrawRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\r\n\x05\x61sset\x18\x02 \x01(\t\x12\x0e\n\x06\x61mount\x18\x03 \x01(\t\x12\x16\n\x0etransaction_id\x18\x04 \x01(\t\"r\n\x10TransferResponse\x12\x16\n\x0etransaction_id\x18\x01 \x01(\t\x12%\n\x07\x62\x61lance\x18\x02 \x01(\x0b\x32\x14.exchange.v1.Balance\x12\x11\n\tduplicate\x18\x03 \x01(\x08\x12\x0c\n\x04time\x18\x04 \x01(\x03\"F\n\x12GetBalancesRequest\x12\x0e\n\x06\x61ssets\x18\x01 \x03(\t\x12\x14\n\x07user_id\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\n\n\x08_user_id\"=\n\x13GetBalancesResponse\x12&\n\x08\x62\x61lances\x18\x01 \x03(\x0b\x32\x14.exchange.v1.Balance2\xd8\x0c\n\x0bUserService\x12\x64\n\x08Register\x12\x1c.exchange.v1.RegisterRequest\x1a\x1d.exchange.v1.RegisterResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x10/api/v1/register:\x01*\x12X\n\x05Login\x12\x19.exchange.v1.LoginRequest\x1a\x1a.exchange.v1.LoginResponse\"\x18\x82\xd3\xe4\x93\x02\x12\"\r/api/v1/login:\x01*\x12n\n\x0c\x43reateApiKey\x12 .exchange.v1.CreateApiKeyRequest\x1a!.exchange.v1.CreateApiKeyResponse\"\x19\x82\xd3\xe4\x93\x02\x13\"\x0e/api/v1/apiKey:\x01*\x12i\n\x0bListApiKeys\x12\x1f.exchange.v1.ListApiKeysRequest\x1a .exchange.v1.ListApiKeysResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/api/v1/apiKeys\x12k\n\x0cRevokeApiKey\x12 .exchange.v1.RevokeApiKeyRequest\x1a!.exchange.v1.RevokeApiKeyResponse\"\x16\x82\xd3\xe4\x93\x02\x10*\x0e/api/v1/apiKey\x12S\n\x0c\x41uthenticate\x12 .exchange.v1.AuthenticateRequest\x1a!.exchange.v1.AuthenticateResponse\x12V\n\rVerifySession\x12!.exchange.v1.VerifySessionRequest\x1a\".exchange.v1.VerifySessionResponse\x12_\n\x10ResolveListenKey\x12$.exchange.v1.ResolveListenKeyRequest\x1a%.exchange.v1.ResolveListenKeyResponse\x12k\n\x14GetApiKeyCredentials\x12(.exchange.v1.GetApiKeyCredentialsRequest\x1a).exchange.v1.GetApiKeyCredentialsResponse\x12\x7f\n\x0f\x43reateListenKey\x12#.exchange.v1.CreateListenKeyRequest\x1a$.exchange.v1.CreateListenKeyResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/api/v3/userDataStream:\x01*\x12\x88\x01\n\x12KeepAliveListenKey\x12&.exchange.v1.KeepAliveListenKeyRequest\x1a\'.exchange.v1.KeepAliveListenKeyResponse\"!\x82\xd3\xe4\x93\x02\x1b\x1a\x16/api/v3/userDataStream:\x01*\x12y\n\x0e\x43loseListenKey\x12\".exchange.v1.CloseListenKeyRequest\x1a#.exchange.v1.CloseListenKeyResponse\"\x1e\x82\xd3\xe4\x93\x02\x18*\x16/api/v3/userDataStream\x12g\n\x07\x44\x65posit\x12\x1b.exchange.v1.DepositRequest\x1a\x1d.exchange.v1.TransferResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/api/v1/admin/deposit:\x01*\x12j\n\x08Withdraw\x12\x1c.exchange.v1.WithdrawRequest\x1a\x1d.exchange.v1.TransferResponse\"!\x82\xd3\xe4\x93\x02\x1b\"\x16/api/v1/admin/withdraw:\x01*\x12j\n\x0bGetBalances\x12\x1f.exchange.v1.GetBalancesRequest\x1a .exchange.v1.GetBalancesResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/balancesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -81,36 +81,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUTHENTICATEREQUEST']._serialized_end=943
   _globals['_AUTHENTICATERESPONSE']._serialized_start=945
   _globals['_AUTHENTICATERESPONSE']._serialized_end=1030
-  _globals['_VERIFYSESSIONREQUEST']._serialized_start=1032
-  _globals['_VERIFYSESSIONREQUEST']._serialized_end=1076
-  _globals['_VERIFYSESSIONRESPONSE']._serialized_start=1078
-  _globals['_VERIFYSESSIONRESPONSE']._serialized_end=1184
-  _globals['_CREATELISTENKEYREQUEST']._serialized_start=1186
-  _globals['_CREATELISTENKEYREQUEST']._serialized_end=1210
-  _globals['_CREATELISTENKEYRESPONSE']._serialized_start=1212
-  _globals['_CREATELISTENKEYRESPONSE']._serialized_end=1257
-  _globals['_KEEPALIVELISTENKEYREQUEST']._serialized_start=1259
-  _globals['_KEEPALIVELISTENKEYREQUEST']._serialized_end=1306
-  _globals['_KEEPALIVELISTENKEYRESPONSE']._serialized_start=1308
-  _globals['_KEEPALIVELISTENKEYRESPONSE']._serialized_end=1336
-  _globals['_CLOSELISTENKEYREQUEST']._serialized_start=1338
-  _globals['_CLOSELISTENKEYREQUEST']._serialized_end=1381
-  _globals['_CLOSELISTENKEYRESPONSE']._serialized_start=1383
-  _globals['_CLOSELISTENKEYRESPONSE']._serialized_end=1407
-  _globals['_RESOLVELISTENKEYREQUEST']._serialized_start=1409
-  _globals['_RESOLVELISTENKEYREQUEST']._serialized_end=1454
-  _globals['_RESOLVELISTENKEYRESPONSE']._serialized_start=1456
-  _globals['_RESOLVELISTENKEYRESPONSE']._serialized_end=1519
-  _globals['_DEPOSITREQUEST']._serialized_start=1521
-  _globals['_DEPOSITREQUEST']._serialized_end=1609
-  _globals['_WITHDRAWREQUEST']._serialized_start=1611
-  _globals['_WITHDRAWREQUEST']._serialized_end=1700
-  _globals['_TRANSFERRESPONSE']._serialized_start=1702
-  _globals['_TRANSFERRESPONSE']._serialized_end=1816
-  _globals['_GETBALANCESREQUEST']._serialized_start=1818
-  _globals['_GETBALANCESREQUEST']._serialized_end=1888
-  _globals['_GETBALANCESRESPONSE']._serialized_start=1890
-  _globals['_GETBALANCESRESPONSE']._serialized_end=1951
-  _globals['_USERSERVICE']._serialized_start=1954
-  _globals['_USERSERVICE']._serialized_end=3469
+  _globals['_GETAPIKEYCREDENTIALSREQUEST']._serialized_start=1032
+  _globals['_GETAPIKEYCREDENTIALSREQUEST']._serialized_end=1078
+  _globals['_GETAPIKEYCREDENTIALSRESPONSE']._serialized_start=1080
+  _globals['_GETAPIKEYCREDENTIALSRESPONSE']._serialized_end=1193
+  _globals['_VERIFYSESSIONREQUEST']._serialized_start=1195
+  _globals['_VERIFYSESSIONREQUEST']._serialized_end=1239
+  _globals['_VERIFYSESSIONRESPONSE']._serialized_start=1241
+  _globals['_VERIFYSESSIONRESPONSE']._serialized_end=1347
+  _globals['_CREATELISTENKEYREQUEST']._serialized_start=1349
+  _globals['_CREATELISTENKEYREQUEST']._serialized_end=1373
+  _globals['_CREATELISTENKEYRESPONSE']._serialized_start=1375
+  _globals['_CREATELISTENKEYRESPONSE']._serialized_end=1420
+  _globals['_KEEPALIVELISTENKEYREQUEST']._serialized_start=1422
+  _globals['_KEEPALIVELISTENKEYREQUEST']._serialized_end=1469
+  _globals['_KEEPALIVELISTENKEYRESPONSE']._serialized_start=1471
+  _globals['_KEEPALIVELISTENKEYRESPONSE']._serialized_end=1499
+  _globals['_CLOSELISTENKEYREQUEST']._serialized_start=1501
+  _globals['_CLOSELISTENKEYREQUEST']._serialized_end=1544
+  _globals['_CLOSELISTENKEYRESPONSE']._serialized_start=1546
+  _globals['_CLOSELISTENKEYRESPONSE']._serialized_end=1570
+  _globals['_RESOLVELISTENKEYREQUEST']._serialized_start=1572
+  _globals['_RESOLVELISTENKEYREQUEST']._serialized_end=1617
+  _globals['_RESOLVELISTENKEYRESPONSE']._serialized_start=1619
+  _globals['_RESOLVELISTENKEYRESPONSE']._serialized_end=1682
+  _globals['_DEPOSITREQUEST']._serialized_start=1684
+  _globals['_DEPOSITREQUEST']._serialized_end=1772
+  _globals['_WITHDRAWREQUEST']._serialized_start=1774
+  _globals['_WITHDRAWREQUEST']._serialized_end=1863
+  _globals['_TRANSFERRESPONSE']._serialized_start=1865
+  _globals['_TRANSFERRESPONSE']._serialized_end=1979
+  _globals['_GETBALANCESREQUEST']._serialized_start=1981
+  _globals['_GETBALANCESREQUEST']._serialized_end=2051
+  _globals['_GETBALANCESRESPONSE']._serialized_start=2053
+  _globals['_GETBALANCESRESPONSE']._serialized_end=2114
+  _globals['_USERSERVICE']._serialized_start=2117
+  _globals['_USERSERVICE']._serialized_end=3741
 # @@protoc_insertion_point(module_scope)

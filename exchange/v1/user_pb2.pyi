@@ -114,6 +114,22 @@ class AuthenticateResponse(_message.Message):
     permissions: _containers.RepeatedScalarFieldContainer[_common_pb2.Permission]
     def __init__(self, user_id: _Optional[int] = ..., permissions: _Optional[_Iterable[_Union[_common_pb2.Permission, str]]] = ...) -> None: ...
 
+class GetApiKeyCredentialsRequest(_message.Message):
+    __slots__ = ("api_key",)
+    API_KEY_FIELD_NUMBER: _ClassVar[int]
+    api_key: str
+    def __init__(self, api_key: _Optional[str] = ...) -> None: ...
+
+class GetApiKeyCredentialsResponse(_message.Message):
+    __slots__ = ("user_id", "permissions", "secret_key")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    SECRET_KEY_FIELD_NUMBER: _ClassVar[int]
+    user_id: int
+    permissions: _containers.RepeatedScalarFieldContainer[_common_pb2.Permission]
+    secret_key: str
+    def __init__(self, user_id: _Optional[int] = ..., permissions: _Optional[_Iterable[_Union[_common_pb2.Permission, str]]] = ..., secret_key: _Optional[str] = ...) -> None: ...
+
 class VerifySessionRequest(_message.Message):
     __slots__ = ("access_token",)
     ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]

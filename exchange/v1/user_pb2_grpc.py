@@ -75,6 +75,11 @@ class UserServiceStub:
                 request_serializer=exchange_dot_v1_dot_user__pb2.ResolveListenKeyRequest.SerializeToString,
                 response_deserializer=exchange_dot_v1_dot_user__pb2.ResolveListenKeyResponse.FromString,
                 _registered_method=True)
+        self.GetApiKeyCredentials = channel.unary_unary(
+                '/exchange.v1.UserService/GetApiKeyCredentials',
+                request_serializer=exchange_dot_v1_dot_user__pb2.GetApiKeyCredentialsRequest.SerializeToString,
+                response_deserializer=exchange_dot_v1_dot_user__pb2.GetApiKeyCredentialsResponse.FromString,
+                _registered_method=True)
         self.CreateListenKey = channel.unary_unary(
                 '/exchange.v1.UserService/CreateListenKey',
                 request_serializer=exchange_dot_v1_dot_user__pb2.CreateListenKeyRequest.SerializeToString,
@@ -166,6 +171,16 @@ class UserServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetApiKeyCredentials(self, request, context):
+        """PERMISSION_ADMIN (the operator) only: an API key's user, permissions and secret, so that
+        the edge verifies signatures itself instead of calling Authenticate per request. The edge
+        keeps the answer in memory for a few seconds at most (revocation takes effect within that
+        bound; at once through the edge that revoked it). INVALID_API_KEY for unknown or revoked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateListenKey(self, request, context):
         """---- Binance user data stream keys (API key only, no signature: Binance USER_STREAM) ----
         """
@@ -246,6 +261,11 @@ def add_UserServiceServicer_to_server(servicer, server):
                     servicer.ResolveListenKey,
                     request_deserializer=exchange_dot_v1_dot_user__pb2.ResolveListenKeyRequest.FromString,
                     response_serializer=exchange_dot_v1_dot_user__pb2.ResolveListenKeyResponse.SerializeToString,
+            ),
+            'GetApiKeyCredentials': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApiKeyCredentials,
+                    request_deserializer=exchange_dot_v1_dot_user__pb2.GetApiKeyCredentialsRequest.FromString,
+                    response_serializer=exchange_dot_v1_dot_user__pb2.GetApiKeyCredentialsResponse.SerializeToString,
             ),
             'CreateListenKey': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateListenKey,
@@ -495,6 +515,33 @@ class UserService:
             '/exchange.v1.UserService/ResolveListenKey',
             exchange_dot_v1_dot_user__pb2.ResolveListenKeyRequest.SerializeToString,
             exchange_dot_v1_dot_user__pb2.ResolveListenKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApiKeyCredentials(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/exchange.v1.UserService/GetApiKeyCredentials',
+            exchange_dot_v1_dot_user__pb2.GetApiKeyCredentialsRequest.SerializeToString,
+            exchange_dot_v1_dot_user__pb2.GetApiKeyCredentialsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -80,6 +80,7 @@ class UserServiceStub:
     Authenticate: _UnaryUnary[exchange_v1_user_pb2.AuthenticateRequest, exchange_v1_user_pb2.AuthenticateResponse]
     VerifySession: _UnaryUnary[exchange_v1_user_pb2.VerifySessionRequest, exchange_v1_user_pb2.VerifySessionResponse]
     ResolveListenKey: _UnaryUnary[exchange_v1_user_pb2.ResolveListenKeyRequest, exchange_v1_user_pb2.ResolveListenKeyResponse]
+    GetApiKeyCredentials: _UnaryUnary[exchange_v1_user_pb2.GetApiKeyCredentialsRequest, exchange_v1_user_pb2.GetApiKeyCredentialsResponse]
     CreateListenKey: _UnaryUnary[exchange_v1_user_pb2.CreateListenKeyRequest, exchange_v1_user_pb2.CreateListenKeyResponse]
     KeepAliveListenKey: _UnaryUnary[exchange_v1_user_pb2.KeepAliveListenKeyRequest, exchange_v1_user_pb2.KeepAliveListenKeyResponse]
     CloseListenKey: _UnaryUnary[exchange_v1_user_pb2.CloseListenKeyRequest, exchange_v1_user_pb2.CloseListenKeyResponse]
@@ -112,6 +113,9 @@ class UserServiceServicer:
     def ResolveListenKey(
         self, request: exchange_v1_user_pb2.ResolveListenKeyRequest, context: grpc.aio.ServicerContext
     ) -> exchange_v1_user_pb2.ResolveListenKeyResponse | Awaitable[exchange_v1_user_pb2.ResolveListenKeyResponse]: ...
+    def GetApiKeyCredentials(
+        self, request: exchange_v1_user_pb2.GetApiKeyCredentialsRequest, context: grpc.aio.ServicerContext
+    ) -> exchange_v1_user_pb2.GetApiKeyCredentialsResponse | Awaitable[exchange_v1_user_pb2.GetApiKeyCredentialsResponse]: ...
     def CreateListenKey(
         self, request: exchange_v1_user_pb2.CreateListenKeyRequest, context: grpc.aio.ServicerContext
     ) -> exchange_v1_user_pb2.CreateListenKeyResponse | Awaitable[exchange_v1_user_pb2.CreateListenKeyResponse]: ...
@@ -152,6 +156,8 @@ class UserService:
     def VerifySession(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def ResolveListenKey(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def GetApiKeyCredentials(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def CreateListenKey(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod

@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from google.protobuf import json_format
 from google.rpc import status_pb2
 
 from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc
@@ -67,17 +66,37 @@ def rejection_status(refusal: OrderRejected) -> status_pb2.Status:
     return status
 
 
+def _json_fields(message: Any) -> dict[str, tuple[str, Any]]:
+    """JSON name -> (field name, enum descriptor or None) of a message type."""
+    return {f.json_name: (f.name, f.enum_type) for f in message.DESCRIPTOR.fields}
+
+
+_ORDER_FIELDS = _json_fields(common_pb2.Order)
+_FILL_FIELDS = _json_fields(common_pb2.Fill)
+
+
+def _from_view(message: Any, fields: Mapping[str, tuple[str, Any]], view: Mapping[str, Any]) -> Any:
+    """What json_format.ParseDict(view, message(), ignore_unknown_fields=True) builds, for the
+    desk's views (JSON names, enum names, ints and strings) at a fraction of its cost: this runs
+    for every order."""
+    values = {}
+    for key, value in view.items():
+        spec = fields.get(key)
+        if spec is not None:
+            name, enum = spec
+            values[name] = enum.values_by_name[value].number if enum is not None else value
+    return message(**values)
+
+
 def _order(view: Mapping[str, Any]) -> common_pb2.Order:
-    return json_format.ParseDict(
-        {k: v for k, v in view.items() if k != "fills"}, common_pb2.Order(), ignore_unknown_fields=True
-    )
+    return _from_view(common_pb2.Order, _ORDER_FIELDS, view)  # type: ignore[no-any-return]
 
 
 def _placed(response: Mapping[str, Any]) -> order_pb2.PlaceOrderResponse:
     return order_pb2.PlaceOrderResponse(
         order=_order(response),
         transact_time=response["transactTime"],
-        fills=[json_format.ParseDict(f, common_pb2.Fill()) for f in response.get("fills", [])],
+        fills=[_from_view(common_pb2.Fill, _FILL_FIELDS, f) for f in response.get("fills", ())],
     )
 
 

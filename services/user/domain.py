@@ -110,6 +110,10 @@ class Transfer:
     time_ms: int
 
 
+def key_permissions(record: ApiKeyRecord) -> frozenset[Permission]:
+    return frozenset(Permission(p) for p in record.permissions if p in Permission.__members__)
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -268,21 +272,34 @@ class UserDomain:
         """The edge's check of one request to a Binance USER_DATA/TRADE (or, with
         api_key_only, USER_STREAM) endpoint."""
         window = signatures.recv_window(recv_window_ms) if not api_key_only else 0
-        if not _API_KEY.fullmatch(api_key):
-            raise ApiKeyFormatInvalid()
-        record = await self._store.api_key(api_key)
-        if record is None or record.revoked:
-            raise InvalidApiKey()
+        record = await self._live_api_key(api_key)
         if not api_key_only:
             # Signature before timestamp: a forger learns nothing but -1022, while an honest
             # client with a drifting clock gets the -1021 it can act on.
             secret = self._fernet.decrypt(record.secret_ciphertext).decode()
             signatures.check_signature(secret, signed_payload, signature)
             signatures.check_timestamp(timestamp_ms, window, self._clock())
-        permissions = frozenset(Permission(p) for p in record.permissions if p in Permission.__members__)
+        permissions = key_permissions(record)
         if required is not None and required not in permissions:
             raise InvalidApiKey()
         return Authenticated(record.user_id, permissions)
+
+    async def api_key_credentials(self, caller: Caller, api_key: str) -> tuple[Authenticated, str]:
+        """The operator's (the edge's) copy of a live key: its user, permissions and decrypted
+        secret, so that the edge verifies each request's signature itself (docs/performance.md)."""
+        if not caller.is_admin:
+            raise PermissionDenied()
+        record = await self._live_api_key(api_key)
+        secret = self._fernet.decrypt(record.secret_ciphertext).decode()
+        return Authenticated(record.user_id, key_permissions(record)), secret
+
+    async def _live_api_key(self, api_key: str) -> ApiKeyRecord:
+        if not _API_KEY.fullmatch(api_key):
+            raise ApiKeyFormatInvalid()
+        record = await self._store.api_key(api_key)
+        if record is None or record.revoked:
+            raise InvalidApiKey()
+        return record
 
     # -- listen keys (Binance user data streams) ------------------------------------------
 

@@ -96,6 +96,14 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
         )
         return user_pb2.AuthenticateResponse(user_id=result.user_id, permissions=_to_proto(result.permissions))
 
+    async def GetApiKeyCredentials(
+        self, request: user_pb2.GetApiKeyCredentialsRequest, context: Any
+    ) -> user_pb2.GetApiKeyCredentialsResponse:
+        key, secret = await self._domain.api_key_credentials(self._caller(context), request.api_key)
+        return user_pb2.GetApiKeyCredentialsResponse(
+            user_id=key.user_id, permissions=_to_proto(key.permissions), secret_key=secret
+        )
+
     # -- listen keys ----------------------------------------------------------------------
 
     async def CreateListenKey(

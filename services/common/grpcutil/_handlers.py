@@ -29,7 +29,16 @@ class ScopedInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         handler = await continuation(handler_call_details)
         if handler is None:  # unknown method: let gRPC answer UNIMPLEMENTED
             return None
-        return _wrapped(handler, handler_call_details.method, self.scope)
+        method = handler_call_details.method
+        # A method's handler is the same object on every call (and so, in turn, is each
+        # interceptor's wrapper of it): wrap it once, not once per call per interceptor.
+        cache: dict[str, tuple[Any, Any]] = self.__dict__.setdefault("_wrapped_handlers", {})
+        cached = cache.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = _wrapped(handler, method, self.scope)
+        cache[method] = (handler, wrapped)
+        return wrapped
 
 
 def _wrapped(handler: Any, method: str, scope: Scope) -> Any:

@@ -46,6 +46,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "Authenticate": None,
         "VerifySession": None,
         "ResolveListenKey": None,
+        "GetApiKeyCredentials": None,
         "CreateListenKey": ("post", "/api/v3/userDataStream"),
         "KeepAliveListenKey": ("put", "/api/v3/userDataStream"),
         "CloseListenKey": ("delete", "/api/v3/userDataStream"),
