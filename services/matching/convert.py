@@ -6,6 +6,8 @@ in the engine record, which the engine rejects as INVALID_ORDER, so no extra che
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 
 from engine_ext.codes import CommandOp, EventKind
@@ -20,7 +22,7 @@ def _engine_code(proto_value: int) -> int:
 
 
 def command_record(command: matching_pb2.Command) -> np.void:
-    record = np.zeros(1, dtype=COMMAND_DTYPE)[0]
+    record: np.void = np.zeros(1, dtype=COMMAND_DTYPE)[0]
     op = command.WhichOneof("op")
     if op == "submit":
         record["op"] = CommandOp.SUBMIT
@@ -57,8 +59,8 @@ def engine_event(symbol: str, time_ms: int, event: Event, *, sided: bool = True)
     message = matching_pb2.EngineEvent(
         symbol=symbol,
         seq=event.seq,
-        kind=event.kind + 1,
-        side=event.side + 1 if sided else 0,
+        kind=cast(Any, event.kind + 1),
+        side=cast(Any, event.side + 1 if sided else 0),
         order_id=event.order_id,
         user_id=event.user_id,
         maker_order_id=event.maker_order_id,
@@ -68,12 +70,13 @@ def engine_event(symbol: str, time_ms: int, event: Event, *, sided: bool = True)
         filled=event.filled,
         time=time_ms,
     )
+    # proto enum fields take plain ints at run time; the casts only quiet the generated stubs
     if event.kind in (EventKind.ACCEPTED, EventKind.TRIGGERED):
-        message.order_type = event.code + 1
+        message.order_type = cast(Any, event.code + 1)
     elif event.kind == EventKind.ORDER:
-        message.status = event.code + 1
+        message.status = cast(Any, event.code + 1)
     elif event.kind == EventKind.REJECTED:
-        message.reject_reason = event.code
+        message.reject_reason = cast(Any, event.code)
     return message
 
 

@@ -16,7 +16,7 @@ from services.common.grpcutil.errors import ServiceError, error_status
 from services.order.desk import OrderDesk, OutcomeUnknown
 from services.order.errors import OrderRejected
 
-_ENUM_PARAMS = {
+_ENUM_PARAMS: dict[str, tuple[str, Any]] = {
     "side": ("side", common_pb2.Side),
     "type": ("type", common_pb2.OrderType),
     "time_in_force": ("timeInForce", common_pb2.TimeInForce),
