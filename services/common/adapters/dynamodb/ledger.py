@@ -1,0 +1,670 @@
+"""The DynamoDB Ledger: the same semantics as the embedded SqliteLedger, on the tables of
+`tables.py` (docs/data-model.md has the design and the reasons).
+
+boto3 (a sync client) on a dedicated thread pool, not aiobotocore: the suites and the child
+processes open ledgers outside any running event loop (and `asyncio.run` one per Hypothesis
+example), so a loop-bound aiobotocore client would need lazy, per-loop creation; a boto3
+client is thread-safe and loop-agnostic, the constructor can create the tables synchronously
+exactly like the embedded one opens its file, and the pool size bounds the requests in flight
+to the HTTP connection pool. The cost, a thread hop per call, is small next to a round trip.
+
+Every multi-item rule is one TransactWriteItems: reserve = dedupe item + order + open-order
+copy + conditional balance update (`available >= :r`); a transfer = conditional transfer item +
+balance update; a settlement = watermark condition/move + balance deltas + orders + trades
+(split into chunks of <= 100 items with a cursor on the watermark item when larger; see
+`apply_settlement`). A TransactionConflict (two transactions on one item at once, real
+DynamoDB) is retried; a lost connection raises `Unavailable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields
+from typing import Any, TypeVar
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from engine_ext.codes import STOP_TYPES, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
+from services.common.adapters.dynamodb.tables import TableNames, create_tables
+from services.common.adapters.embedded.ledger import SettlementOutOfOrder, TransferConflict
+from services.common.ports import InsufficientFunds, PlaceOutcome, Unavailable
+from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
+
+T = TypeVar("T")
+
+MAX_TRANSACTION_ITEMS = 100  # TransactWriteItems' limit
+_CONFLICT_RETRIES = 50
+_AUDIT_ATTEMPTS = 200
+
+_ORDER_FIELDS = [f.name for f in fields(OrderRecord)]
+_ORDER_ENUMS: dict[str, type] = {
+    "side": Side, "order_type": OrderType, "tif": TimeInForce, "stp": SelfTradePrevention,
+    "status": OrderStatus, "phase": OrderPhase,
+}
+_IMMUTABLE_ORDER_FIELDS = ("order_id", "symbol", "user_id", "client_order_id", "created_ms")
+_TRADE_FIELDS = [f.name for f in fields(TradeRecord)]
+_STOP_TYPES = {int(t) for t in STOP_TYPES}
+_DONE = int(OrderPhase.DONE)
+_PENDING = int(OrderPhase.PENDING)
+_CURSOR = ("inflight_from", "inflight_to", "next_chunk", "chunks", "digest")
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(int(value))}
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _value(attribute: dict[str, Any]) -> Any:
+    if "N" in attribute:
+        return int(attribute["N"])
+    if "S" in attribute:
+        return attribute["S"]
+    if "BOOL" in attribute:
+        return attribute["BOOL"]
+    raise TypeError(f"unexpected attribute {attribute}")
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _value(attribute) for name, attribute in item.items()}
+
+
+def _order_attributes(order: OrderRecord) -> dict[str, dict[str, str]]:
+    """The record's fields (enums as numbers) plus `us`, the key of the by_user_symbol index."""
+    item = {}
+    for name in _ORDER_FIELDS:
+        value = getattr(order, name)
+        item[name] = _s(value) if isinstance(value, str) else _n(value)
+    item["us"] = _s(f"{order.user_id}#{order.symbol}")
+    return item
+
+
+def _order(item: dict[str, Any]) -> OrderRecord:
+    values = {name: _value(item[name]) for name in _ORDER_FIELDS}
+    for name, enum in _ORDER_ENUMS.items():
+        values[name] = enum(values[name])
+    return OrderRecord(**values)
+
+
+def _trade(item: dict[str, Any]) -> TradeRecord:
+    values = {name: _value(item[name]) for name in _TRADE_FIELDS}
+    values["is_buyer"] = bool(values["is_buyer"])
+    values["is_maker"] = bool(values["is_maker"])
+    return TradeRecord(**values)
+
+
+def _open_key(order: OrderRecord) -> dict[str, Any]:
+    return {"user_id": _n(order.user_id), "so": _s(f"{order.symbol}#{order.order_id:020d}")}
+
+
+def _check_positive(amount: int, tx_id: str) -> None:
+    if amount <= 0:
+        raise ValueError(f"transfer {tx_id}: amount {amount} must be positive")
+
+
+class _Canceled(Exception):
+    """A TransactWriteItems refused by a condition: the reason code of each item, in order."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(reasons)
+        self.reasons = reasons
+
+
+class DynamoLedger:
+    def __init__(
+        self, endpoint_url: str | None = None, table_prefix: str = "spotex-", region: str = "us-east-1",
+        pitr: bool | str = False, pool_size: int | str = 16,
+    ) -> None:
+        """Connects and creates the tables if missing; blocking, so call it at start-up.
+        `endpoint_url` None means real AWS (credentials and region from the environment)."""
+        size = int(pool_size)
+        config = botocore.config.Config(
+            region_name=region, max_pool_connections=size, retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=5, read_timeout=30,
+        )
+        kwargs: dict[str, Any] = {"config": config}
+        if endpoint_url:
+            kwargs["endpoint_url"] = endpoint_url
+            # a local server (moto) takes any credentials; never look for real ones
+            kwargs.setdefault("aws_access_key_id", os.environ.get("AWS_ACCESS_KEY_ID", "testing"))
+            kwargs.setdefault("aws_secret_access_key", os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
+        self._client = boto3.session.Session().client("dynamodb", **kwargs)
+        self._names = TableNames(table_prefix)
+        self._pool = ThreadPoolExecutor(size, thread_name_prefix="dynamo-ledger")
+        try:
+            create_tables(self._client, self._names, pitr=pitr in (True, "1", "true", "True"))
+        except botocore.exceptions.EndpointConnectionError as exc:
+            self._pool.shutdown()
+            raise Unavailable(str(exc)) from exc
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._pool.shutdown)
+        self._client.close()
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, _guarded, fn, *args)
+
+    # -- deposits and withdrawals ---------------------------------------------------------------
+    async def deposit(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
+        """Raises TransferConflict if tx_id was used for a different transfer."""
+        _check_positive(amount, tx_id)
+        return await self._run(self._transfer, "deposit", tx_id, user_id, asset, amount)
+
+    async def withdraw(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
+        """Raises TransferConflict if tx_id was used for a different transfer."""
+        _check_positive(amount, tx_id)
+        return await self._run(self._transfer, "withdrawal", tx_id, user_id, asset, amount)
+
+    def _transfer(self, kind: str, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
+        record = {"tx_id": _s(tx_id), "kind": _s(kind), "user_id": _n(user_id), "asset": _s(asset),
+                  "amount": _n(amount)}
+        balance_key = {"user_id": _n(user_id), "asset": _s(asset)}
+        if kind == "deposit":
+            balance = {"Update": {
+                "TableName": self._names.balances, "Key": balance_key,
+                "UpdateExpression": "ADD available :a, locked :zero, v :one",
+                "ExpressionAttributeValues": {":a": _n(amount), ":zero": _n(0), ":one": _n(1)},
+            }}
+        else:
+            balance = {"Update": {
+                "TableName": self._names.balances, "Key": balance_key,
+                "UpdateExpression": "ADD available :minus, v :one",
+                "ConditionExpression": "available >= :a",
+                "ExpressionAttributeValues": {":a": _n(amount), ":minus": _n(-amount), ":one": _n(1)},
+            }}
+        items = [
+            {"Put": {"TableName": self._names.transfers, "Item": record,
+                     "ConditionExpression": "attribute_not_exists(tx_id)"}},
+            balance,
+        ]
+        try:
+            self._transact(items)
+        except _Canceled as canceled:
+            if canceled.reasons[0] == "ConditionalCheckFailed":
+                seen = self._get(self._names.transfers, {"tx_id": _s(tx_id)})
+                if seen is not None and _plain(seen) != _plain(record):
+                    raise TransferConflict(f"tx_id {tx_id} was already used for {_plain(seen)}") from None
+                return False
+            raise InsufficientFunds(f"user {user_id} cannot withdraw {amount} {asset}") from None
+        return True
+
+    async def balances(self, user_id: int) -> list[Balance]:
+        items = await self._run(
+            self._query, {"TableName": self._names.balances, "KeyConditionExpression": "user_id = :u",
+                          "ExpressionAttributeValues": {":u": _n(user_id)}, "ConsistentRead": True},
+        )
+        return [Balance(_value(i["asset"]), _value(i["available"]), _value(i["locked"])) for i in items]
+
+    async def all_balances(self) -> dict[int, list[Balance]]:
+        return _balances_by_user(await self._run(self._scan, self._names.balances))
+
+    async def net_deposits(self) -> dict[str, int]:
+        return _net_deposits(await self._run(self._scan, self._names.transfers))
+
+    async def audit_snapshot(self) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
+        """Every balance, net deposits and every unfinished order at one instant (docs/data-model.md):
+        the keys come from Scans, the values from one TransactGetItems (serializable with
+        every transaction), and later Scans prove no item was missed."""
+        return await self._run(self._audit_snapshot)
+
+    def _audit_snapshot(self) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
+        names = self._names
+        for _ in range(_AUDIT_ATTEMPTS):
+            balances, transfers = self._scan(names.balances), self._scan(names.transfers)
+            opened, marks = self._scan(names.open_orders), self._scan(names.watermarks)
+            keys = ([(names.balances, {k: i[k] for k in ("user_id", "asset")}) for i in balances]
+                    + [(names.open_orders, {k: i[k] for k in ("user_id", "so")}) for i in opened]
+                    + [(names.watermarks, {"symbol": i["symbol"]}) for i in marks])
+            if len(keys) > MAX_TRANSACTION_ITEMS:
+                return self._audit_by_double_read()
+            values = self._transact_get(keys) if keys else []  # the instant T
+            # no open order vanished after T unseen (only settlements delete them, and they move
+            # a watermark); every item created since the first scans shows up in the second
+            later_opened = self._scan(names.open_orders)
+            later_marks = self._scan(names.watermarks)
+            at_t_marks = [item for (table, _), item in zip(keys, values, strict=True)
+                          if table == names.watermarks and item is not None]
+            if (_sorted(later_marks) != _sorted(at_t_marks) or any("inflight_from" in m for m in at_t_marks)
+                    or _keys(later_opened, "user_id", "so") != _keys(opened, "user_id", "so")
+                    or _keys(self._scan(names.balances), "user_id", "asset") != _keys(balances, "user_id", "asset")
+                    or _keys(self._scan(names.transfers), "tx_id") != _keys(transfers, "tx_id")):
+                time.sleep(random.uniform(0, 0.005))
+                continue
+            at_t = [(table, item) for (table, _), item in zip(keys, values, strict=True) if item is not None]
+            unfinished = sorted((_order(i) for t, i in at_t if t == names.open_orders), key=lambda o: o.order_id)
+            return (_balances_by_user([i for t, i in at_t if t == names.balances]), _net_deposits(transfers),
+                    unfinished)
+        raise Unavailable(f"no consistent audit snapshot in {_AUDIT_ATTEMPTS} attempts")
+
+    def _audit_pass(self) -> tuple[list[Any], ...]:
+        return (self._scan(self._names.balances), self._scan(self._names.transfers),
+                self._scan(self._names.open_orders), self._scan(self._names.watermarks))
+
+    def _audit_by_double_read(self) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
+        """More items than one TransactGetItems reads: two identical passes in a row (every
+        balance write bumps `v`, every order change changes its copy, transfers are insert-only),
+        so no item changed between its two reads, and no settlement half-applied."""
+        previous = self._audit_pass()
+        for _ in range(_AUDIT_ATTEMPTS):
+            current = self._audit_pass()
+            settling = any("inflight_from" in item for item in current[3])
+            if current == previous and not settling:
+                balances, transfers, open_orders, _ = current
+                unfinished = sorted((_order(item) for item in open_orders), key=lambda o: o.order_id)
+                return _balances_by_user(balances), _net_deposits(transfers), unfinished
+            previous = current
+            time.sleep(random.uniform(0, 0.005))
+        raise Unavailable(f"no quiet instant for an audit snapshot in {_AUDIT_ATTEMPTS} reads")
+
+    # -- orders ---------------------------------------------------------------------------------
+    async def allocate_order_ids(self, count: int) -> range:
+        if count < 1:
+            raise ValueError(f"allocate at least one order id, not {count}")
+        return await self._run(self._allocate_order_ids, count)
+
+    def _allocate_order_ids(self, count: int) -> range:
+        response = self._client.update_item(
+            TableName=self._names.sequences, Key={"name": _s("order_id")},
+            UpdateExpression="ADD next_value :c", ExpressionAttributeValues={":c": _n(count)},
+            ReturnValues="UPDATED_NEW",
+        )
+        last = int(response["Attributes"]["next_value"]["N"])  # the counter is the last id handed out
+        return range(last - count + 1, last + 1)
+
+    async def place_order(self, order: OrderRecord) -> tuple[PlaceOutcome, OrderRecord]:
+        """Returns `order` itself when PLACED or INSUFFICIENT_FUNDS, the stored one when DUPLICATE."""
+        if order.reserved < 0:
+            raise ValueError(f"order {order.order_id}: negative reservation {order.reserved}")
+        attributes = _order_attributes(order)  # taken here: the record may change once we return
+        outcome, existing = await self._run(self._place_order, order, attributes)
+        return outcome, order if existing is None else existing
+
+    def _place_order(
+        self, order: OrderRecord, attributes: dict[str, Any]
+    ) -> tuple[PlaceOutcome, OrderRecord | None]:
+        cid = f"{order.user_id}#{order.symbol}#{order.client_order_id}"
+        items: list[dict[str, Any]] = [
+            {"Put": {"TableName": self._names.client_ids,
+                     "Item": {"cid": _s(cid), "order_id": _n(order.order_id), "symbol": _s(order.symbol)},
+                     "ConditionExpression": "attribute_not_exists(cid)"}},
+            {"Put": {"TableName": self._names.orders, "Item": {**attributes, "v": _n(1)},
+                     "ConditionExpression": "attribute_not_exists(order_id)"}},
+            {"Put": {"TableName": self._names.open_orders, "Item": {**attributes, **_open_key(order), "v": _n(1)}}},
+        ]
+        if order.reserved:
+            # the funds check is the update's own condition: no window between check and debit
+            items.append({"Update": {
+                "TableName": self._names.balances,
+                "Key": {"user_id": _n(order.user_id), "asset": _s(order.reserved_asset)},
+                "UpdateExpression": "ADD available :minus, locked :r, v :one",
+                "ConditionExpression": "available >= :r",
+                "ExpressionAttributeValues": {":r": _n(order.reserved), ":minus": _n(-order.reserved),
+                                              ":one": _n(1)},
+            }})
+        try:
+            self._transact(items)
+        except _Canceled as canceled:
+            reasons = canceled.reasons
+            if reasons[0] == "ConditionalCheckFailed":
+                existing = self._by_client_id(cid)
+                if existing is None:  # impossible: the dedupe item and the order commit together
+                    raise RuntimeError(f"client order id {cid} has no order") from None
+                return PlaceOutcome.DUPLICATE, existing
+            if reasons[1] == "ConditionalCheckFailed":
+                raise ValueError(f"order id {order.order_id} is already taken") from None
+            return PlaceOutcome.INSUFFICIENT_FUNDS, None
+        return PlaceOutcome.PLACED, None
+
+    def _by_client_id(self, cid: str) -> OrderRecord | None:
+        pointer = self._get(self._names.client_ids, {"cid": _s(cid)})
+        if pointer is None:
+            return None
+        item = self._get(self._names.orders, {"symbol": pointer["symbol"], "order_id": pointer["order_id"]})
+        return None if item is None else _order(item)
+
+    async def get_order(self, symbol: str, order_id: int) -> OrderRecord | None:
+        item = await self._run(self._get, self._names.orders, {"symbol": _s(symbol), "order_id": _n(order_id)})
+        return None if item is None else _order(item)
+
+    async def get_order_by_client_id(self, user_id: int, symbol: str, client_order_id: str) -> OrderRecord | None:
+        return await self._run(self._by_client_id, f"{user_id}#{symbol}#{client_order_id}")
+
+    async def get_orders(self, symbol: str, order_ids: Sequence[int]) -> dict[int, OrderRecord]:
+        keys = [{"symbol": _s(symbol), "order_id": _n(order_id)} for order_id in dict.fromkeys(order_ids)]
+        chunks = [keys[start : start + 100] for start in range(0, len(keys), 100)]  # BatchGetItem's limit
+        found: dict[int, OrderRecord] = {}
+        for items in await asyncio.gather(*(self._run(self._batch_get, self._names.orders, c) for c in chunks)):
+            for item in items:
+                order = _order(item)
+                found[order.order_id] = order
+        return found
+
+    async def open_orders(self, user_id: int, symbol: str | None) -> list[OrderRecord]:
+        """PENDING and LIVE orders (everything not DONE), oldest first."""
+        request: dict[str, Any] = {
+            "TableName": self._names.open_orders, "ConsistentRead": True,
+            "KeyConditionExpression": "user_id = :u", "ExpressionAttributeValues": {":u": _n(user_id)},
+        }
+        if symbol is not None:
+            request["KeyConditionExpression"] += " AND begins_with(so, :s)"
+            request["ExpressionAttributeValues"][":s"] = _s(f"{symbol}#")
+        items = await self._run(self._query, request)
+        return sorted((_order(item) for item in items), key=lambda o: o.order_id)
+
+    async def pending_orders(self) -> list[OrderRecord]:
+        """A consistent scan of the open-orders table (only unfinished orders live there):
+        recovery after an order-service crash, so rare and over a small table."""
+        items = await self._run(
+            self._scan, self._names.open_orders, {"FilterExpression": "phase = :p",
+                                                  "ExpressionAttributeValues": {":p": _n(_PENDING)}},
+        )
+        return sorted((_order(item) for item in items), key=lambda o: o.order_id)
+
+    async def open_order_counts(self, user_id: int, symbol: str) -> tuple[int, int]:
+        items = await self._run(self._query, {
+            "TableName": self._names.open_orders, "ConsistentRead": True,
+            "KeyConditionExpression": "user_id = :u AND begins_with(so, :s)",
+            "ExpressionAttributeValues": {":u": _n(user_id), ":s": _s(f"{symbol}#")},
+            "ProjectionExpression": "order_type",
+        })
+        return len(items), sum(1 for item in items if _value(item["order_type"]) in _STOP_TYPES)
+
+    async def list_orders(
+        self, user_id: int, symbol: str, from_order_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
+    ) -> list[OrderRecord]:
+        """Binance's allOrders: from `from_order_id` (or `start_ms`) onwards when given,
+        otherwise the most recent `limit`; either way oldest first. Times are inclusive.
+        Served by the by_user_symbol index (eventually consistent, as GSIs are)."""
+        items = await self._run(
+            self._history, self._names.orders, "by_user_symbol", "order_id", "created_ms",
+            f"{user_id}#{symbol}", from_order_id, start_ms, end_ms, limit, None,
+        )
+        return [_order(item) for item in items]
+
+    # -- settlement -------------------------------------------------------------------------------
+    async def settled_seq(self, symbol: str) -> int:
+        item = await self._run(self._get, self._names.watermarks, {"symbol": _s(symbol)})
+        return _value(item["seq"]) if item is not None and "seq" in item else 0
+
+    async def apply_settlement(self, settlement: Settlement) -> bool:
+        """Raises SettlementOutOfOrder (a ValueError) if the watermark is neither from_seq - 1 nor
+        >= to_seq, InsufficientFunds if a delta would make a balance negative; either way
+        nothing of the settlement is applied (see `_apply_settlement` for large settlements)."""
+        if not 1 <= settlement.from_seq <= settlement.to_seq:
+            raise ValueError(f"settlement seqs {settlement.from_seq}..{settlement.to_seq} are not a range")
+        writes, digest = self._settlement_writes(settlement)
+        return await self._run(self._apply_settlement, settlement, writes, digest)
+
+    def _settlement_writes(self, settlement: Settlement) -> tuple[list[tuple[str, dict[str, Any]]], str]:
+        """Every write but the watermark's, in a fixed order (debits first), tagged with its
+        kind; and a digest of the whole, so a resumed chunked settlement is the same one."""
+        writes: list[tuple[str, dict[str, Any]]] = []
+        deltas = sorted(
+            ((user, asset, d.available, d.locked) for (user, asset), d in settlement.balances.items()
+             if d.available or d.locked),
+            key=lambda d: (min(d[2], 0) + min(d[3], 0) == 0, d[0], d[1]),  # debits first
+        )
+        for user, asset, available, locked in deltas:
+            conditions, values = [], {":a": _n(available), ":l": _n(locked), ":one": _n(1)}
+            if available < 0:
+                conditions.append("available >= :need_a")
+                values[":need_a"] = _n(-available)
+            if locked < 0:
+                conditions.append("locked >= :need_l")
+                values[":need_l"] = _n(-locked)
+            update: dict[str, Any] = {
+                "TableName": self._names.balances, "Key": {"user_id": _n(user), "asset": _s(asset)},
+                "UpdateExpression": "ADD available :a, locked :l, v :one", "ExpressionAttributeValues": values,
+            }
+            if conditions:
+                update["ConditionExpression"] = " AND ".join(conditions)
+            writes.append(("balance", {"Update": update}))
+        for order_id in sorted(settlement.orders):
+            order = settlement.orders[order_id]
+            attributes = _order_attributes(order)
+            names = {f"#{k}": k for k in attributes}
+            sets = [f"#{k} = if_not_exists(#{k}, :{k})" if k in _IMMUTABLE_ORDER_FIELDS else f"#{k} = :{k}"
+                    for k in attributes if k != "symbol" and k != "order_id"]
+            writes.append(("order", {"Update": {
+                "TableName": self._names.orders, "Key": {"symbol": _s(order.symbol), "order_id": _n(order_id)},
+                "UpdateExpression": f"SET {', '.join(sets)} ADD v :one",
+                "ExpressionAttributeNames": {k: v for k, v in names.items() if v not in ("symbol", "order_id")},
+                "ExpressionAttributeValues": {**{f":{k}": v for k, v in attributes.items()
+                                                 if k not in ("symbol", "order_id")}, ":one": _n(1)},
+            }}))
+            if order.phase is OrderPhase.DONE:
+                writes.append(("open", {"Delete": {"TableName": self._names.open_orders, "Key": _open_key(order)}}))
+            else:
+                writes.append(("open", {"Put": {"TableName": self._names.open_orders,
+                                                "Item": {**attributes, **_open_key(order)}}}))
+        for trade in settlement.trades:
+            item = {name: _n(v) if isinstance(v, (int, bool)) else _s(v)
+                    for name, v in ((n, getattr(trade, n)) for n in _TRADE_FIELDS)}
+            item["us"] = _s(f"{trade.user_id}#{trade.symbol}")
+            item["tk"] = _n(trade.trade_id * 2 + int(trade.is_buyer))
+            writes.append(("trade", {"Put": {"TableName": self._names.trades, "Item": item,
+                                             "ConditionExpression": "attribute_not_exists(tk)"}}))
+        digest = hashlib.sha256(repr(writes).encode()).hexdigest()[:32]
+        return writes, digest
+
+    def _apply_settlement(
+        self, settlement: Settlement, writes: list[tuple[str, dict[str, Any]]], digest: str
+    ) -> bool:
+        """One transaction when the writes fit (<= 99 + the watermark). Otherwise chunks of 99
+        writes, each with an update of the watermark item that checks and moves a cursor
+        (from, to, next chunk, digest): a chunk applies exactly once, in order, and a retry or a
+        redelivery resumes at the cursor. Debits go first, so with <= 99 debited balances every
+        write that can be refused is in chunk 0, and a refused settlement leaves nothing."""
+        symbol, from_seq, to_seq = settlement.symbol, settlement.from_seq, settlement.to_seq
+        per_chunk = MAX_TRANSACTION_ITEMS - 1
+        chunks = [writes[i : i + per_chunk] for i in range(0, len(writes), per_chunk)] or [[]]
+        key = {"symbol": _s(symbol)}
+        start = 0
+        if len(chunks) > 1:  # resume a half-applied one, or refuse early
+            item = self._get(self._names.watermarks, key) or {}
+            mark = _plain(item)
+            if mark.get("seq", 0) >= to_seq:
+                return False
+            if "inflight_from" in mark:
+                if (mark["inflight_from"], mark["inflight_to"], mark["digest"]) != (from_seq, to_seq, digest):
+                    raise SettlementOutOfOrder(f"{symbol}: settlement {mark['inflight_from']}.."
+                                               f"{mark['inflight_to']} is half-applied, cannot apply "
+                                               f"{from_seq}..{to_seq}")
+                start = mark["next_chunk"]
+        for index in range(start, len(chunks)):
+            last = index == len(chunks) - 1
+            values: dict[str, Any] = {}
+            if index == 0:
+                condition = "attribute_not_exists(inflight_from) AND " + (
+                    "attribute_not_exists(seq)" if from_seq == 1 else "seq = :prev")
+                if from_seq != 1:
+                    values[":prev"] = _n(from_seq - 1)
+            else:
+                condition = "inflight_from = :from AND inflight_to = :to AND digest = :d AND next_chunk = :i"
+                values.update({":from": _n(from_seq), ":to": _n(to_seq), ":d": _s(digest), ":i": _n(index)})
+            if last:
+                update = "SET seq = :to" + (" REMOVE " + ", ".join(_CURSOR) if index > 0 else "")
+                values[":to"] = _n(to_seq)
+            else:
+                update = "SET inflight_from = :from, inflight_to = :to, digest = :d, next_chunk = :next, chunks = :n"
+                values.update({":from": _n(from_seq), ":to": _n(to_seq), ":d": _s(digest),
+                               ":next": _n(index + 1), ":n": _n(len(chunks))})
+            watermark = {"Update": {"TableName": self._names.watermarks, "Key": key, "UpdateExpression": update,
+                                    "ConditionExpression": condition, "ExpressionAttributeValues": values}}
+            chunk = chunks[index]
+            try:
+                self._transact([watermark, *(write for _, write in chunk)])
+            except _Canceled as canceled:
+                if canceled.reasons[0] == "ConditionalCheckFailed":
+                    mark = _plain(self._get(self._names.watermarks, key) or {})
+                    if mark.get("seq", 0) >= to_seq:
+                        return False  # applied already (or, chunked, finished by a racing caller)
+                    raise SettlementOutOfOrder(
+                        f"{symbol}: settled up to seq {mark.get('seq', 0)}"
+                        + (f" (settling {mark['inflight_from']}..{mark['inflight_to']})" if "inflight_from" in mark
+                           else "")
+                        + f", cannot apply {from_seq}..{to_seq}"
+                    ) from None
+                kinds = [kind for (kind, _), reason in zip(chunk, canceled.reasons[1:], strict=True)
+                         if reason == "ConditionalCheckFailed"]
+                if "balance" in kinds:
+                    raise InsufficientFunds(f"{symbol} {from_seq}..{to_seq}: a balance would go below zero"
+                                            + ("" if index == 0 else f" in chunk {index} (half-applied)")) from None
+                raise SettlementOutOfOrder(
+                    f"{symbol}: a trade of seqs {from_seq}..{to_seq} is already recorded") from None
+        return True
+
+    async def list_trades(
+        self, user_id: int, symbol: str, order_id: int | None, from_id: int | None,
+        start_ms: int | None, end_ms: int | None, limit: int,
+    ) -> list[TradeRecord]:
+        """Binance's myTrades: the same paging rule as `list_orders`, by trade id."""
+        items = await self._run(
+            self._history, self._names.trades, None, "tk", "time_ms", f"{user_id}#{symbol}",
+            None if from_id is None else from_id * 2, start_ms, end_ms, limit, order_id,
+        )
+        return [_trade(item) for item in items]
+
+    # -- requests (on the pool's threads) ----------------------------------------------------------
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        """TransactWriteItems; raises _Canceled with the reasons if a condition refused it."""
+        for attempt in range(_CONFLICT_RETRIES):
+            try:
+                self._client.transact_write_items(TransactItems=items)
+                return
+            except self._client.exceptions.TransactionCanceledException as exc:
+                reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in reasons:
+                    raise _Canceled(reasons) from None
+                if not any(r in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
+                           for r in reasons):
+                    raise
+            except self._client.exceptions.TransactionInProgressException:
+                pass
+            time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))
+        raise Unavailable(f"transaction still conflicting after {_CONFLICT_RETRIES} attempts")
+
+    def _transact_get(self, keys: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any] | None]:
+        """TransactGetItems (<= 100 keys): the items as of one instant, None where missing."""
+        for attempt in range(_CONFLICT_RETRIES):
+            try:
+                response = self._client.transact_get_items(
+                    TransactItems=[{"Get": {"TableName": table, "Key": key}} for table, key in keys])
+                return [r.get("Item") for r in response["Responses"]]
+            except self._client.exceptions.TransactionCanceledException:
+                time.sleep(random.uniform(0, min(0.2, 0.002 * 2**attempt)))  # a conflicting write
+        raise Unavailable(f"TransactGetItems still conflicting after {_CONFLICT_RETRIES} attempts")
+
+    def _get(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
+        return self._client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+
+    def _batch_get(self, table: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        request = {table: {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            response = self._client.batch_get_item(RequestItems=request)
+            found.extend(response["Responses"].get(table, []))
+            request = response.get("UnprocessedKeys") or {}
+            if request:
+                time.sleep(0.01)
+        return found
+
+    def _query(self, request: dict[str, Any]) -> list[dict[str, Any]]:
+        return self._pages("query", request)
+
+    def _scan(self, table: str, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self._pages("scan", {"TableName": table, "ConsistentRead": True, **(extra or {})})
+
+    def _pages(self, operation: str, request: dict[str, Any], limit: int | None = None) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        call = getattr(self._client, operation)
+        while True:
+            response = call(**request)
+            items.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response or (limit is not None and len(items) >= limit):
+                return items if limit is None else items[:limit]
+            request = {**request, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+    def _history(
+        self, table: str, index: str | None, sort_key: str, time_attribute: str, us: str,
+        from_key: int | None, start_ms: int | None, end_ms: int | None, limit: int, order_id: int | None,
+    ) -> list[dict[str, Any]]:
+        """Items of `us` ordered by `sort_key`, from `from_key` (inclusive) or within the time
+        window; the newest `limit` when neither a from-key nor a start time is given."""
+        if limit <= 0:
+            return []
+        values: dict[str, Any] = {":us": _s(us)}
+        key_condition = "us = :us"
+        if from_key is not None:
+            key_condition += f" AND {sort_key} >= :from"
+            values[":from"] = _n(from_key)
+        filters, names = [], {}
+        if start_ms is not None:
+            filters.append("#t >= :start")
+            values[":start"] = _n(start_ms)
+        if end_ms is not None:
+            filters.append("#t <= :end")
+            values[":end"] = _n(end_ms)
+        if filters:
+            names["#t"] = time_attribute
+        if order_id is not None:
+            filters.append("order_id = :order")
+            values[":order"] = _n(order_id)
+        newest = from_key is None and start_ms is None
+        request: dict[str, Any] = {"TableName": table, "KeyConditionExpression": key_condition,
+                                   "ExpressionAttributeValues": values, "ScanIndexForward": not newest}
+        if index is not None:
+            request["IndexName"] = index
+        else:
+            request["ConsistentRead"] = True
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+        if names:
+            request["ExpressionAttributeNames"] = names
+        items = self._pages("query", request, limit)
+        return items[::-1] if newest else items
+
+
+def _guarded(fn: Callable[..., T], *args: Any) -> T:
+    """Run one request (on a pool thread), turning "cannot reach the server" into Unavailable."""
+    try:
+        return fn(*args)
+    except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError,
+            botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError) as exc:
+        raise Unavailable(str(exc)) from exc
+
+
+def _sorted(items: list[dict[str, Any]]) -> list[str]:
+    return sorted(repr(sorted(item.items())) for item in items)
+
+
+def _keys(items: list[dict[str, Any]], *names: str) -> set[tuple[str, ...]]:
+    return {tuple(repr(item[name]) for name in names) for item in items}
+
+
+def _balances_by_user(items: list[dict[str, Any]]) -> dict[int, list[Balance]]:
+    result: dict[int, list[Balance]] = {}
+    for item in sorted(items, key=lambda i: (int(i["user_id"]["N"]), i["asset"]["S"])):
+        result.setdefault(_value(item["user_id"]), []).append(
+            Balance(_value(item["asset"]), _value(item["available"]), _value(item["locked"]))
+        )
+    return result
+
+
+def _net_deposits(items: list[dict[str, Any]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for item in items:
+        amount = _value(item["amount"])
+        asset = _value(item["asset"])
+        totals[asset] = totals.get(asset, 0) + (amount if _value(item["kind"]) == "deposit" else -amount)
+    return dict(sorted(totals.items()))

@@ -1,0 +1,1 @@
+"""Kafka adapters (aiokafka): the `Log` port on Kafka topics (MSK in production, tansu locally)."""
