@@ -57,6 +57,15 @@ class Config:
     taker_fee_ppm: int = 1000
     dev_mode: bool = True  # enables the faucet deposit endpoint on the edge
     metrics: bool = True  # each service serves Prometheus metrics on its port + 1000
+    # The "real" backend set: where Redis, Kafka and DynamoDB answer (ElastiCache, MSK and
+    # DynamoDB on AWS; `services.devservers` starts local ones). `namespace` prefixes every
+    # topic, table and key, so several exchanges (or test runs) can share one set of servers.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_partitions: int = 8  # of each engine topic; a symbol's shard is its partition
+    dynamodb_endpoint: str = ""  # "" = AWS's regional endpoint; a URL for moto or DynamoDB Local
+    aws_region: str = "us-east-1"
+    namespace: str = "spotex"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -75,6 +84,12 @@ class Config:
             taker_fee_ppm=int(env.get("SPOTEX_TAKER_FEE_PPM", 1000)),
             dev_mode=env.get("SPOTEX_DEV_MODE", "1") == "1",
             metrics=env.get("SPOTEX_METRICS", "1") == "1",
+            redis_url=env.get("SPOTEX_REDIS_URL", cls.redis_url),
+            kafka_bootstrap=env.get("SPOTEX_KAFKA_BOOTSTRAP", cls.kafka_bootstrap),
+            kafka_partitions=int(env.get("SPOTEX_KAFKA_PARTITIONS", cls.kafka_partitions)),
+            dynamodb_endpoint=env.get("SPOTEX_DYNAMODB_ENDPOINT", cls.dynamodb_endpoint),
+            aws_region=env.get("SPOTEX_AWS_REGION", cls.aws_region),
+            namespace=env.get("SPOTEX_NAMESPACE", cls.namespace),
         )
 
     def address(self, service: str) -> str:

@@ -178,6 +178,9 @@ class EventSource(Protocol):
     Embedded: matching's StreamEvents gRPC stream (history from its log, then live).
     Kafka: a consumer of the `engine.events` topic. Batches come per symbol in seq order,
     starting after `after_seq[symbol]` (0 = from the beginning).
+    A consumer asks for the next batch only once the previous one's effects are durable, so a
+    source that records consumer progress (a Kafka consumer group's committed offsets) records
+    it when the next batch is asked for, never earlier.
     """
 
     def batches(self, after_seq: dict[str, int]) -> AsyncIterator[EventBatch]: ...
