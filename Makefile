@@ -22,10 +22,13 @@ engine_ext/.built: $(STAMP) $(ENGINE_SOURCES) setup.py
 install: engine_ext/.built
 
 run: install
-	$(PY) -m services.launcher $(if $(filter 0,$(DEMO)),--no-demo,)
+	$(PY) -m services.launcher $(if $(filter 0,$(DEMO)),--no-demo,) $(if $(BACKEND),--backend $(BACKEND),)
 
+# The suite talks to real Redis, Kafka and DynamoDB servers: devservers uses the ones
+# SPOTEX_REDIS_URL / SPOTEX_KAFKA_BOOTSTRAP / SPOTEX_DYNAMODB_ENDPOINT name, starts the rest on
+# free ports on 127.0.0.1, and stops what it started when the tests end.
 test: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m services.devservers -- $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: install
 	$(PY) -m pytest benchmarks -q --benchmark-only --benchmark-columns=min,median,mean,ops,rounds \

@@ -149,6 +149,24 @@ async def run_single(config: Config, names: Sequence[str], stop: asyncio.Event) 
 
 
 async def main_async(args: argparse.Namespace) -> None:
+    servers = None
+    if args.backend is not None:
+        os.environ["SPOTEX_BACKEND"] = args.backend
+    if os.environ.get("SPOTEX_BACKEND") == "real":
+        from services.devservers import DevServers
+
+        servers = DevServers.ensure()  # what is named and answers is used; the rest starts here
+        os.environ.update(servers.env)  # the children inherit it
+        print(f"spotex: real backends: Redis {servers.redis_url}, Kafka {servers.kafka_bootstrap}, "
+              f"DynamoDB {servers.dynamodb_endpoint}")
+    try:
+        await _run(args)
+    finally:
+        if servers is not None:
+            servers.stop()
+
+
+async def _run(args: argparse.Namespace) -> None:
     config = Config.from_env()
     config.data_dir.mkdir(parents=True, exist_ok=True)
     stop = asyncio.Event()
@@ -182,6 +200,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.launcher", description=__doc__)
     parser.add_argument("--mode", choices=("processes", "single"), default="processes")
     parser.add_argument("--no-demo", dest="demo", action="store_false", help="no demo market maker and takers")
+    parser.add_argument(
+        "--backend", choices=("embedded", "real"), default=None,
+        help="embedded (default; SQLite, nothing to install) or real (Redis, Kafka, DynamoDB: the ones "
+        "SPOTEX_REDIS_URL, SPOTEX_KAFKA_BOOTSTRAP and SPOTEX_DYNAMODB_ENDPOINT name, else local ones started here)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     asyncio.run(main_async(args))

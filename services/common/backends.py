@@ -1,8 +1,10 @@
 """Which adapter implements each port, from configuration (Config.backend).
 
 "embedded" (the default) needs no servers: SQLite files and fsync'd logs under the data
-directory, and matching's own event stream. "real" (Redis, Kafka, DynamoDB) is the
-production set, built in its own issue; switching is configuration, never code.
+directory, and matching's own event stream. "real" is the production set: the matching journal
+and engine events on Kafka, the ledger and users on DynamoDB, book snapshots on Redis; on AWS
+they are MSK, DynamoDB and ElastiCache, on one machine `services.devservers` starts local ones.
+Switching is configuration, never code: services only see the ports.
 """
 
 from __future__ import annotations
@@ -10,42 +12,77 @@ from __future__ import annotations
 from services.common.config import Config
 from services.common.ports import EventSource, Ledger, Log, SnapshotStore, UserStore
 
+BACKENDS = ("embedded", "real")
 
-def _embedded_only(config: Config) -> None:
-    if config.backend != "embedded":
-        raise NotImplementedError(f"backend {config.backend!r} is not available yet; use SPOTEX_BACKEND=embedded")
+
+def _backend(config: Config) -> str:
+    if config.backend not in BACKENDS:
+        raise ValueError(f"SPOTEX_BACKEND={config.backend!r}: choose one of {', '.join(BACKENDS)}")
+    return config.backend
+
+
+def _table_prefix(config: Config) -> str:
+    return f"{config.namespace}-"
+
+
+def _topic_prefix(config: Config) -> str:
+    return f"{config.namespace}."
 
 
 def open_log(config: Config) -> Log:
-    _embedded_only(config)
+    if _backend(config) == "real":
+        from services.common.adapters.kafka.log import KafkaLog
+
+        return KafkaLog(config.kafka_bootstrap, config.kafka_partitions, _topic_prefix(config))
     from services.common.adapters.embedded.log import SqliteLog
 
     return SqliteLog(config.data_dir / "log")
 
 
 def open_snapshots(config: Config) -> SnapshotStore:
-    _embedded_only(config)
+    if _backend(config) == "real":
+        from services.common.adapters.redis.snapshots import RedisSnapshotStore
+
+        return RedisSnapshotStore(config.redis_url, f"{config.namespace}:")
     from services.common.adapters.embedded.snapshots import FileSnapshotStore
 
     return FileSnapshotStore(config.data_dir / "snapshots")
 
 
 def open_ledger(config: Config) -> Ledger:
-    _embedded_only(config)
+    if _backend(config) == "real":
+        from services.common.adapters.dynamodb.ledger import DynamoLedger
+
+        local = bool(config.dynamodb_endpoint)
+        return DynamoLedger(
+            config.dynamodb_endpoint or None, _table_prefix(config), config.aws_region, pitr=not local
+        )
     from services.common.adapters.embedded.ledger import SqliteLedger
 
     return SqliteLedger(config.data_dir / "ledger.sqlite")
 
 
 def open_user_store(config: Config) -> UserStore:
-    _embedded_only(config)
+    if _backend(config) == "real":
+        from services.common.adapters.dynamodb.users import DynamoUserStore
+
+        return DynamoUserStore(config.dynamodb_endpoint or None, _table_prefix(config), config.aws_region)
     from services.common.adapters.embedded.users import SqliteUserStore
 
     return SqliteUserStore(config.data_dir / "users.sqlite")
 
 
-def event_source(config: Config) -> EventSource:
-    _embedded_only(config)
+def event_source(config: Config, consumer: str) -> EventSource:
+    """The engine events for `consumer` (its name keys its Kafka consumer group)."""
+    if _backend(config) == "real":
+        from services.common.adapters.kafka.event_source import KafkaEventSource
+
+        return KafkaEventSource(
+            config.kafka_bootstrap,
+            _topic_prefix(config),
+            config.kafka_partitions,
+            group_id=f"{config.namespace}.{consumer}",
+        )
     from services.common.adapters.embedded.event_stream import MatchingEventSource
 
     return MatchingEventSource(config.address("matching"))

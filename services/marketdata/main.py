@@ -50,7 +50,7 @@ async def run(config: Config) -> None:
     data = MarketData(DEMO_SYMBOLS)
     hub = StreamHub(data, wall_clock_ms)
     books = MatchingBookSnapshots(config.address("matching"))
-    feed = MarketDataFeed(data, hub, backends.event_source(config), books)
+    feed = MarketDataFeed(data, hub, backends.event_source(config, "marketdata"), books)
     # "history" (default) replays every symbol's events, so trades, candles and tickers survive a
     # restart; "snapshot" starts depth from matching's books at once and keeps no history.
     if os.environ.get("SPOTEX_MARKETDATA_START", "history") == "snapshot":

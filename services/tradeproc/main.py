@@ -20,7 +20,7 @@ async def run(config: Config) -> None:
     ledger = backends.open_ledger(config)
     fees = FeeSchedule(maker_ppm=config.maker_fee_ppm, taker_ppm=config.taker_fee_ppm)
     symbols = {s.name: s for s in DEMO_SYMBOLS}
-    loop = SettlementLoop(symbols, ledger, backends.event_source(config), fees)
+    loop = SettlementLoop(symbols, ledger, backends.event_source(config, "tradeproc"), fees)
     settling = asyncio.create_task(loop.run(), name="settlement-loop")
     servicer = TradeProcessingServicer(symbols, ASSETS, ledger, loop, fees)
     descriptor = tradeproc_pb2.DESCRIPTOR.services_by_name["TradeProcessingService"]
