@@ -15,6 +15,8 @@ import uvicorn
 
 from edge.app import build_app
 from edge.clients import Clients
+from edge.ratelimit import rate_limiter_for
+from edge.settings import EdgeSettings
 from services.common.config import Config
 
 try:
@@ -37,7 +39,9 @@ class _Server(uvicorn.Server):
 
 async def run(config: Config) -> None:
     clients = Clients.from_config(config)
-    app = build_app(clients, config)
+    settings = EdgeSettings.from_env()
+    limiter = rate_limiter_for(config, settings)  # Redis-shared on the real backends
+    app = build_app(clients, config, settings, limiter)
     server = _Server(
         uvicorn.Config(
             app,
@@ -59,4 +63,5 @@ async def run(config: Config) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await serving
         await clients.close()
+        await limiter.close()
         _log.info("stopped")

@@ -19,6 +19,9 @@ class EdgeSettings:
     max_body_bytes: int = 64 * 1024  # a Binance request is a few hundred bytes
     max_params: int = 64
     rpc_timeout_s: float = 10.0
+    # With shared (Redis) counters: keep limiting per replica while Redis is down (True) or
+    # answer 503 (False). edge/ratelimit.py's SharedRateLimiter says why True is the default.
+    ratelimit_fail_open: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> EdgeSettings:
@@ -36,4 +39,5 @@ class EdgeSettings:
             strikes_before_ban=number("STRIKES_BEFORE_BAN", defaults.strikes_before_ban),
             ban_seconds=number("BAN_SECONDS", defaults.ban_seconds),
             max_body_bytes=number("MAX_BODY_BYTES", defaults.max_body_bytes),
+            ratelimit_fail_open=env.get("SPOTEX_EDGE_RATELIMIT_FAIL_OPEN", "1") != "0",
         )
