@@ -2,11 +2,19 @@
 latency from the trade (its engine time `T`) to its delivery at each subscriber.
 
     .venv/bin/python benchmarks/ws_fanout.py [--subscribers 1000] [--trades-per-second 20] [--seconds 20]
+                                             [--fanout grpc|redis] [--replicas 1]
 
 Starts the five services and the edge (`python -m edge`) as processes on free ports of
 127.0.0.1 in a temporary directory, opens the subscribers (ccxt's way: /ws/<n>, then
 SUBSCRIBE), places crossing orders at a fixed rate over gRPC for the given time, prints the
 percentiles, stops everything and exits. It talks to nothing but 127.0.0.1.
+
+`--fanout redis` carries the streams from market data to the edge over Redis pub/sub (the real
+backends' path, services/common/adapters/redis/fanout.py; SPOTEX_WS_FANOUT=redis with the rest
+embedded) instead of a gRPC Subscribe per stream; `--replicas N` starts N edge processes and
+spreads the subscribers over them. `--hop` measures the market data -> edge hop alone, both
+ways in one process and interleaved (so machine noise hits both alike): from the market data
+hub publishing a trade to the edge hub handing its frame to a subscriber.
 
 The subscribers are deliberately cheap (a raw asyncio protocol that reads frame headers and
 looks for `"e":"trade"`), so the client side costs the shared 2 cores as little as it can; the
@@ -38,7 +46,7 @@ import uvloop  # noqa: E402
 
 from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc, user_pb2, user_pb2_grpc  # noqa: E402
 from services.common.caller import caller_metadata  # noqa: E402
-from tests.e2e.platform import Platform  # noqa: E402
+from tests.e2e.platform import Platform, free_port  # noqa: E402
 
 _TRADE_TIME = re.compile(rb'"e":"trade".*?"T":(\d+)')
 _EVENT_TIME = re.compile(rb'"E":(\d+)')
@@ -157,9 +165,10 @@ def serve_ws_edge() -> None:
                 access_log=False, log_level="warning", **server_options())  # type: ignore[arg-type]
 
 
-def start_edge(platform: Platform, whole_edge: bool, direct_writes: bool) -> subprocess.Popen[bytes]:
+def start_edge(platform: Platform, whole_edge: bool, direct_writes: bool, port: int) -> subprocess.Popen[bytes]:
     env = {
         **platform.env,
+        "SPOTEX_EDGE_PORT": str(port),
         "SPOTEX_EDGE_WS_CONNECTIONS_PER_WINDOW": "1000000",
         "SPOTEX_EDGE_WS_DIRECT_WRITES": "1" if direct_writes else "0",
     }
@@ -170,7 +179,7 @@ def start_edge(platform: Platform, whole_edge: bool, direct_writes: bool) -> sub
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(platform.log_of("edge")[-2000:])
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", platform.ports["edge"]), 1):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
             return process
         time.sleep(0.1)
     process.kill()
@@ -203,16 +212,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def run(args: argparse.Namespace, platform: Platform) -> None:
+async def run(args: argparse.Namespace, platform: Platform, ports: list[int]) -> None:
     symbol = args.symbol
     streams = [f"{symbol.lower()}@depth@100ms", f"{symbol.lower()}@trade"]
     loop = asyncio.get_running_loop()
     trade_lags: list[float] = []
     depth_lags: list[float] = []
-    port = platform.ports["edge"]
     subscribers: list[Subscriber] = []
     started = time.monotonic()
     for i in range(args.subscribers):
+        port = ports[i % len(ports)]
         transport, protocol = await loop.create_connection(
             lambda: Subscriber(streams, trade_lags, depth_lags), "127.0.0.1", port
         )
@@ -257,6 +266,82 @@ async def run(args: argparse.Namespace, platform: Platform) -> None:
             s.transport.close()
 
 
+async def hop(args: argparse.Namespace) -> None:
+    """The market data -> edge hop, gRPC Subscribe vs Redis pub/sub, in one process."""
+    import uuid
+
+    import orjson
+
+    from edge.ws.hub import Frame, MarketHub
+    from edge.ws.relayed import RelayedUpstreams
+    from edge.ws.streams import parse_stream
+    from edge.ws.upstream import MarketDataUpstreams
+    from engine_ext.codes import Side
+    from exchange.v1 import marketdata_pb2_grpc
+    from services.common.adapters.redis.fanout import RedisStreamPublisher, RedisStreamSubscriber
+    from services.common.catalog import DEMO_SYMBOLS
+    from services.common.grpcutil.server import start_server
+    from services.marketdata.domain import MarketData
+    from services.marketdata.hub import StreamHub
+    from services.marketdata.main import marketdata_service
+    from services.marketdata.relay import StreamRelay
+    from services.marketdata.servicer import MarketDataServicer, wall_clock_ms
+    from tests.unit.marketdata.market_feed import Feed, lots, ticks
+
+    data = MarketData(DEMO_SYMBOLS)
+    hub = StreamHub(data, wall_clock_ms)
+    feed = Feed(data)
+    server = await start_server([marketdata_service(MarketDataServicer(data, hub, DEMO_SYMBOLS))], 0)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{server.port}")
+    prefix = f"hop-{uuid.uuid4().hex[:8]}:"
+    publisher = RedisStreamPublisher(args.redis, prefix)
+    relay = asyncio.create_task(StreamRelay(hub, publisher).run())
+    subscriber = RedisStreamSubscriber(args.redis, prefix)
+    edges = {
+        "grpc": MarketHub(MarketDataUpstreams(marketdata_pb2_grpc.MarketDataServiceStub(channel))),
+        "redis": MarketHub(RelayedUpstreams(subscriber)),
+    }
+    sent: dict[int, float] = {}
+    lags: dict[str, list[float]] = {name: [] for name in edges}
+
+    class Taker:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def deliver(self, frame: Frame) -> None:
+            trade_id = orjson.loads(frame.payload(False))["t"]
+            lags[self.name].append((time.perf_counter() - sent[trade_id]) * 1000)
+
+    stream = parse_stream("btcusdt@trade", {"BTCUSDT"})
+    for name, edge in edges.items():
+        await edge.subscribe(stream, Taker(name))
+    interval = 1 / args.trades_per_second
+    for _ in range(int(args.seconds * args.trades_per_second)):
+        before = len(feed.stream_events)
+        feed.at(wall_clock_ms())
+        feed.limit(Side.SELL, ticks("95000.00"), lots("0.01"))
+        feed.limit(Side.BUY, ticks("95000.00"), lots("0.01"))
+        events = feed.stream_events[before:]
+        now = time.perf_counter()
+        for event in events:
+            if event.stream == "btcusdt@trade":
+                sent[event.binance()["t"]] = now  # type: ignore[index]
+        hub.publish(events)
+        await asyncio.sleep(interval)
+    await asyncio.sleep(0.5)
+    for name, values in lags.items():
+        print(f"{name:5s} hop ms: p50 {percentile(values, 0.5):.2f}  p90 {percentile(values, 0.9):.2f}  "
+              f"p99 {percentile(values, 0.99):.2f}  max {max(values):.2f}  ({len(values)} trades)")
+    for edge in edges.values():
+        await edge.close()
+    relay.cancel()
+    await asyncio.gather(relay, return_exceptions=True)
+    await subscriber.close()
+    await publisher.close()
+    await channel.close()
+    await server.stop(grace=0.5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=1000)
@@ -265,20 +350,37 @@ def main() -> None:
     parser.add_argument("--symbol", default="BTCUSDT")
     parser.add_argument("--whole-edge", action="store_true", help="serve with `python -m edge` (REST too)")
     parser.add_argument("--asgi-only", action="store_true", help="no direct frame writes (edge/ws/direct.py)")
+    parser.add_argument("--fanout", choices=("grpc", "redis"), default="grpc",
+                        help="market data -> edge: a gRPC Subscribe per stream, or Redis pub/sub")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="for --fanout redis")
+    parser.add_argument("--backend", choices=("embedded", "real"), default="embedded",
+                        help="the services' backend set (real: Redis, Kafka, DynamoDB; the fan-out is Redis)")
+    parser.add_argument("--replicas", type=int, default=1, help="edge processes sharing the subscribers")
+    parser.add_argument("--hop", action="store_true", help="only the market data -> edge hop, both ways")
     parser.add_argument("--serve-edge", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.hop:
+        uvloop.run(hop(args))
+        return
     if args.serve_edge:
         serve_ws_edge()
         return
     with tempfile.TemporaryDirectory(prefix="ws-fanout-") as tmp:
-        platform = Platform(Path(tmp) / "exchange")
+        platform = Platform(Path(tmp) / "exchange", backend=args.backend)
+        if args.fanout == "redis" and args.backend == "embedded":
+            platform.overrides.update(SPOTEX_WS_FANOUT="redis", SPOTEX_REDIS_URL=args.redis,
+                                      SPOTEX_NAMESPACE=platform.namespace)
         platform.start_all()
-        edge = None
+        edges: list[subprocess.Popen[bytes]] = []
+        ports = [platform.ports["edge"]] + [free_port() for _ in range(args.replicas - 1)]
         try:
-            edge = start_edge(platform, args.whole_edge, direct_writes=not args.asgi_only)
-            uvloop.run(run(args, platform))
+            for port in ports:
+                edges.append(start_edge(platform, args.whole_edge, not args.asgi_only, port))
+            fanout = "redis" if args.backend == "real" else args.fanout
+            print(f"{args.backend} backends, fan-out over {fanout}, {len(ports)} edge replica(s)")
+            uvloop.run(run(args, platform, ports))
         finally:
-            if edge is not None:
+            for edge in edges:
                 edge.terminate()
                 edge.wait(timeout=15)
             platform.stop_all()

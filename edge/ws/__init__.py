@@ -7,13 +7,16 @@ user data stream of a listenKey, served from the market data and trade processin
     streams.py     stream names; catalog.py: the listed symbols they may name
     hub.py         one upstream per stream per edge process, fan-out to local subscribers
     direct.py      each event framed once, written straight to uvicorn's transports
-    upstream.py    MarketDataService.Subscribe (and GetAvgPrice) as upstreams
+    upstream.py    MarketDataService.Subscribe (and GetAvgPrice) as upstreams (embedded backends)
+    relayed.py     the market stream fan-out (Redis pub/sub) as upstreams (real backends)
     render.py      marketdata.proto events -> Binance's JSON
     user_data.py   listenKeys, StreamUserEvents routed to sockets, listenKeyExpired
     limits.py      Binance's connection limits; the server's ping settings
 """
 
 from __future__ import annotations
+
+import os
 
 from starlette.routing import BaseRoute
 
@@ -26,17 +29,29 @@ from .connection import WsContext
 from .endpoints import WsEndpoints
 from .hub import MarketHub
 from .limits import WsLimits, server_options
-from .upstream import MarketDataUpstreams
+from .relayed import RelayedUpstreams
+from .upstream import MarketDataUpstreams, UpstreamSource
 from .user_data import ListenKeys, UserEvents
 
 __all__ = ["WsLimits", "context_from_config", "routes", "server_options"]
+
+
+def market_upstreams(config: Config, marketdata: marketdata_pb2_grpc.MarketDataServiceStub) -> UpstreamSource:
+    """Embedded: a gRPC Subscribe per stream on market data. Real: one Redis pub/sub
+    subscription per stream, shared with market data by every edge replica
+    (SPOTEX_WS_FANOUT=redis picks it alone, as services/marketdata/main.py does)."""
+    if config.backend != "real" and os.environ.get("SPOTEX_WS_FANOUT") != "redis":
+        return MarketDataUpstreams(marketdata)
+    from services.common.adapters.redis.fanout import RedisStreamSubscriber
+
+    return RelayedUpstreams(RedisStreamSubscriber(config.redis_url, config.namespace + ":"))
 
 
 def context_from_config(config: Config, limits: WsLimits) -> WsContext:
     """Long-lived channels of the WebSocket side's own (streams outlive any request)."""
     marketdata = marketdata_pb2_grpc.MarketDataServiceStub(connect(config.address("marketdata")))
     return WsContext(
-        hub=MarketHub(MarketDataUpstreams(marketdata)),
+        hub=MarketHub(market_upstreams(config, marketdata)),
         catalog=SymbolCatalog(marketdata),
         user_events=UserEvents(tradeproc_pb2_grpc.TradeProcessingServiceStub(connect(config.address("tradeproc")))),
         listen_keys=ListenKeys(user_pb2_grpc.UserServiceStub(connect(config.address("user")))),

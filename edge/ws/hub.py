@@ -46,8 +46,9 @@ class Frame:
         self._wires: dict[bool, bytes] = {}
 
     @classmethod
-    def of(cls, stream: str, payload: Payload | list[Payload]) -> Frame:
-        return cls(stream, orjson.dumps(payload))
+    def of(cls, stream: str, payload: Payload | list[Payload] | bytes) -> Frame:
+        """`payload` as JSON, or already serialised (the fan-out delivers bytes)."""
+        return cls(stream, payload if isinstance(payload, bytes) else orjson.dumps(payload))
 
     def payload(self, combined: bool) -> bytes:
         if not combined:
@@ -85,7 +86,7 @@ class _Feed:
     last: Frame | None = None  # state streams: the latest event, for late joiners
     last_by_symbol: dict[str, Payload] = field(default_factory=dict)  # the !...@arr streams
 
-    def remember(self, frame: Frame, payload: Payload | list[Payload]) -> None:
+    def remember(self, frame: Frame, payload: Payload | list[Payload] | bytes) -> None:
         if self.stream.kind in ARRAY_KINDS:
             assert isinstance(payload, list)
             self.last_by_symbol.update((item["s"], item) for item in payload)

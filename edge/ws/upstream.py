@@ -43,9 +43,10 @@ class Upstream(Protocol):
         UpstreamUnavailable."""
         ...
 
-    def events(self) -> AsyncIterator[Payload | list[Payload]]:
-        """The stream's events as Binance payloads (a list for the !...@arr streams). Ends, or
-        raises UpstreamUnavailable, when the upstream is lost."""
+    def events(self) -> AsyncIterator[Payload | list[Payload] | bytes]:
+        """The stream's events as Binance payloads (a list for the !...@arr streams), or as
+        their JSON already serialised. Ends, or raises UpstreamUnavailable, when the upstream
+        is lost."""
         ...
 
     def close(self) -> None: ...
@@ -95,7 +96,7 @@ class _Subscription:
         except grpc.aio.AioRpcError as exc:
             raise _unavailable(exc) from None
 
-    async def events(self) -> AsyncIterator[Payload | list[Payload]]:
+    async def events(self) -> AsyncIterator[Payload | list[Payload] | bytes]:
         try:
             if self._stream.kind in ARRAY_KINDS:
                 async for burst in self._bursts():
@@ -170,7 +171,7 @@ class _AvgPricePoll:
     async def ready(self) -> None:
         self._first = await self._poll()
 
-    async def events(self) -> AsyncIterator[Payload | list[Payload]]:
+    async def events(self) -> AsyncIterator[Payload | list[Payload] | bytes]:
         reply = self._first or await self._poll()
         last = None
         while True:

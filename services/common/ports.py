@@ -7,8 +7,8 @@ Every method that returns has made its effect durable: a crash right after loses
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
@@ -191,3 +191,113 @@ class EventBatch:
     symbol: str
     time_ms: int  # when the matching journal accepted the commands
     events: Sequence[tuple[int, ...]]  # engine_ext.events.Event tuples, seq-contiguous
+
+
+# -- market data views and the market stream fan-out (Redis) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesUpdate:
+    """Entries of a series ordered by an integer key (a time): set some, forget the old ones.
+    A series changes in key order, so `upserts` is the whole span from its lowest key to its
+    highest: stored entries inside that span and not in `upserts` are gone."""
+
+    upserts: Mapping[int, bytes]
+    drop_below: int | None = None  # keys below this are forgotten
+    keep: int | None = None  # then only the newest `keep` keys are kept
+
+
+@dataclass(slots=True)
+class ViewUpdate:
+    """One symbol's stored views brought to `seq`. Applied atomically, so what is stored is
+    always the views at one seq. Keys are integers (prices, times), values opaque bytes."""
+
+    symbol: str
+    seq: int
+    replace: bool = False  # forget everything stored for the symbol first
+    values: dict[str, bytes] = field(default_factory=dict)
+    maps: dict[str, dict[int, bytes | None]] = field(default_factory=dict)  # None deletes the key
+    lists: dict[str, tuple[Sequence[bytes], int]] = field(default_factory=dict)  # (appended, keep newest n)
+    series: dict[str, SeriesUpdate] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewLayout:
+    """The names a symbol's views are stored under, by kind (what `read` fetches)."""
+
+    values: tuple[str, ...] = ()
+    maps: tuple[str, ...] = ()
+    lists: tuple[str, ...] = ()
+    series: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredViews:
+    seq: int
+    values: dict[str, bytes]
+    maps: dict[str, dict[int, bytes]]
+    lists: dict[str, list[bytes]]  # oldest first
+    series: dict[str, list[tuple[int, bytes]]]  # ascending keys
+
+
+class MarketViewStore(Protocol):
+    """Market data's views where a restarted process finds them (Redis in production)."""
+
+    async def write(self, updates: Sequence[ViewUpdate]) -> None:
+        """Every update, in one round trip; each symbol's atomically."""
+
+    async def read(self, symbol: str, layout: ViewLayout) -> StoredViews | None:
+        """The symbol's views at one seq (read atomically); None if nothing is stored."""
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StreamDemand:
+    """An edge replica has subscribed to `stream` and waits for market data to confirm it."""
+
+    stream: str
+    token: str  # echoed with the confirmation, so that only the asking replica takes it
+
+
+class StreamPublisher(Protocol):
+    """Market data's side of the fan-out of market streams to edge replicas."""
+
+    def demands(self) -> AsyncIterator[StreamDemand]:
+        """Streams replicas start to use, as they ask (raises Unavailable on an outage)."""
+
+    async def confirm(self, demand: StreamDemand, current: Sequence[bytes] | None) -> None:
+        """The stream is live; `current` is its state now (what a new subscriber gets first),
+        None if there is no such stream."""
+
+    async def publish(self, messages: Sequence[tuple[str, bytes]]) -> None:
+        """(stream, payload) in order, to every replica subscribed to the stream."""
+
+    async def listeners(self, streams: Sequence[str]) -> dict[str, int]:
+        """How many replicas are subscribed to each stream."""
+
+    async def in_use(self) -> list[str]:
+        """The streams some replica is subscribed to now (what a restarted market data serves
+        without being asked again)."""
+
+    async def close(self) -> None: ...
+
+
+class StreamSubscription(Protocol):
+    async def ready(self) -> list[bytes]:
+        """Once market data has confirmed the stream: its current state. Raises LookupError
+        for a stream market data does not have, Unavailable on an outage."""
+
+    def messages(self) -> AsyncIterator[bytes]:
+        """The stream's payloads after the confirmation; raises Unavailable when the
+        subscription is lost (what was published meanwhile is lost with it)."""
+
+    def close(self) -> None: ...
+
+
+class StreamSubscriber(Protocol):
+    """An edge replica's side: one subscription per stream in use."""
+
+    def open(self, stream: str) -> StreamSubscription: ...
+
+    async def close(self) -> None: ...

@@ -257,6 +257,17 @@ class CandleSeries:
                 del self._opens[: self._head]
                 self._head = 0
 
+    def restore(self, candles: list[Candle]) -> None:
+        """Start from stored candles (oldest first), before any merge."""
+        for candle in candles:
+            self._candles[candle.open_time] = candle
+            self._opens.append(candle.open_time)
+        if candles:
+            self._last, self._last_end = candles[-1], self.interval.next_open(candles[-1].open_time)
+
+    def stored_at(self, open_time: int) -> Candle | None:
+        return self._candles.get(open_time)
+
     def stored(self) -> list[Candle]:
         """The candles that had trades, oldest first."""
         return [self._candles[t] for t in self._opens[self._head :]]
@@ -317,12 +328,42 @@ class CandleSeries:
 class CandleBook:
     """The candles of every interval of one symbol, fed trade by trade."""
 
-    __slots__ = ("_pending", "_pending_end", "_series")
+    __slots__ = ("_flushed", "_pending", "_pending_end", "_series")
 
     def __init__(self, capacity: int = 10_000) -> None:
         self._series = {name: CandleSeries(Interval(name), capacity) for name in INTERVALS}
         self._pending: Candle | None = None  # trades not yet merged into the series
         self._pending_end = 0
+        self._flushed: list[int] | None = None  # seconds merged since taken, when recorded
+
+    @property
+    def pending(self) -> Candle | None:
+        return self._pending
+
+    def record_flushes(self) -> None:
+        """Remember which seconds get merged into the series (stored views follow them)."""
+        if self._flushed is None:
+            self._flushed = []
+
+    def take_flushed(self) -> list[int]:
+        """The open times of the seconds merged since the last call: the candle of each
+        interval that contains one of them has changed."""
+        flushed = self._flushed or []
+        if self._flushed is not None:
+            self._flushed = []
+        return flushed
+
+    def merged_candle(self, interval: str, second: int) -> Candle | None:
+        """The stored candle of `interval` that contains `second`, as merged so far (the
+        pending second is not merged by asking)."""
+        series = self._series[interval]
+        return series.stored_at(series.interval.open_time(second))
+
+    def restore(self, series: dict[str, list[Candle]], pending: Candle | None) -> None:
+        for name, candles in series.items():
+            self._series[name].restore(candles)
+        self._pending = pending
+        self._pending_end = pending.open_time + 1000 if pending is not None else 0
 
     def add(self, trade: Trade) -> None:
         if self._pending is not None and trade.time < self._pending_end:
@@ -337,6 +378,8 @@ class CandleBook:
         if pending is not None:
             for series in self._series.values():
                 series.merge(pending)
+            if self._flushed is not None:
+                self._flushed.append(pending.open_time)
 
     def series(self, interval: str) -> CandleSeries | None:
         """The interval's series, up to date (None for an interval Binance does not have)."""

@@ -19,6 +19,8 @@ The package, one concept per module:
     streams.py     Binance stream names; live.py: the state behind each subscribed stream
     hub.py         fan-out to subscribers (asyncio, bounded queues)
     feed.py        EventSource -> MarketData -> hub; book_source.py: matching's snapshots
+    saved_views.py the views kept in a MarketViewStore (Redis): written as applied, restored on start
+    relay.py       the streams edge replicas use, through a StreamPublisher (Redis pub/sub)
     servicer.py, convert.py, main.py: gRPC
 """
 
@@ -250,6 +252,9 @@ class MarketData:
     @property
     def symbols(self) -> list[str]:
         return list(self._markets)
+
+    def find(self, symbol: str) -> SymbolMarket | None:
+        return self._markets.get(symbol)
 
     def market(self, symbol: str) -> SymbolMarket:
         market = self._markets.get(symbol)

@@ -21,6 +21,7 @@ from services.common.ports import EventBatch, EventSource
 
 from .domain import MarketData, SequenceGap
 from .hub import StreamHub
+from .saved_views import ViewRecorder
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,18 @@ class BookSnapshots(Protocol):
 
 class MarketDataFeed:
     def __init__(
-        self, data: MarketData, hub: StreamHub, source: EventSource, snapshots: BookSnapshots | None = None
+        self,
+        data: MarketData,
+        hub: StreamHub,
+        source: EventSource,
+        snapshots: BookSnapshots | None = None,
+        views: ViewRecorder | None = None,
     ) -> None:
         self._data = data
         self._hub = hub
         self._source = source
         self._snapshots = snapshots
+        self._views = views  # the stored views that follow these (real backends), if any
         self._progress = asyncio.Condition()
 
     async def start_from_snapshots(self, symbols: Sequence[str] | None = None) -> None:
@@ -69,6 +76,8 @@ class MarketDataFeed:
             # The snapshot is at least as new as anything already published, so the batch is
             # now either behind it (ignored) or right after it.
             events = self._data.apply(batch, self._hub.has_subscribers)
+        if self._views is not None:
+            self._views.applied(batch)
         self._hub.publish(events)
         async with self._progress:
             self._progress.notify_all()
@@ -78,6 +87,8 @@ class MarketDataFeed:
             raise RuntimeError(f"{symbol}: events are missing and no book snapshot source is configured")
         levels = await self._snapshots.book(symbol)
         self._data.load_book(symbol, levels.seq, levels.bids, levels.asks, levels.time_ms)
+        if self._views is not None:
+            self._views.replaced(symbol)
 
     async def wait_applied(self, symbol: str, seq: int) -> None:
         """Until the symbol's views include seq (tests and readiness checks)."""

@@ -92,8 +92,11 @@ class StreamHub:
     def has_subscribers(self, stream: str) -> bool:
         return stream in self._subscribers
 
-    def subscribe(self, names: Sequence[str]) -> Subscriber:
-        """Raises MarketDataError(INVALID_STREAM) if any name is unknown; then nothing changes."""
+    def subscribe(
+        self, names: Sequence[str], make: Callable[[Sequence[str], int], Subscriber] = Subscriber
+    ) -> Subscriber:
+        """Raises MarketDataError(INVALID_STREAM) if any name is unknown; then nothing changes.
+        `make` builds the subscriber (relay.py's publishes instead of queueing)."""
         if not names or len(names) > MAX_STREAMS:
             raise MarketDataError("INVALID_STREAM", f"1 to {MAX_STREAMS} names of <symbol>@<stream>")
         specs: list[StreamSpec] = []
@@ -102,7 +105,7 @@ class StreamHub:
                 specs.append(parse_stream(name, self._data.by_stream_prefix))
             except ValueError:
                 raise MarketDataError("INVALID_STREAM", name) from None
-        subscriber = Subscriber([s.name for s in specs], self._queue_size)
+        subscriber = make([s.name for s in specs], self._queue_size)
         now = self._clock_ms()
         for spec in specs:
             stream = self._streams.get(spec.name)
@@ -113,6 +116,11 @@ class StreamHub:
             for event in stream.current(now):
                 subscriber.offer(event)
         return subscriber
+
+    def current(self, name: str) -> list[StreamEvent]:
+        """What a new subscriber of an open stream gets first (its state now)."""
+        stream = self._streams.get(name)
+        return [] if stream is None else stream.current(self._clock_ms())
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         self._remove(subscriber, dropped=False)

@@ -1,7 +1,10 @@
 """Composition root of market data: config -> event source + book snapshots -> domain -> gRPC.
 
 Three tasks share one event loop and one MarketData (so no locks): the feed applying engine
-events, the clock cutting the periodic streams, and the gRPC server answering queries.
+events, the clock cutting the periodic streams, and the gRPC server answering queries. With the
+real backends two more: the writer keeping the views in Redis (restored from there on start,
+so the feed resumes at their seq instead of replaying history), and the relay publishing the
+streams edge replicas use to Redis pub/sub.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from services.common import backends
 from services.common.catalog import DEMO_SYMBOLS
 from services.common.config import Config
 from services.common.grpcutil.server import Service, start_server
+from services.common.ports import MarketViewStore, StreamPublisher, Unavailable
 from services.common.process import serve_forever
 from services.marketdata.book_source import MatchingBookSnapshots
 from services.marketdata.domain import MarketData
 from services.marketdata.feed import MarketDataFeed
 from services.marketdata.hub import StreamHub
+from services.marketdata.relay import StreamRelay
+from services.marketdata.saved_views import ViewRecorder, restore_views
 from services.marketdata.servicer import MarketDataServicer, wall_clock_ms
 
 log = logging.getLogger(__name__)
@@ -41,6 +47,44 @@ async def _caught_up(feed: MarketDataFeed, books: MatchingBookSnapshots, symbols
     log.info("caught up", extra={"seqs": targets})
 
 
+def open_market_views(config: Config) -> MarketViewStore | None:
+    """Where the views are kept across restarts: nowhere with the embedded backends (market
+    data rebuilds from matching's event log), Redis with the real ones."""
+    if config.backend != "real":
+        return None
+    from services.common.adapters.redis.marketdata import RedisMarketViews
+
+    return RedisMarketViews(config.redis_url, config.namespace + ":")
+
+
+def open_stream_publisher(config: Config) -> StreamPublisher | None:
+    """How edge replicas get the streams: over gRPC Subscribe (embedded), or Redis pub/sub
+    (real; SPOTEX_WS_FANOUT=redis picks it alone, to measure it beside embedded backends).
+    Subscribe keeps being served either way."""
+    if config.backend != "real" and os.environ.get("SPOTEX_WS_FANOUT") != "redis":
+        return None
+    from services.common.adapters.redis.fanout import RedisStreamPublisher
+
+    return RedisStreamPublisher(config.redis_url, config.namespace + ":")
+
+
+async def _restore(data: MarketData, store: MarketViewStore, books: MatchingBookSnapshots) -> ViewRecorder:
+    recorder = ViewRecorder(data, store)
+    try:
+        newest: dict[str, int] | None = await books.last_seqs()
+    except grpc.aio.AioRpcError:
+        newest = None  # matching is not up yet: trust the stored views
+    try:
+        restored = await restore_views(data, store, recorder, newest)
+    except Unavailable as exc:
+        # The symbols not restored start as with the embedded backends, from the event log (the
+        # writer stores them whole once Redis answers); the ones restored resume after their seq.
+        log.warning("stored views unavailable; replaying history", extra={"error": str(exc)})
+        return recorder
+    log.info("views restored", extra={"seqs": restored})
+    return recorder
+
+
 def marketdata_service(servicer: MarketDataServicer) -> Service:
     descriptor = marketdata_pb2.DESCRIPTOR.services_by_name["MarketDataService"]
     return Service(descriptor, servicer, marketdata_pb2_grpc.add_MarketDataServiceServicer_to_server)
@@ -50,14 +94,24 @@ async def run(config: Config) -> None:
     data = MarketData(DEMO_SYMBOLS)
     hub = StreamHub(data, wall_clock_ms)
     books = MatchingBookSnapshots(config.address("matching"))
-    feed = MarketDataFeed(data, hub, backends.event_source(config, "marketdata"), books)
-    # "history" (default) replays every symbol's events, so trades, candles and tickers survive a
-    # restart; "snapshot" starts depth from matching's books at once and keeps no history.
+    store = open_market_views(config)
+    recorder = await _restore(data, store, books) if store is not None else None
+    feed = MarketDataFeed(data, hub, backends.event_source(config, "marketdata"), books, recorder)
+    # "history" (default) replays every symbol's events (after the stored views' seq, when they
+    # were restored), so trades, candles and tickers survive a restart; "snapshot" starts depth
+    # from matching's books at once and keeps no history.
     if os.environ.get("SPOTEX_MARKETDATA_START", "history") == "snapshot":
         await feed.start_from_snapshots()
     following = asyncio.create_task(feed.run(), name="marketdata-feed")
     ticking = asyncio.create_task(hub.run_ticks(), name="marketdata-clock")
     tasks = [following, ticking]
+    background = []  # they wait outages out themselves
+    if recorder is not None:
+        background.append(asyncio.create_task(recorder.run(), name="marketdata-views"))
+    publisher = open_stream_publisher(config)
+    if publisher is not None:
+        background.append(asyncio.create_task(StreamRelay(hub, publisher).run(), name="marketdata-relay"))
+    tasks += background
     server = None
     try:
         catching_up = asyncio.create_task(_caught_up(feed, books, data.symbols))
@@ -72,7 +126,9 @@ async def run(config: Config) -> None:
             metrics_port=config.metrics_port("marketdata"),
         )
         tasks.append(asyncio.create_task(serve_forever()))
-        done, _ = await asyncio.wait([following, ticking, tasks[-1]], return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            [following, ticking, *background, tasks[-1]], return_when=asyncio.FIRST_COMPLETED
+        )
         for task in done:
             task.result()  # the feed and the clock only end by failing: surface why
     finally:
@@ -82,3 +138,10 @@ async def run(config: Config) -> None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if recorder is not None and store is not None:
+            # the newest views, so that the next start resumes from here
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(recorder.save(), 5.0)
+            await store.close()
+        if publisher is not None:
+            await publisher.close()

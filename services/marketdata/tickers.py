@@ -17,6 +17,7 @@ import re
 from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass
+from itertools import islice
 
 from .trades import Trade
 
@@ -127,6 +128,23 @@ class _Buckets:
         hi = len(keys) if stop is None else bisect_left(keys, stop, lo=lo)
         return [self._stats[k] for k in keys[lo:hi]]
 
+    def get(self, key: int) -> Stats | None:
+        return self._stats.get(key)
+
+    def items(self) -> list[tuple[int, Stats]]:
+        return [(k, self._stats[k]) for k in self._keys[self._head :]]
+
+    @property
+    def oldest(self) -> int | None:
+        """The oldest key kept (older spans are forgotten)."""
+        return self._keys[self._head] if self._head < len(self._keys) else None
+
+    def restore(self, items: list[tuple[int, Stats]]) -> None:
+        """Start from stored buckets, ascending keys."""
+        self._stats = dict(items)
+        self._keys = [k for k, _ in items]
+        self._head = 0
+
     def last_before(self, start: int) -> Stats | None:
         i = bisect_left(self._keys, start, lo=self._head)
         return self._stats[self._keys[i - 1]] if i > self._head else None
@@ -168,6 +186,26 @@ class RollingStats:
     def last_trade(self) -> Trade | None:
         return self._last
 
+    @property
+    def minutes(self) -> _Buckets:
+        return self._minutes
+
+    @property
+    def hours(self) -> _Buckets:
+        return self._hours
+
+    @property
+    def pruned_close(self) -> int:
+        return self._pruned_close
+
+    def restore(
+        self, minutes: list[tuple[int, Stats]], hours: list[tuple[int, Stats]], last: Trade | None, pruned_close: int
+    ) -> None:
+        self._minutes.restore(minutes)
+        self._hours.restore(hours)
+        self._last = last
+        self._pruned_close = pruned_close
+
     def window(self, window_ms: int, now_ms: int) -> WindowStats:
         open_time = now_ms - window_ms
         open_time -= open_time % MINUTE_MS
@@ -203,6 +241,21 @@ class AveragePrice:
         self._lots += trade.qty
         self._notional += trade.notional
         self._expire(trade.time)
+
+    def __len__(self) -> int:
+        return len(self._trades)
+
+    def newest(self, n: int) -> list[Trade]:
+        """The newest n trades of the window, oldest first."""
+        newest = list(islice(reversed(self._trades), n))
+        newest.reverse()
+        return newest
+
+    def restore(self, trades: list[Trade]) -> None:
+        for trade in trades:
+            self._trades.append(trade)
+            self._lots += trade.qty
+            self._notional += trade.notional
 
     def _expire(self, now_ms: int) -> None:
         # Keep the newest trade even when it is older than the window: with no recent trade the

@@ -236,6 +236,17 @@ class TradeTape:
     def last_trade(self) -> Trade | None:
         return self._trades.last()
 
+    def restore(self, trades: Sequence[Trade], aggs: Sequence[AggTrade]) -> None:
+        """Start from stored history (oldest first), between batches (no open aggregate)."""
+        for trade in trades:
+            self._trades.append(trade)
+        for agg in aggs:
+            self._aggs.append(agg)
+
+    def aggregates_after(self, agg_id: int) -> list[AggTrade]:
+        """The closed aggregates with an id above agg_id, oldest first (what is new since)."""
+        return list(self._aggs.slice(self._aggs.after_index(_agg_id, agg_id), self._aggs.end))
+
     # -- queries ---------------------------------------------------------------------------
     def recent(self, limit: int) -> list[Trade]:
         """GET /api/v3/trades: the newest `limit`, oldest first."""
