@@ -5,10 +5,14 @@ batch is one `tobytes()` and decoding is one `frombuffer()`: the journal's cost 
 not Python. Layouts are little-endian and versioned by their magic.
 
 Journal record (one per group-committed batch of one shard):
-    b"JRN1", int64 time_ms, int32 n_symbols, int32 n; the symbol table (n_symbols times
-    uint16 length + utf-8 name); n uint16 indexes into the table (whose book each command is
-    for); n COMMAND_DTYPE records. The table keeps a record self-contained, so a replay needs
-    nothing but the log.
+    b"JRN2", int64 time_ms, int64 epoch, int32 n_symbols, int32 n; the symbol table
+    (n_symbols times uint16 length + utf-8 name); n uint16 indexes into the table (whose book
+    each command is for); n COMMAND_DTYPE records. The table keeps a record self-contained, so
+    a replay needs nothing but the log. `epoch` is the writer's (see Epoch claim); b"JRN1"
+    records (written before epochs existed: no epoch field) decode with epoch 0.
+Epoch claim (appended by a shard when it takes over the journal, see shard.py "Fencing"):
+    b"CLM1", int64 time_ms, int64 epoch, int64 writer (random per shard instance: tells a
+    shard its own claims from another process's claim of the same number).
 Event record (one per symbol per batch):
     b"EVT1", int64 time_ms, int64 first_seq, int64 last_seq, uint16 len + symbol utf-8,
     then EVENT_DTYPE records.
@@ -23,7 +27,9 @@ import numpy as np
 
 from engine_ext.events import COMMAND_DTYPE, EVENT_DTYPE
 
-_JOURNAL = struct.Struct("<4sqii")  # magic, time_ms, n_symbols, n_commands
+_JOURNAL_V1 = struct.Struct("<4sqii")  # magic, time_ms, n_symbols, n_commands
+_JOURNAL = struct.Struct("<4sqqii")  # magic, time_ms, epoch, n_symbols, n_commands
+_CLAIM = struct.Struct("<4sqqq")  # magic, time_ms, epoch, writer
 _EVENTS = struct.Struct("<4sqqqH")  # magic, time_ms, first_seq, last_seq, symbol length
 
 
@@ -32,6 +38,28 @@ class CommandBatch:
     time_ms: int
     symbols: list[str]  # per command
     commands: np.ndarray  # COMMAND_DTYPE, same length as symbols
+    epoch: int = 0  # the writer's epoch
+
+
+@dataclass(frozen=True, slots=True)
+class EpochClaim:
+    """A shard taking over its journal: records of lower epochs after this one are void."""
+
+    time_ms: int
+    epoch: int
+    writer: int
+
+
+def encode_claim(claim: EpochClaim) -> bytes:
+    return _CLAIM.pack(b"CLM1", claim.time_ms, claim.epoch, claim.writer)
+
+
+def decode_journal(data: bytes) -> CommandBatch | EpochClaim:
+    """A journal record: a command batch or an epoch claim."""
+    if data[:4] == b"CLM1":
+        _magic, time_ms, epoch, writer = _CLAIM.unpack_from(data)
+        return EpochClaim(time_ms, epoch, writer)
+    return decode_commands(data)
 
 
 def encode_commands(batch: CommandBatch) -> bytes:
@@ -40,7 +68,7 @@ def encode_commands(batch: CommandBatch) -> bytes:
     names = b"".join(struct.pack("<H", len(n.encode())) + n.encode() for n in table)
     owners = np.fromiter((index[s] for s in batch.symbols), dtype="<u2", count=len(batch.symbols))
     return (
-        _JOURNAL.pack(b"JRN1", batch.time_ms, len(table), len(batch.symbols))
+        _JOURNAL.pack(b"JRN2", batch.time_ms, batch.epoch, len(table), len(batch.symbols))
         + names
         + owners.tobytes()
         + np.ascontiguousarray(batch.commands, dtype=COMMAND_DTYPE).tobytes()
@@ -48,10 +76,15 @@ def encode_commands(batch: CommandBatch) -> bytes:
 
 
 def decode_commands(data: bytes) -> CommandBatch:
-    magic, time_ms, n_symbols, n = _JOURNAL.unpack_from(data)
-    if magic != b"JRN1":
-        raise ValueError(f"not a journal record: {magic!r}")
-    pos = _JOURNAL.size
+    magic = data[:4]
+    if magic == b"JRN2":
+        _magic, time_ms, epoch, n_symbols, n = _JOURNAL.unpack_from(data)
+        pos = _JOURNAL.size
+    elif magic == b"JRN1":
+        _magic, time_ms, n_symbols, n = _JOURNAL_V1.unpack_from(data)
+        epoch, pos = 0, _JOURNAL_V1.size
+    else:
+        raise ValueError(f"not a command batch: {magic!r}")
     table = []
     for _ in range(n_symbols):
         (length,) = struct.unpack_from("<H", data, pos)
@@ -60,7 +93,7 @@ def decode_commands(data: bytes) -> CommandBatch:
     owners = np.frombuffer(data, dtype="<u2", count=n, offset=pos)
     pos += 2 * n
     commands = np.frombuffer(data, dtype=COMMAND_DTYPE, count=n, offset=pos)
-    return CommandBatch(time_ms, [table[i] for i in owners.tolist()], commands)
+    return CommandBatch(time_ms, [table[i] for i in owners.tolist()], commands, epoch)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,26 @@ Commands from every caller queue up here; one task takes them in batches (group 
 Nothing a caller or subscriber sees exists before step 2 completed, so a crash at any point
 loses nothing that was acknowledged; recovery (`_recover`) replays the journal after each
 book's newest snapshot and appends whatever events the event log is missing.
+
+Fencing: one writer per journal partition, even when two processes run the same shard (a
+deployment mistake, or an old process that was only paused). Every journal record carries its
+writer's epoch. A shard that starts takes the journal over: after replaying it, it appends an
+epoch claim (a number higher than every claim in the journal, and its random writer id), then
+replays up to its claim. The journal's meaning is fixed by one rule, applied by replay: a claim
+counts only if its epoch is higher than the last counting claim before it, and a command batch
+counts only if its epoch is not lower than the last counting claim before it. So once a newer
+claim is in the journal, whatever the old writer appends after it is void. The old writer finds
+out on its next append: the offset it gets back is not the one it expected (the cheap check on
+the common path; nothing is read when the offset is the expected one), so it reads the gap,
+finds the newer claim and is fenced: it does not apply or acknowledge that batch (callers get
+ShardFenced, an Unavailable: the command did not happen), fails everything queued, writes
+nothing more (no events, no snapshots) and stays unhealthy. A batch appended before the newer
+claim was valid, acknowledged by the old writer and is replayed by the new one, so every
+acknowledged command is in the new writer's books. A shard recovering from an outage replays
+first and, if another writer claimed the journal meanwhile, fences itself instead of claiming
+it back; only a start claims unconditionally (the last process started wins).
+Snapshots record the epoch in force at their journal offset, so a replay that starts after a
+snapshot knows which writer's records count.
 """
 
 from __future__ import annotations
@@ -16,6 +36,7 @@ import asyncio
 import bisect
 import logging
 import math
+import secrets
 import struct
 import time
 from collections import deque
@@ -27,12 +48,14 @@ import numpy as np
 
 from engine_ext.codes import CommandOp
 from engine_ext.events import COMMAND_DTYPE, EVENT_DTYPE
-from services.common.ports import Log, SnapshotStore
+from services.common.ports import Log, SnapshotStore, Unavailable
 from services.matching.codec import (
     CommandBatch,
+    EpochClaim,
     EventRecord,
-    decode_commands,
     decode_events,
+    decode_journal,
+    encode_claim,
     encode_commands,
     encode_events,
 )
@@ -42,7 +65,11 @@ log = logging.getLogger(__name__)
 JOURNAL_TOPIC = "engine.commands"
 EVENTS_TOPIC = "engine.events"
 SEEN_IDS_KEPT = 1_000_000  # submits re-driven after a crash are recent; older ids cannot recur
-_SNAPSHOT_HEADER = struct.Struct("<q")  # number of recently submitted order ids that follow
+# b"SNP2", the epoch in force at the snapshot's journal offset and the writer whose claim set it,
+# the number of recently submitted order ids that follow. Snapshots written before epochs start
+# with that number itself (epoch 0, writer unknown).
+_SNAPSHOT_HEADER = struct.Struct("<4sqqq")
+_SNAPSHOT_HEADER_V1 = struct.Struct("<q")
 
 
 class Book(Protocol):
@@ -67,6 +94,15 @@ def compiled_book(snapshot: bytes | None) -> Book:
 
 class AlreadyJournaled(Exception):
     """A submit whose order id the journal already has: its outcome comes from the event stream."""
+
+
+class ShardFenced(Unavailable):
+    """Another process took this shard's journal over: this one no longer executes anything.
+    The command did not happen; a retry reaches the new owner once routing points to it."""
+
+
+class _JournalConflict(Exception):
+    """The journal holds records of this writer's epoch that it did not write: rebuild from it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +133,8 @@ class _Pending:
 class _SymbolState:
     book: Book
     journal_offset: int = -1  # last journal offset applied to the book
+    journal_epoch: int = 0  # the epoch in force at journal_offset
+    journal_writer: int = 0  # the writer whose claim set that epoch (0: unknown)
     seen: set[int] = field(default_factory=set)
     seen_order: deque[int] = field(default_factory=deque)
     commands_since_snapshot: int = 0
@@ -136,6 +174,15 @@ class MatchingShard:
         self._healthy = False
         self._event_index: dict[str, list[tuple[int, int]]] = {}  # symbol -> [(first_seq, offset)]
         self.last_time_ms = 0  # journal time of the last applied batch
+        self.writer_id = secrets.randbits(63)
+        self._epoch = 0  # the epoch in force at _journal_end; this shard's own once it claimed
+        self._epoch_writer = 0  # the writer of the claim that set _epoch (0: none seen)
+        self._epoch_offset = -1  # the offset of that claim
+        self._journal_end = 0  # the offset the next journal append should get
+        self._claimed = False  # this instance has held the journal (its claim counted) before
+        self._fenced = False
+        self._fenced_event = asyncio.Event()
+        self._replayed: dict[str, list[tuple[np.ndarray, int]]] = {}  # recovery: events per symbol
 
     # -- COMMANDS ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -147,10 +194,10 @@ class MatchingShard:
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)
             self._runner = None
-        for state_symbol in self._books:
-            await self._save_snapshot(state_symbol)
-        for queue in self._subscribers:
-            queue.put_nowait(None)
+        if not self._fenced:
+            for state_symbol in self._books:
+                await self._save_snapshot(state_symbol)
+        self._end_subscriptions()
 
     async def execute(self, symbol: str, command: np.void) -> Executed:
         """Journal and apply one command; return its events and where its time went.
@@ -159,6 +206,8 @@ class MatchingShard:
         """
         if symbol not in self._books:
             raise KeyError(symbol)
+        if self._fenced:
+            raise ShardFenced(f"matching shard {self.shard}: another process owns its journal")
         reply: asyncio.Future[Executed] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(symbol, command, reply, time.perf_counter_ns()))
         return await reply
@@ -174,12 +223,27 @@ class MatchingShard:
     def healthy(self) -> bool:
         return self._healthy
 
+    @property
+    def fenced(self) -> bool:
+        """Another process took the journal over; this shard has stopped for good."""
+        return self._fenced
+
+    async def wait_fenced(self) -> None:
+        """Return once this shard is fenced (the composition root turns health NOT_SERVING)."""
+        await self._fenced_event.wait()
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
     async def subscribe(self, after_seq: dict[str, int]) -> AsyncIterator[EventRecord]:
         """Events of the requested symbols after the given seqs: history from the log, then live.
 
         A subscriber that falls too far behind is dropped (the iterator ends); it reconnects
         with its own last seq, so nothing is skipped and nothing stalls the shard.
         """
+        if self._fenced:
+            return  # its books stopped; the subscriber reconnects to the new owner
         wanted = {s: after_seq.get(s, 0) for s in self.symbols if s in after_seq}
         live: asyncio.Queue[EventRecord | None] = asyncio.Queue(maxsize=10_000)
         self._subscribers.add(live)
@@ -205,6 +269,9 @@ class MatchingShard:
                 batch.append(self._queue.get_nowait())
             try:
                 await self._commit(batch)
+            except ShardFenced as exc:
+                self._fence(exc, batch)
+                return
             except Exception as exc:  # a failed append leaves the outcome unknown: rebuild
                 log.exception("matching shard %s: batch failed, recovering", self.shard)
                 self._healthy = False
@@ -212,6 +279,29 @@ class MatchingShard:
                     if not item.reply.done():
                         item.reply.set_exception(exc)
                 await self._recover_until_healthy()
+                if self._fenced:
+                    self._fence(ShardFenced(f"matching shard {self.shard}: journal taken over"), [])
+                    return
+
+    def _fence(self, exc: ShardFenced, batch: list[_Pending]) -> None:
+        log.error("matching shard %s: fenced, executing nothing more: %s", self.shard, exc)
+        self._fenced = True
+        self._fenced_event.set()
+        self._healthy = False
+        while not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        for item in batch:
+            if not item.reply.done():
+                item.reply.set_exception(exc)
+        self._end_subscriptions()
+
+    def _end_subscriptions(self) -> None:
+        for queue in list(self._subscribers):
+            try:
+                queue.put_nowait(None)
+            except asyncio.QueueFull:
+                queue.get_nowait()
+                queue.put_nowait(None)
 
     async def _commit(self, batch: list[_Pending]) -> None:
         accepted: list[_Pending] = []
@@ -232,8 +322,11 @@ class MatchingShard:
         started = time.perf_counter_ns()
         time_ms = self._clock()
         commands = np.array([item.command for item in accepted], dtype=COMMAND_DTYPE)
-        record = encode_commands(CommandBatch(time_ms, [item.symbol for item in accepted], commands))
+        record = encode_commands(CommandBatch(time_ms, [item.symbol for item in accepted], commands, self._epoch))
         offset = await self._log.append(JOURNAL_TOPIC, self.shard, [record])  # durable from here
+        if offset != self._journal_end:
+            await self._check_gap(offset)  # someone else appended: are we still the writer?
+        self._journal_end = offset + 1
         journaled = time.perf_counter_ns()
 
         self.last_time_ms = time_ms
@@ -248,6 +341,28 @@ class MatchingShard:
                 timings = Timings(waited, journaled - started, matched - journaled, published - matched)
                 item.reply.set_result(Executed(events, timings))
         await self._maybe_snapshot()
+
+    async def _check_gap(self, offset: int) -> None:
+        """Read the records between the expected offset and `offset` (ours): raise ShardFenced
+        if one is a counting claim of another writer (our record is then void)."""
+        position = self._journal_end
+        while position < offset:
+            entries = await self._log.read(JOURNAL_TOPIC, self.shard, position, min(256, offset - position))
+            if not entries:
+                raise _JournalConflict(f"journal {self.shard}: records {position}..{offset - 1} unreadable")
+            for entry in entries:
+                if entry.offset >= offset:
+                    return
+                record = decode_journal(entry.payload)
+                if isinstance(record, EpochClaim):
+                    if record.epoch > self._epoch:
+                        raise ShardFenced(
+                            f"matching shard {self.shard}: writer {record.writer} claimed epoch {record.epoch} "
+                            f"at offset {entry.offset}, ours is {self._epoch}"
+                        )
+                elif record.epoch >= self._epoch:
+                    raise _JournalConflict(f"journal {self.shard}: offset {entry.offset} has epoch {record.epoch}")
+                position = entry.offset + 1
 
     def _apply(self, offset: int, symbols: list[str], commands: np.ndarray) -> _Applied:
         """Apply one journal record to the books, in journal order, each symbol's commands as
@@ -272,6 +387,8 @@ class MatchingShard:
                 if new_id:
                     state.remember(new_id)
             state.journal_offset = offset
+            state.journal_epoch = self._epoch
+            state.journal_writer = self._epoch_writer
             state.commands_since_snapshot += len(indexes)
             per_symbol[symbol] = events
         return _Applied(per_command, per_symbol)
@@ -307,13 +424,14 @@ class MatchingShard:
         if state.journal_offset < 0:
             return
         seen = np.fromiter(state.seen_order, dtype="<i8", count=len(state.seen_order))
-        data = _SNAPSHOT_HEADER.pack(len(seen)) + seen.tobytes() + state.book.snapshot()
+        header = _SNAPSHOT_HEADER.pack(b"SNP2", state.journal_epoch, state.journal_writer, len(seen))
+        data = header + seen.tobytes() + state.book.snapshot()
         await self._snapshots.save(symbol, state.journal_offset, data)
         state.commands_since_snapshot = 0
 
     async def _recover_until_healthy(self) -> None:
         delay = 0.05
-        while not self._healthy:
+        while not self._healthy and not self._fenced:
             try:
                 await self._recover()
             except Exception:
@@ -322,61 +440,131 @@ class MatchingShard:
                 delay = min(delay * 2, 2.0)
 
     async def _recover(self) -> None:
+        """Restore the snapshots, replay the journal after them, claim it (unless another
+        writer took it over since this shard last held it: then fence), publish lost events."""
         self._healthy = False
-        self._books = {}
-        for symbol in self.symbols:
-            saved = await self._snapshots.load(symbol)
-            if saved is None:
-                self._books[symbol] = _SymbolState(self._book_factory(None))
-                continue
-            journal_offset, data = saved
-            (n_seen,) = _SNAPSHOT_HEADER.unpack_from(data)
-            seen_ids = np.frombuffer(data, dtype="<i8", count=n_seen, offset=_SNAPSHOT_HEADER.size).tolist()
-            book_bytes = data[_SNAPSHOT_HEADER.size + 8 * n_seen :]
-            state = _SymbolState(self._book_factory(book_bytes), journal_offset=journal_offset)
-            for order_id in seen_ids:
-                state.remember(order_id)
-            self._books[symbol] = state
-
-        replayed: dict[str, list[np.ndarray]] = {s: [] for s in self.symbols}
-        times: dict[str, list[int]] = {s: [] for s in self.symbols}
-        start = min(state.journal_offset for state in self._books.values()) + 1
-        end = await self._log.end_offset(JOURNAL_TOPIC, self.shard)
-        while start < end:
-            for entry in await self._log.read(JOURNAL_TOPIC, self.shard, start, 256):
-                batch = decode_commands(entry.payload)
-                self.last_time_ms = batch.time_ms
-                applied = self._apply(entry.offset, batch.symbols, batch.commands)
-                for symbol, events in applied.per_symbol.items():
-                    if len(events):
-                        replayed[symbol].append(events)
-                        times[symbol].append(batch.time_ms)
-                start = entry.offset + 1
+        self._books = {symbol: await self._restore(symbol) for symbol in self.symbols}
+        oldest = min(self._books.values(), key=lambda state: state.journal_offset)
+        self._epoch, self._epoch_writer, self._epoch_offset = oldest.journal_epoch, oldest.journal_writer, -1
+        self._journal_end = oldest.journal_offset + 1
+        self._replayed = {symbol: [] for symbol in self.symbols}
+        await self._replay(await self._log.end_offset(JOURNAL_TOPIC, self.shard))
+        if self._claimed and self._epoch_writer != self.writer_id:
+            log.error(
+                "matching shard %s: writer %s claimed the journal (epoch %s) while we were away",
+                self.shard,
+                self._epoch_writer,
+                self._epoch,
+            )
+            self._fenced = True
+            return
+        await self._claim()
 
         published = await self._scan_event_log()
         missing: list[EventRecord] = []
         for symbol in self.symbols:
-            for events, time_ms in zip(replayed[symbol], times[symbol], strict=True):
+            for events, time_ms in self._replayed[symbol]:
                 fresh = events[events["seq"] > published.get(symbol, 0)]
                 if len(fresh):
                     missing.append(_record(symbol, time_ms, fresh))
+        self._replayed = {}
         await self._append_events(missing)
         if missing:
             log.info("matching shard %s: re-published %d event records", self.shard, len(missing))
         self._healthy = True
 
+    async def _restore(self, symbol: str) -> _SymbolState:
+        saved = await self._snapshots.load(symbol)
+        if saved is None:
+            return _SymbolState(self._book_factory(None))
+        journal_offset, data = saved
+        if data[:4] == b"SNP2":
+            _magic, epoch, writer, n_seen = _SNAPSHOT_HEADER.unpack_from(data)
+            position = _SNAPSHOT_HEADER.size
+        else:
+            ((n_seen,), epoch, writer) = _SNAPSHOT_HEADER_V1.unpack_from(data), 0, 0
+            position = _SNAPSHOT_HEADER_V1.size
+        seen_ids = np.frombuffer(data, dtype="<i8", count=n_seen, offset=position).tolist()
+        book = self._book_factory(data[position + 8 * n_seen :])
+        state = _SymbolState(book, journal_offset=journal_offset, journal_epoch=epoch, journal_writer=writer)
+        for order_id in seen_ids:
+            state.remember(order_id)
+        return state
+
+    async def _claim(self) -> None:
+        """Append a claim of the next epoch and replay up to it; again if another claim got in first."""
+        while True:
+            claim = EpochClaim(self._clock(), self._epoch + 1, self.writer_id)
+            offset = await self._log.append(JOURNAL_TOPIC, self.shard, [encode_claim(claim)])
+            await self._replay(offset + 1)
+            if self._epoch_offset == offset:
+                self._claimed = True
+                log.info(
+                    "matching shard %s: writer %s holds the journal from offset %s (epoch %s)",
+                    self.shard,
+                    self.writer_id,
+                    offset,
+                    claim.epoch,
+                )
+                return
+            log.warning(
+                "matching shard %s: epoch %s was claimed first by writer %s; claiming again",
+                self.shard,
+                claim.epoch,
+                self._epoch_writer,
+            )
+
+    async def _replay(self, until: int) -> None:
+        """Apply the journal from _journal_end up to `until` (exclusive) under the fencing rule."""
+        while self._journal_end < until:
+            position = self._journal_end
+            entries = await self._log.read(JOURNAL_TOPIC, self.shard, position, min(256, until - position))
+            if not entries:
+                raise _JournalConflict(f"journal {self.shard}: records {position}..{until - 1} unreadable")
+            for entry in entries:
+                if entry.offset >= until:
+                    break
+                self._replay_record(entry.offset, decode_journal(entry.payload))
+                self._journal_end = entry.offset + 1
+
+    def _replay_record(self, offset: int, record: CommandBatch | EpochClaim) -> None:
+        if isinstance(record, EpochClaim):
+            if record.epoch > self._epoch:  # a claim of a number already claimed does not count
+                self._epoch, self._epoch_writer, self._epoch_offset = record.epoch, record.writer, offset
+            return
+        if record.epoch < self._epoch:
+            return  # appended by a writer after a newer claim: void, never acknowledged
+        if record.epoch > self._epoch:
+            # its claim precedes where this replay started (a snapshot from before epochs)
+            self._epoch, self._epoch_writer = record.epoch, 0
+        self.last_time_ms = record.time_ms
+        applied = self._apply(offset, record.symbols, record.commands)
+        for symbol, events in applied.per_symbol.items():
+            if len(events):
+                self._replayed[symbol].append((events, record.time_ms))
+
     async def _scan_event_log(self) -> dict[str, int]:
         """Index the whole event log (subscribers may ask for any history) and return the
-        last published seq per symbol."""
+        last published seq per symbol.
+
+        The log may repeat events (a fenced writer and its successor can both publish one
+        batch's events; consumers drop seqs they have): the index keeps, in seq order, only
+        records that bring new seqs, keyed by the first new one."""
         last: dict[str, int] = {}
         self._event_index = {}
         offset = 0
         end = await self._log.end_offset(EVENTS_TOPIC, self.shard)
         while offset < end:
-            for entry in await self._log.read(EVENTS_TOPIC, self.shard, offset, 1024):
+            entries = await self._log.read(EVENTS_TOPIC, self.shard, offset, 1024)
+            if not entries:
+                break
+            for entry in entries:
                 header = decode_events(entry.payload, header_only=True)
-                self._event_index.setdefault(header.symbol, []).append((header.first_seq, entry.offset))
-                last[header.symbol] = max(last.get(header.symbol, 0), header.last_seq)
+                before = last.get(header.symbol, 0)
+                if header.last_seq > before:
+                    first_new = max(header.first_seq, before + 1)
+                    self._event_index.setdefault(header.symbol, []).append((first_new, entry.offset))
+                    last[header.symbol] = header.last_seq
                 offset = entry.offset + 1
         return last
 

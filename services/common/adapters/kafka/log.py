@@ -95,6 +95,7 @@ _LATEST = -1  # ListOffsets timestamp meaning "the end"
 _READ_UNCOMMITTED = 0  # no transactions, so the same as read_committed, minus the LSO wait
 
 DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024
+_PATIENT_FETCH_MS = 1000
 
 
 # Topic settings for MSK (pass as `topic_configs`, with `replication_factor=3`); see the module doc.
@@ -185,6 +186,10 @@ class KafkaLog:
         offset = from_offset
         while len(records) < limit:
             fetched, high_watermark = await self._fetch(name, partition, offset)
+            if not fetched and offset < high_watermark:
+                # there are records, but the broker did not have them at hand within the 1 ms
+                # wait (tansu on S3 storage answers empty then): wait until it does
+                fetched, high_watermark = await self._fetch(name, partition, offset, wait_ms=_PATIENT_FETCH_MS)
             for record in fetched:
                 if record.offset >= offset and len(records) < limit:
                     records.append(record)
@@ -249,13 +254,15 @@ class KafkaLog:
             raise ValueError(f"an append of {len(data)} bytes exceeds max_batch_bytes={self._max_batch_bytes}")
         return data
 
-    async def _fetch(self, name: str, partition: int, offset: int) -> tuple[list[LogRecord], int]:
-        """One FetchRequest from `offset`: (records at >= offset in the returned batches, high watermark)."""
+    async def _fetch(self, name: str, partition: int, offset: int, wait_ms: int = 1) -> tuple[list[LogRecord], int]:
+        """One FetchRequest from `offset`: (records at >= offset in the returned batches, high watermark).
+
+        `wait_ms` > 1 waits (up to then) for at least one byte."""
         request = FetchRequest(
             # max_wait_time=0 would be the natural "do not wait", but tansu then answers with no
             # partitions even when it has records; 1 ms costs ~2 ms on an empty partition
-            max_wait_time=1,
-            min_bytes=0,
+            max_wait_time=wait_ms,
+            min_bytes=0 if wait_ms <= 1 else 1,
             max_bytes=self._max_batch_bytes * 2,
             isolation_level=_READ_UNCOMMITTED,
             topics=[(name, [(partition, offset, self._max_batch_bytes * 2)])],
