@@ -16,11 +16,10 @@ user data stream of a listenKey, served from the market data and trade processin
 
 from __future__ import annotations
 
-import os
-
 from starlette.routing import BaseRoute
 
 from exchange.v1 import marketdata_pb2_grpc, tradeproc_pb2_grpc, user_pb2_grpc
+from services.common import backends
 from services.common.config import Config
 from services.common.grpcutil.channel import connect
 
@@ -40,11 +39,10 @@ def market_upstreams(config: Config, marketdata: marketdata_pb2_grpc.MarketDataS
     """Embedded: a gRPC Subscribe per stream on market data. Real: one Redis pub/sub
     subscription per stream, shared with market data by every edge replica
     (SPOTEX_WS_FANOUT=redis picks it alone, as services/marketdata/main.py does)."""
-    if config.backend != "real" and os.environ.get("SPOTEX_WS_FANOUT") != "redis":
+    subscriber = backends.open_stream_subscriber(config)
+    if subscriber is None:
         return MarketDataUpstreams(marketdata)
-    from services.common.adapters.redis.fanout import RedisStreamSubscriber
-
-    return RelayedUpstreams(RedisStreamSubscriber(config.redis_url, config.namespace + ":"))
+    return RelayedUpstreams(subscriber)
 
 
 def context_from_config(config: Config, limits: WsLimits) -> WsContext:

@@ -10,7 +10,16 @@ Switching is configuration, never code: services only see the ports.
 from __future__ import annotations
 
 from services.common.config import Config
-from services.common.ports import EventSource, Ledger, Log, SnapshotStore, UserStore
+from services.common.ports import (
+    EventSource,
+    Ledger,
+    Log,
+    MarketViewStore,
+    SnapshotStore,
+    StreamPublisher,
+    StreamSubscriber,
+    UserStore,
+)
 
 BACKENDS = ("embedded", "real")
 
@@ -72,17 +81,52 @@ def open_user_store(config: Config) -> UserStore:
     return SqliteUserStore(config.data_dir / "users.sqlite")
 
 
-def event_source(config: Config, consumer: str) -> EventSource:
-    """The engine events for `consumer` (its name keys its Kafka consumer group)."""
+def event_source(config: Config, consumer: str, *, replica: str = "") -> EventSource:
+    """The engine events for `consumer`, whose name keys its Kafka consumer group.
+
+    A consumer of which several replicas each need every event (market data) passes its
+    replica's name: replicas sharing a group would overwrite each other's committed offsets.
+    """
     if _backend(config) == "real":
         from services.common.adapters.kafka.event_source import KafkaEventSource
+        from services.common.catalog import DEMO_SYMBOLS
 
+        group = f"{config.namespace}.{consumer}" + (f".{replica}" if replica else "")
         return KafkaEventSource(
             config.kafka_bootstrap,
             _topic_prefix(config),
             config.kafka_partitions,
-            group_id=f"{config.namespace}.{consumer}",
+            group_id=group,
+            shard_of={symbol.name: symbol.shard for symbol in DEMO_SYMBOLS},  # only the partitions it needs
         )
     from services.common.adapters.embedded.event_stream import MatchingEventSource
 
     return MatchingEventSource(config.address("matching"))
+
+
+def open_market_views(config: Config) -> MarketViewStore | None:
+    """Where market data keeps its views across restarts: nowhere with the embedded backends
+    (it rebuilds from matching's event log), Redis with the real ones."""
+    if _backend(config) != "real":
+        return None
+    from services.common.adapters.redis.marketdata import RedisMarketViews
+
+    return RedisMarketViews(config.redis_url, f"{config.namespace}:")
+
+
+def open_stream_publisher(config: Config) -> StreamPublisher | None:
+    """Market data's side of the fan-out to edge replicas over Redis; None = gRPC Subscribe only."""
+    if not config.fanout_over_redis:
+        return None
+    from services.common.adapters.redis.fanout import RedisStreamPublisher
+
+    return RedisStreamPublisher(config.redis_url, f"{config.namespace}:")
+
+
+def open_stream_subscriber(config: Config) -> StreamSubscriber | None:
+    """An edge replica's side of that fan-out; None = subscribe to market data over gRPC."""
+    if not config.fanout_over_redis:
+        return None
+    from services.common.adapters.redis.fanout import RedisStreamSubscriber
+
+    return RedisStreamSubscriber(config.redis_url, f"{config.namespace}:")

@@ -66,6 +66,7 @@ class Config:
     dynamodb_endpoint: str = ""  # "" = AWS's regional endpoint; a URL for moto or DynamoDB Local
     aws_region: str = "us-east-1"
     namespace: str = "spotex"
+    ws_fanout: str = ""  # "grpc" or "redis" (how edge replicas get market streams); "" = by backend
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -90,7 +91,14 @@ class Config:
             dynamodb_endpoint=env.get("SPOTEX_DYNAMODB_ENDPOINT", cls.dynamodb_endpoint),
             aws_region=env.get("SPOTEX_AWS_REGION", cls.aws_region),
             namespace=env.get("SPOTEX_NAMESPACE", cls.namespace),
+            ws_fanout=env.get("SPOTEX_WS_FANOUT", cls.ws_fanout),
         )
+
+    @property
+    def fanout_over_redis(self) -> bool:
+        """Market streams reach edge replicas over Redis pub/sub (the real backends' way, or
+        chosen alone with SPOTEX_WS_FANOUT=redis to measure it beside embedded backends)."""
+        return self.ws_fanout == "redis" or (self.ws_fanout == "" and self.backend == "real")
 
     def address(self, service: str) -> str:
         return f"{self.host}:{self.ports[service]}"

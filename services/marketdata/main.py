@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 
 import grpc
 
@@ -21,7 +22,7 @@ from services.common import backends
 from services.common.catalog import DEMO_SYMBOLS
 from services.common.config import Config
 from services.common.grpcutil.server import Service, start_server
-from services.common.ports import MarketViewStore, StreamPublisher, Unavailable
+from services.common.ports import MarketViewStore, Unavailable
 from services.common.process import serve_forever
 from services.marketdata.book_source import MatchingBookSnapshots
 from services.marketdata.domain import MarketData
@@ -45,27 +46,6 @@ async def _caught_up(feed: MarketDataFeed, books: MatchingBookSnapshots, symbols
     for symbol in symbols:
         await feed.wait_applied(symbol, targets.get(symbol, 0))
     log.info("caught up", extra={"seqs": targets})
-
-
-def open_market_views(config: Config) -> MarketViewStore | None:
-    """Where the views are kept across restarts: nowhere with the embedded backends (market
-    data rebuilds from matching's event log), Redis with the real ones."""
-    if config.backend != "real":
-        return None
-    from services.common.adapters.redis.marketdata import RedisMarketViews
-
-    return RedisMarketViews(config.redis_url, config.namespace + ":")
-
-
-def open_stream_publisher(config: Config) -> StreamPublisher | None:
-    """How edge replicas get the streams: over gRPC Subscribe (embedded), or Redis pub/sub
-    (real; SPOTEX_WS_FANOUT=redis picks it alone, to measure it beside embedded backends).
-    Subscribe keeps being served either way."""
-    if config.backend != "real" and os.environ.get("SPOTEX_WS_FANOUT") != "redis":
-        return None
-    from services.common.adapters.redis.fanout import RedisStreamPublisher
-
-    return RedisStreamPublisher(config.redis_url, config.namespace + ":")
 
 
 async def _restore(data: MarketData, store: MarketViewStore, books: MatchingBookSnapshots) -> ViewRecorder:
@@ -94,9 +74,11 @@ async def run(config: Config) -> None:
     data = MarketData(DEMO_SYMBOLS)
     hub = StreamHub(data, wall_clock_ms)
     books = MatchingBookSnapshots(config.address("matching"))
-    store = open_market_views(config)
+    store = backends.open_market_views(config)
     recorder = await _restore(data, store, books) if store is not None else None
-    feed = MarketDataFeed(data, hub, backends.event_source(config, "marketdata"), books, recorder)
+    # every replica needs every event: each has its own consumer group
+    events = backends.event_source(config, "marketdata", replica=socket.gethostname())
+    feed = MarketDataFeed(data, hub, events, books, recorder)
     # "history" (default) replays every symbol's events (after the stored views' seq, when they
     # were restored), so trades, candles and tickers survive a restart; "snapshot" starts depth
     # from matching's books at once and keeps no history.
@@ -108,7 +90,7 @@ async def run(config: Config) -> None:
     background = []  # they wait outages out themselves
     if recorder is not None:
         background.append(asyncio.create_task(recorder.run(), name="marketdata-views"))
-    publisher = open_stream_publisher(config)
+    publisher = backends.open_stream_publisher(config)
     if publisher is not None:
         background.append(asyncio.create_task(StreamRelay(hub, publisher).run(), name="marketdata-relay"))
     tasks += background
