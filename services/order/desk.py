@@ -352,7 +352,7 @@ class OrderDesk:
     ) -> tuple[list[Event], int]:
         sent = time.perf_counter_ns()
         try:
-            result = await asyncio.wait_for(self._router.execute(command), self._matching_timeout_s)
+            result = await self._router.execute(command, self._matching_timeout_s)
         except MatchingUnavailable as exc:
             raise OutcomeUnknown(str(exc)) from exc
         except TimeoutError as exc:

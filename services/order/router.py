@@ -14,6 +14,7 @@ import itertools
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 
@@ -43,12 +44,23 @@ class ShardConnection:
         self._batch_ids = itertools.count(1)
         self._task: asyncio.Task[None] | None = None
 
-    async def execute(self, command: matching_pb2.Command) -> matching_pb2.CommandResult:
+    async def execute(
+        self, command: matching_pb2.Command, timeout_s: float | None = None
+    ) -> matching_pb2.CommandResult:
+        """Raises TimeoutError after `timeout_s` (the command may still be executed)."""
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name=f"shard-connection-{self._address}")
-        waiting = _Waiting(command, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(command, loop.create_future())
         self._queue.put_nowait(waiting)
-        return await waiting.result
+        if timeout_s is None:
+            return await waiting.result
+        # a timer on the reply's future, not asyncio.wait_for: no extra task per command
+        timer = loop.call_later(timeout_s, _time_out, waiting.result)
+        try:
+            return await waiting.result
+        finally:
+            timer.cancel()
 
     async def close(self) -> None:
         if self._task is not None:
@@ -104,6 +116,11 @@ class ShardConnection:
                 waiting.result.set_exception(error)
 
 
+def _time_out(result: asyncio.Future[Any]) -> None:
+    if not result.done():
+        result.set_exception(TimeoutError())
+
+
 @dataclass(slots=True)
 class _Stream:
     """One ExecuteStream call: the batches it sent that await their reply."""
@@ -119,8 +136,10 @@ class MatchingRouter:
         self._connections = {address: ShardConnection(address) for address in set(shard_of_symbol.values())}
         self._route = {symbol: self._connections[address] for symbol, address in shard_of_symbol.items()}
 
-    async def execute(self, command: matching_pb2.Command) -> matching_pb2.CommandResult:
-        return await self._route[command.symbol].execute(command)
+    async def execute(
+        self, command: matching_pb2.Command, timeout_s: float | None = None
+    ) -> matching_pb2.CommandResult:
+        return await self._route[command.symbol].execute(command, timeout_s)
 
     async def close(self) -> None:
         for connection in self._connections.values():

@@ -19,11 +19,16 @@ from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
 log = logging.getLogger(__name__)
 
 
+def _give_up(done: asyncio.Future[bool]) -> None:
+    if not done.done():
+        done.set_result(False)
+
+
 class SettlementWatch:
     def __init__(self, tradeproc_address: str) -> None:
         self._address = tradeproc_address
         self._settled: dict[str, int] = defaultdict(int)
-        self._waiters: dict[str, list[tuple[int, asyncio.Future[None]]]] = defaultdict(list)
+        self._waiters: dict[str, list[tuple[int, asyncio.Future[bool]]]] = defaultdict(list)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -39,13 +44,15 @@ class SettlementWatch:
         """True once `seq` of `symbol` is settled; False if that takes longer than timeout_s."""
         if self._settled[symbol] >= seq:
             return True
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[bool] = loop.create_future()
         self._waiters[symbol].append((seq, done))
+        # a timer on the future, not asyncio.wait_for + shield: two tasks less per order
+        timer = loop.call_later(timeout_s, _give_up, done)
         try:
-            await asyncio.wait_for(asyncio.shield(done), timeout_s)
-            return True
-        except TimeoutError:
-            return False
+            return await done
+        finally:
+            timer.cancel()
 
     def _advance(self, symbol: str, seq: int) -> None:
         if seq <= self._settled[symbol]:
@@ -55,7 +62,7 @@ class SettlementWatch:
         for wanted, done in self._waiters[symbol]:
             if wanted <= seq:
                 if not done.done():
-                    done.set_result(None)
+                    done.set_result(True)
             elif not done.done():
                 still.append((wanted, done))
         self._waiters[symbol] = still

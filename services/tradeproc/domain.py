@@ -90,6 +90,30 @@ def settle(
     return settler.settlement
 
 
+def merge_settlements(parts: Sequence[Settlement]) -> Settlement:
+    """One Settlement with the effect of seq-contiguous `parts` of one symbol applied in order:
+    balance deltas summed, each order's last state, every trade. The ledger applies it in one
+    transaction (one fsync) instead of one per part, which is how a consumer that fell behind
+    catches up. Same balances at the end as applying the parts one by one: settlement only ever
+    lowers `locked` and raises `available`, so no part's intermediate balance could go below
+    zero where the sum does not."""
+    if not parts:
+        raise SettlementError("nothing to merge")
+    first = parts[0]
+    merged = Settlement(symbol=first.symbol, from_seq=first.from_seq, to_seq=first.from_seq - 1)
+    for part in parts:
+        if part.symbol != merged.symbol or part.from_seq != merged.to_seq + 1:
+            raise SettlementError(
+                f"{part.symbol} {part.from_seq}..{part.to_seq} does not continue {merged.symbol} ..{merged.to_seq}"
+            )
+        merged.to_seq = part.to_seq
+        for (user_id, asset), delta in part.balances.items():
+            merged.credit(user_id, asset, delta.available, delta.locked)
+        merged.orders.update(part.orders)
+        merged.trades.extend(part.trades)
+    return merged
+
+
 class Settler:
     """Applies events one by one to working copies of the order records.
 

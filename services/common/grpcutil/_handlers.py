@@ -26,18 +26,21 @@ class ScopedInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         raise NotImplementedError
 
     async def intercept_service(self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any) -> Any:
+        method = handler_call_details.method
+        # A method's handler is the same object on every call (services register their
+        # handlers before the server starts), and so, in turn, is each interceptor's wrapper of
+        # it, which already contains the wrappers of the interceptors inside this one: wrap it
+        # once, and from then on answer without asking the inner interceptors again. That walk
+        # down the chain (one coroutine per interceptor, then gRPC's own lookup) was ~7% of the
+        # order service's CPU.
+        cache: dict[str, Any] = self.__dict__.setdefault("_wrapped_handlers", {})
+        wrapped = cache.get(method)
+        if wrapped is not None:
+            return wrapped
         handler = await continuation(handler_call_details)
         if handler is None:  # unknown method: let gRPC answer UNIMPLEMENTED
             return None
-        method = handler_call_details.method
-        # A method's handler is the same object on every call (and so, in turn, is each
-        # interceptor's wrapper of it): wrap it once, not once per call per interceptor.
-        cache: dict[str, tuple[Any, Any]] = self.__dict__.setdefault("_wrapped_handlers", {})
-        cached = cache.get(method)
-        if cached is not None and cached[0] is handler:
-            return cached[1]
-        wrapped = _wrapped(handler, method, self.scope)
-        cache[method] = (handler, wrapped)
+        wrapped = cache[method] = _wrapped(handler, method, self.scope)
         return wrapped
 
 
