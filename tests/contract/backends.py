@@ -2,14 +2,21 @@
 
 A backend hands out `Opener`s rather than opened stores: the crash and concurrency tests
 open the same store in child processes, so an opener must travel as plain JSON.
-To add a backend (Redis/Kafka/DynamoDB), add a class with the same three methods to
-`BACKENDS`; every suite then runs against it too. Tests must only use the ports' methods.
+Two backends, and every port suite runs against both: "embedded" (SQLite files and fsync'd
+logs under the test's directory) and "real" (Kafka, DynamoDB and Redis servers over real
+connections). Tests must only use the ports' methods.
+
+The real servers: $SPOTEX_KAFKA_BOOTSTRAP / $SPOTEX_DYNAMODB_ENDPOINT / $SPOTEX_REDIS_URL when
+set (CI starts them once, see services/devservers.py), else a tansu broker and a moto server
+started here on first use and stopped at the end of the session, and the Redis on
+127.0.0.1:6379. A server that cannot be reached fails the test, never skips it.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +52,8 @@ class Backend(Protocol):
 
     def snapshots(self, namespace: str = "main") -> Opener: ...
 
+    def users(self, namespace: str = "main") -> Opener: ...
+
 
 @dataclass(frozen=True)
 class EmbeddedBackend:
@@ -64,36 +73,71 @@ class EmbeddedBackend:
             {"directory": self._dir(namespace, "snapshots")},
         )
 
+    def users(self, namespace: str = "main") -> Opener:
+        return Opener(
+            "services.common.adapters.embedded.users:SqliteUserStore", {"path": self._dir(namespace, "users.sqlite")}
+        )
+
     def _dir(self, namespace: str, leaf: str) -> str:
         return str(self.root / namespace / leaf)
 
 
 @dataclass(frozen=True)
-class KafkaBackend:
-    """The Log port on Kafka, against one tansu broker on 127.0.0.1 shared by the session
-    (started on first use by `kafka_bootstrap`, stopped by conftest's session fixture).
-    Each backend (one per test) is a fresh, empty store: its topics carry a unique prefix."""
+class RealBackend:
+    """The production adapters: Log on Kafka, Ledger and UserStore on DynamoDB, SnapshotStore on
+    Redis. Each backend (one per test) is a fresh, empty store of every kind: its topics,
+    tables and keys carry a unique prefix (`run`), each namespace another one."""
 
     root: Path
-    bootstrap: str
+    kafka: str
+    dynamodb: str
+    redis: str
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    ports: ClassVar[frozenset[str]] = frozenset({"log"})  # the suites of other ports are deselected
+    # The real servers are one to two orders of magnitude slower than the embedded stores
+    # (moto: a few ms a request): suites that repeat an operation thousands of times scale down
+    # with `repeat` unless $SPOTEX_CONTRACT_FULL=1.
+    slow: ClassVar[bool] = True
 
     @classmethod
-    def for_test(cls, root: Path) -> KafkaBackend:
-        return cls(root, kafka_bootstrap())
+    def for_test(cls, root: Path) -> RealBackend:
+        return cls(
+            root,
+            os.environ.get("SPOTEX_KAFKA_BOOTSTRAP") or kafka_bootstrap(),
+            os.environ.get("SPOTEX_DYNAMODB_ENDPOINT") or moto_endpoint(),
+            os.environ.get("SPOTEX_REDIS_URL") or "redis://127.0.0.1:6379/0",
+        )
 
     def log(self, namespace: str = "main") -> Opener:
         return Opener(
             "services.common.adapters.kafka.log:KafkaLog",
-            {"bootstrap_servers": self.bootstrap, "partitions": "8", "topic_prefix": f"t{self.run}.{namespace}."},
+            {"bootstrap_servers": self.kafka, "partitions": "8", "topic_prefix": f"t{self.run}.{namespace}."},
         )
 
     def ledger(self, namespace: str = "main") -> Opener:
-        raise NotImplementedError("the kafka backend implements the Log port only")
+        return Opener(
+            "services.common.adapters.dynamodb.ledger:DynamoLedger",
+            {"endpoint_url": self.dynamodb, "table_prefix": f"t{self.run}-{namespace}-"},
+        )
+
+    def users(self, namespace: str = "main") -> Opener:
+        return Opener(
+            "services.common.adapters.dynamodb.users:DynamoUserStore",
+            {"endpoint_url": self.dynamodb, "table_prefix": f"t{self.run}-{namespace}-"},
+        )
 
     def snapshots(self, namespace: str = "main") -> Opener:
-        raise NotImplementedError("the kafka backend implements the Log port only")
+        return Opener(
+            "services.common.adapters.redis.snapshots:RedisSnapshotStore",
+            {"url": self.redis, "prefix": f"t{self.run}.{namespace}."},
+        )
+
+
+def repeat(backend: Backend, count: int, slow_count: int) -> int:
+    """How many times a suite repeats something: `count`, or `slow_count` on a slow backend
+    (unless $SPOTEX_CONTRACT_FULL=1, e.g. in a nightly run)."""
+    if getattr(backend, "slow", False) and os.environ.get("SPOTEX_CONTRACT_FULL") != "1":
+        return slow_count
+    return count
 
 
 _kafka_broker: Any = None  # the session's tansu (services.common.adapters.kafka.broker.Tansu)
@@ -116,65 +160,8 @@ def stop_kafka() -> None:
         broker.stop()
 
 
-def backend_ports(name: str) -> frozenset[str] | None:
-    """The ports backend `name` implements; None = all of them."""
-    ports: frozenset[str] | None = getattr(BACKENDS[name], "ports", None)
-    if ports is None:
-        ports = getattr(getattr(BACKENDS[name], "__self__", None), "ports", None)  # a classmethod factory
-    return ports
-
-
-@dataclass(frozen=True)
-class DynamoBackend:
-    """The Ledger port on DynamoDB, against one moto server (server mode, HTTP on 127.0.0.1)
-    shared by the session (started on first use by `moto_endpoint`, stopped by conftest's
-    session fixture). Each namespace of each backend (one per test) gets fresh tables."""
-
-    root: Path
-    endpoint: str
-    run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    ports: ClassVar[frozenset[str]] = frozenset({"ledger"})  # the suites of other ports are deselected
-
-    @classmethod
-    def for_test(cls, root: Path) -> DynamoBackend:
-        return cls(root, moto_endpoint())
-
-    def log(self, namespace: str = "main") -> Opener:
-        raise NotImplementedError("the dynamodb backend implements the Ledger port only")
-
-    def ledger(self, namespace: str = "main") -> Opener:
-        return Opener(
-            "services.common.adapters.dynamodb.ledger:DynamoLedger",
-            {"endpoint_url": self.endpoint, "table_prefix": f"t{self.run}-{namespace}-"},
-        )
-
-    def snapshots(self, namespace: str = "main") -> Opener:
-        raise NotImplementedError("the dynamodb backend implements the Ledger port only")
-
-
 _moto_server: Any = None  # the session's `python -m moto.server` (a subprocess.Popen)
 _moto_endpoint = ""
-
-# moto's own `moto_server` is threaded, and moto's DynamoDB is not thread-safe: concurrent
-# TransactWriteItems crash (500, "dictionary changed size during iteration") and could
-# interleave their condition checks. One request at a time gives DynamoDB's per-transaction
-# atomicity (and costs nothing: moto is GIL-bound anyway); per-request logging is off.
-_MOTO_SERVER = """
-import sys
-from werkzeug.serving import run_simple
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-
-class Quiet(MotoRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-import os, threading
-threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()  # exit with the tests
-
-run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False,
-           request_handler=Quiet)
-"""
-
 
 def moto_endpoint() -> str:
     """The session's moto server (DynamoDB over HTTP on 127.0.0.1), started on first use in
@@ -196,14 +183,14 @@ def moto_endpoint() -> str:
     log_path = Path(tempfile.gettempdir()) / f"spotex-moto-{port}.log"  # moto logs every request
     log = open(log_path, "wb")  # noqa: SIM115
     _moto_server = subprocess.Popen(
-        [sys.executable, "-c", _MOTO_SERVER, str(port)],
+        [sys.executable, "-m", "services.common.adapters.dynamodb.local", str(port), "--exit-on-stdin-eof"],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.PIPE,  # closed when the tests end
     )
     log.close()
     _moto_endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # importing moto takes seconds, minutes on an overloaded machine
     while True:
         try:
             with urllib.request.urlopen(f"{_moto_endpoint}/moto-api/", timeout=1):
@@ -232,8 +219,4 @@ def stop_moto() -> None:
 
 
 # name -> how to make the backend for one test, given the test's temporary directory
-BACKENDS: dict[str, Callable[[Path], Backend]] = {"embedded": EmbeddedBackend}
-BACKENDS["kafka"] = KafkaBackend.for_test
-# Not registered yet (issue 5): 49 of its 50 Ledger contract tests pass on moto, but the suite
-# takes minutes on moto and the concurrent-audit test has not passed. Enable it with:
-# BACKENDS["dynamodb"] = DynamoBackend.for_test
+BACKENDS: dict[str, Callable[[Path], Backend]] = {"embedded": EmbeddedBackend, "real": RealBackend.for_test}

@@ -99,3 +99,17 @@ def _filled(order: OrderRecord, *, spent: int, lots: int, quote: int, time_ms: i
         phase=OrderPhase.LIVE if reserved else OrderPhase.DONE,
         updated_ms=time_ms,
     )
+
+
+def run_of_fills(buy: OrderRecord, sell: OrderRecord, first_seq: int, count: int) -> Settlement:
+    """Seqs first_seq.. first_seq + count - 1, one fill each (1 base lot for 10 quote) between the
+    same two orders, given as they were before seq 1: the same arguments always build the same
+    settlement, whoever builds it (a process redelivering another's half-applied one)."""
+    before = first_seq - 1
+    if before:
+        buy = _filled(buy, spent=10 * before, lots=before, quote=10 * before, time_ms=2_000)
+        sell = _filled(sell, spent=before, lots=before, quote=10 * before, time_ms=2_000)
+    settlement = Settlement(buy.symbol, first_seq, first_seq + count - 1)
+    for seq in range(first_seq, first_seq + count):
+        buy, sell = fill(settlement, buy, sell, trade_id=seq, base=1, quote=10)
+    return settlement

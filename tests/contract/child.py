@@ -12,9 +12,11 @@ import struct
 import sys
 from typing import Any
 
+from engine_ext.codes import Side
+from services.common.ports import AlreadyExists
 from services.common.records import Settlement
 from tests.contract.backends import Opener
-from tests.contract.builders import SYMBOL, an_order, fill
+from tests.contract.builders import SYMBOL, an_order, fill, run_of_fills
 
 
 def say(*words: object) -> None:
@@ -70,6 +72,17 @@ async def settle_forever(ledger: Any, buy_order_id: str, sell_order_id: str) -> 
         say("ack", seq)
 
 
+async def settle_runs_forever(ledger: Any, fills: str) -> None:
+    """Settlements of `fills` fills each (`builders.run_of_fills` between orders 1 and 2 as
+    `test_ledger_processes` places them): more writes than one DynamoDB transaction holds."""
+    buy = an_order(1, user_id=1, reserved=10_000_000)
+    sell = an_order(2, user_id=2, side=Side.SELL, reserved=1_000_000)
+    while True:
+        seq = await ledger.settled_seq(SYMBOL) + 1
+        assert await ledger.apply_settlement(run_of_fills(buy, sell, seq, int(fills)))
+        say("ack", seq + int(fills) - 1)
+
+
 async def save_snapshots_forever(snapshots: Any, symbol: str, size: str) -> None:
     """Snapshot number i is `size` bytes that all spell i, saved at journal offset i."""
     for i in range(sys.maxsize):
@@ -77,7 +90,24 @@ async def save_snapshots_forever(snapshots: Any, symbol: str, size: str) -> None
         say("ack", i)
 
 
-SCENARIOS = {f.__name__: f for f in (append_forever, read_until, place_orders, settle_forever, save_snapshots_forever)}
+async def register(users: Any, prefix: str, count: str) -> None:
+    """Wait for "go", race the others for alice@example.com, then register `count` users of our own."""
+    say("ready")
+    await asyncio.to_thread(sys.stdin.readline)
+    try:
+        await users.create_user("alice@example.com", prefix, 1)
+        say("created")
+    except AlreadyExists:
+        say("taken")
+    for i in range(int(count)):
+        say((await users.create_user(f"{prefix}-{i}@example.com", "h", 1)).user_id)
+
+
+SCENARIOS = {
+    f.__name__: f
+    for f in (append_forever, read_until, place_orders, settle_forever, settle_runs_forever, save_snapshots_forever,
+              register)
+}
 
 
 async def main(name: str, opener_json: str, *args: str) -> None:

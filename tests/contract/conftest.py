@@ -7,50 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from services.common.ports import Ledger, Log, SnapshotStore
-from tests.contract.backends import BACKENDS, Backend, Opener, backend_ports, stop_kafka, stop_moto
+from services.common.ports import Ledger, Log, SnapshotStore, UserStore
+from tests.contract.backends import BACKENDS, Backend, Opener, stop_kafka, stop_moto
 from tests.contract.processes import Child, Spawn
-
-_PORT_FIXTURES = ("log", "ledger", "snapshots")
-_PORT_MODULES = (("test_log", "log"), ("test_ledger", "ledger"), ("test_snapshot", "snapshots"))
-
-
-def _ports_used(item: pytest.Item) -> set[str]:
-    """The ports a test exercises: its port fixtures, else (tests that open stores through
-    `backend`) its module's port."""
-    used = set(_PORT_FIXTURES) & set(getattr(item, "fixturenames", ()))
-    if not used:
-        stem = item.path.stem
-        used = {port for prefix, port in _PORT_MODULES if stem.startswith(prefix)}
-    return used
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect (backend, test) pairs where the backend does not implement the test's port
-    (the kafka backend implements the Log port only)."""
-    kept, dropped = [], []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        name = callspec.params.get("backend") if callspec is not None else None
-        ports = backend_ports(name) if name in BACKENDS else None
-        (dropped if ports is not None and not _ports_used(item) <= ports else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
 
 
 @pytest.fixture(scope="session", autouse=True)
 def tansu() -> Iterator[None]:
-    """The local Kafka broker (tansu on 127.0.0.1) of the kafka backend: started on first use
-    by `backends.kafka_bootstrap` (a failure to start fails the test, never skips it), stopped here."""
+    """The local Kafka broker (tansu on 127.0.0.1) of the real backend, unless $SPOTEX_KAFKA_BOOTSTRAP
+    names one: started on first use by `backends.kafka_bootstrap` (a failure to start fails the
+    test, never skips it), stopped here."""
     yield
     stop_kafka()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def moto_server() -> Iterator[None]:
-    """The local DynamoDB (moto in server mode on 127.0.0.1) of the dynamodb backend: started on
-    first use by `backends.moto_endpoint` (a failure to start fails the test, never skips it), stopped here."""
+    """The local DynamoDB (moto in server mode on 127.0.0.1) of the real backend, unless
+    $SPOTEX_DYNAMODB_ENDPOINT names one: started on first use by `backends.moto_endpoint` (a
+    failure to start fails the test, never skips it), stopped here."""
     yield
     stop_moto()
 
@@ -81,6 +56,13 @@ async def snapshots(backend: Backend) -> AsyncIterator[SnapshotStore]:
     close = getattr(opened, "close", None)  # not in the port (yet); adapters holding connections have it
     if close is not None:
         await close()
+
+
+@pytest.fixture
+async def users(backend: Backend) -> AsyncIterator[UserStore]:
+    opened: UserStore = backend.users()()
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture

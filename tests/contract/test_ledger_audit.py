@@ -10,7 +10,7 @@ import pytest
 from engine_ext.codes import Side
 from services.common.ports import Ledger
 from services.common.records import Balance, OrderPhase, Settlement
-from tests.contract.backends import Backend
+from tests.contract.backends import Backend, repeat
 from tests.contract.builders import SYMBOL, an_order, release
 from tests.contract.processes import Spawn
 
@@ -45,7 +45,7 @@ async def test_the_audit_snapshot_is_consistent_while_another_process_settles(
     await ledger.place_order(an_order(2, user_id=2, side=Side.SELL, reserved=1_000_000))
     settler = await spawn("settle_forever", backend.ledger(), 1, 2)
     await settler.line()
-    for _ in range(1_000):
+    for _ in range(repeat(backend, 1_000, 150)):
         balances, net_deposits, unfinished = await ledger.audit_snapshot()
         held: defaultdict[str, int] = defaultdict(int)
         locked: dict[tuple[int, str], int] = {}

@@ -14,13 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from engine_ext.codes import Side
 from services.common.ports import InsufficientFunds, Ledger, PlaceOutcome
 from services.common.records import OrderPhase, OrderRecord, Settlement
-from tests.contract.backends import Backend
+from tests.contract.backends import Backend, repeat
 from tests.contract.builders import BASE, QUOTE, SYMBOL, an_order, fill, release
 
 USERS = st.integers(1, 3)
@@ -162,21 +162,21 @@ async def assert_invariants(ledger: Ledger, model: Model) -> None:
 _examples = itertools.count()  # names a fresh store for each example
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(operations=st.lists(OPERATIONS, min_size=10, max_size=50))
-def test_random_use_conserves_every_asset_and_never_goes_negative(
-    backend: Backend, operations: list[tuple[Any, ...]]
-) -> None:
-    async def scenario(ledger: Ledger) -> None:
-        model = Model()
-        funding = [("deposit", user, asset, 1_000, 9) for user in (1, 2, 3) for asset in (BASE, QUOTE)]
-        try:
-            for operation in funding + operations:
-                await step(ledger, model, operation)
-                await assert_invariants(ledger, model)
-        finally:
-            await ledger.close()
+def test_random_use_conserves_every_asset_and_never_goes_negative(backend: Backend) -> None:
+    @settings(max_examples=repeat(backend, 60, 12), deadline=None)
+    @given(operations=st.lists(OPERATIONS, min_size=10, max_size=50))
+    def run(operations: list[tuple[Any, ...]]) -> None:
+        async def scenario(ledger: Ledger) -> None:
+            model = Model()
+            funding = [("deposit", user, asset, 1_000, 9) for user in (1, 2, 3) for asset in (BASE, QUOTE)]
+            try:
+                for operation in funding + operations:
+                    await step(ledger, model, operation)
+                    await assert_invariants(ledger, model)
+            finally:
+                await ledger.close()
 
-    # a fresh, empty store for every example; the fixture's backend only names where it lives
-    asyncio.run(scenario(backend.ledger(f"example-{next(_examples)}")()))
+        # a fresh, empty store for every example; the fixture's backend only names where it lives
+        asyncio.run(scenario(backend.ledger(f"example-{next(_examples)}")()))
 
+    run()

@@ -13,7 +13,7 @@ from engine_ext.codes import Side
 from services.common.ports import InsufficientFunds, Ledger, PlaceOutcome
 from services.common.records import Balance
 from tests.contract.backends import Backend
-from tests.contract.builders import SYMBOL, an_order
+from tests.contract.builders import SYMBOL, an_order, run_of_fills
 from tests.contract.processes import Child, Spawn
 
 pytestmark = pytest.mark.slow
@@ -144,3 +144,38 @@ async def test_a_settling_process_killed_mid_stream_leaves_whole_settlements(
         assert (orders[1].filled, orders[2].filled) == (fills, fills)
         assert await ledger.balances(1) == [Balance("BTC", fills, 0), Balance("USDT", 0, 10_000_000 - 10 * fills)]
         assert await ledger.balances(2) == [Balance("BTC", 0, 1_000_000 - fills), Balance("USDT", 10 * fills, 0)]
+
+
+async def test_a_process_killed_mid_way_through_large_settlements_leaves_them_to_be_redelivered_whole(
+    backend: Backend, ledger: Ledger, spawn: Spawn
+) -> None:
+    """Settlements of 60 fills (128 writes: more than one DynamoDB transaction holds). Whatever a
+    kill interrupts, redelivering the settlement (as trade processing does when it never got
+    True) completes it exactly once."""
+    await ledger.deposit("usdt", 1, "USDT", 10_000_000)
+    await ledger.deposit("btc", 2, "BTC", 1_000_000)
+    buy, sell = an_order(1, user_id=1, reserved=10_000_000), an_order(2, user_id=2, side=Side.SELL, reserved=1_000_000)
+    await ledger.place_order(buy)
+    await ledger.place_order(sell)
+    acknowledged = 0
+    for _round in range(3):
+        child = await spawn("settle_runs_forever", backend.ledger(), 60)
+        lines = [await child.line() for _ in range(random.randint(1, 4))]
+        lines += await child.kill(within=0.3)
+        acknowledged = max(acknowledged, *(int(line.split()[1]) for line in lines))
+
+        fills = await ledger.settled_seq(SYMBOL)
+        assert fills >= acknowledged, "an acknowledged settlement was lost"
+        assert fills % 60 == 0, "a settlement was partly applied"
+        assert await ledger.apply_settlement(run_of_fills(buy, sell, fills + 1, 60))  # the redelivery
+        fills += 60
+        assert await ledger.settled_seq(SYMBOL) == fills
+        trades = await ledger.list_trades(2, SYMBOL, None, None, None, None, 1_000_000)
+        assert [t.trade_id for t in trades] == list(range(1, fills + 1))
+        orders = await ledger.get_orders(SYMBOL, [1, 2])
+        assert (orders[1].filled, orders[2].filled) == (fills, fills)
+        balances, net_deposits, unfinished = await ledger.audit_snapshot()
+        assert balances == {1: [Balance("BTC", fills, 0), Balance("USDT", 0, 10_000_000 - 10 * fills)],
+                            2: [Balance("BTC", 0, 1_000_000 - fills), Balance("USDT", 10 * fills, 0)]}
+        assert net_deposits == {"BTC": 1_000_000, "USDT": 10_000_000}
+        assert unfinished == [orders[1], orders[2]]

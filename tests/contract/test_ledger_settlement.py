@@ -201,3 +201,51 @@ async def test_settlement_can_finish_an_order(ledger: Ledger) -> None:
     await ledger.apply_settlement(settlement)
     assert await ledger.open_orders(BUYER, SYMBOL) == []
     assert await ledger.get_order(SYMBOL, 1) == new_buy
+
+
+async def many_fills(ledger: Ledger, fills: int) -> tuple[Settlement, list[OrderRecord]]:
+    """A settlement of `fills` fills, each between its own resting buy and sell order: far more
+    writes than one DynamoDB transaction holds (6 per fill), whatever the backend does with that."""
+    await ledger.deposit("d-usdt", BUYER, "USDT", 100 * fills)
+    await ledger.deposit("d-btc", SELLER, "BTC", 10 * fills)
+    settlement, finished = Settlement(SYMBOL, 1, fills), []
+    for k in range(fills):
+        buy = an_order(2 * k + 1, user_id=BUYER, reserved=100)
+        sell = an_order(2 * k + 2, user_id=SELLER, side=Side.SELL, reserved=10)
+        await ledger.place_order(buy)
+        await ledger.place_order(sell)
+        finished.extend(fill(settlement, buy, sell, trade_id=k + 1, base=10, quote=100))
+    return settlement, finished
+
+
+async def test_a_settlement_of_many_fills_applies_whole_and_once(ledger: Ledger) -> None:
+    settlement, finished = await many_fills(ledger, 40)
+
+    assert await ledger.apply_settlement(settlement)
+    assert not await ledger.apply_settlement(settlement)
+
+    assert await ledger.settled_seq(SYMBOL) == 40
+    assert await ledger.get_orders(SYMBOL, range(1, 81)) == {o.order_id: o for o in finished}
+    assert await ledger.open_orders(BUYER, None) == await ledger.open_orders(SELLER, None) == []
+    assert len(await ledger.list_trades(BUYER, SYMBOL, None, None, None, None, 1_000)) == 40
+    balances, net_deposits, unfinished = await ledger.audit_snapshot()
+    assert balances == {  # no fee account: 0.1% of 10 BTC lots or 100 USDT units rounds to nothing
+        BUYER: [Balance("BTC", 400, 0), Balance("USDT", 0, 0)],
+        SELLER: [Balance("BTC", 0, 0), Balance("USDT", 4_000, 0)],
+    }
+    assert net_deposits == {"BTC": 400, "USDT": 4_000}
+    assert unfinished == []
+
+
+async def test_a_settlement_of_many_fills_that_would_overdraw_is_refused_whole(ledger: Ledger) -> None:
+    settlement, _ = await many_fills(ledger, 40)
+    settlement.credit(SELLER, "BTC", locked=-1)  # one lot more than the seller's orders lock
+    settlement.credit(BUYER, "BTC", available=1)
+    before = (await ledger.audit_snapshot(), await ledger.get_orders(SYMBOL, range(1, 81)))
+
+    with pytest.raises(InsufficientFunds):
+        await ledger.apply_settlement(settlement)
+
+    assert (await ledger.audit_snapshot(), await ledger.get_orders(SYMBOL, range(1, 81))) == before
+    assert await ledger.settled_seq(SYMBOL) == 0
+    assert await ledger.list_trades(BUYER, SYMBOL, None, None, None, None, 1_000) == []

@@ -10,17 +10,18 @@ to the HTTP connection pool. The cost, a thread hop per call, is small next to a
 
 Every multi-item rule is one TransactWriteItems: reserve = dedupe item + order + open-order
 copy + conditional balance update (`available >= :r`); a transfer = conditional transfer item +
-balance update; a settlement = watermark condition/move + balance deltas + orders + trades
-(split into chunks of <= 100 items with a cursor on the watermark item when larger; see
-`apply_settlement`). A TransactionConflict (two transactions on one item at once, real
-DynamoDB) is retried; a lost connection raises `Unavailable`.
+balance update + the asset's net-deposits total; a settlement = watermark condition/move +
+balance deltas + orders + trades (split into chunks of <= 100 items with a cursor on the
+watermark item when larger; see `_apply_settlement`). A TransactionConflict (two transactions
+on one item at once, real DynamoDB) is retried; a lost connection raises `Unavailable`.
+`audit_snapshot` reads its values with one TransactGetItems and proves with Scans around it
+that no item was missed (docs/data-model.md, "The audit snapshot").
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -28,12 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from typing import Any, TypeVar
 
-import boto3
-import botocore.config
-import botocore.exceptions
-
 from engine_ext.codes import STOP_TYPES, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
-from services.common.adapters.dynamodb.tables import TableNames, create_tables
+from services.common.adapters.dynamodb.client import CONNECTION_ERRORS, dynamodb_client, guarded
+from services.common.adapters.dynamodb.tables import TableNames, create_tables, ledger_tables
 from services.common.adapters.embedded.ledger import SettlementOutOfOrder, TransferConflict
 from services.common.ports import InsufficientFunds, PlaceOutcome, Unavailable
 from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
@@ -49,7 +47,6 @@ _ORDER_ENUMS: dict[str, type] = {
     "side": Side, "order_type": OrderType, "tif": TimeInForce, "stp": SelfTradePrevention,
     "status": OrderStatus, "phase": OrderPhase,
 }
-_IMMUTABLE_ORDER_FIELDS = ("order_id", "symbol", "user_id", "client_order_id", "created_ms")
 _TRADE_FIELDS = [f.name for f in fields(TradeRecord)]
 _STOP_TYPES = {int(t) for t in STOP_TYPES}
 _DONE = int(OrderPhase.DONE)
@@ -128,22 +125,15 @@ class DynamoLedger:
         """Connects and creates the tables if missing; blocking, so call it at start-up.
         `endpoint_url` None means real AWS (credentials and region from the environment)."""
         size = int(pool_size)
-        config = botocore.config.Config(
-            region_name=region, max_pool_connections=size, retries={"mode": "standard", "max_attempts": 3},
-            connect_timeout=5, read_timeout=30,
-        )
-        kwargs: dict[str, Any] = {"config": config}
-        if endpoint_url:
-            kwargs["endpoint_url"] = endpoint_url
-            # a local server (moto) takes any credentials; never look for real ones
-            kwargs.setdefault("aws_access_key_id", os.environ.get("AWS_ACCESS_KEY_ID", "testing"))
-            kwargs.setdefault("aws_secret_access_key", os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"))
-        self._client = boto3.session.Session().client("dynamodb", **kwargs)
+        self._client = dynamodb_client(endpoint_url, region, size)
         self._names = TableNames(table_prefix)
         self._pool = ThreadPoolExecutor(size, thread_name_prefix="dynamo-ledger")
+        self._last_audit_scan: dict[str, list[dict[str, Any]]] | None = None
+        # DynamoDB reads up to 100 items in one TransactGetItems; moto still enforces the old 25
+        self._transact_get_limit = MAX_TRANSACTION_ITEMS if endpoint_url is None else 25
         try:
-            create_tables(self._client, self._names, pitr=pitr in (True, "1", "true", "True"))
-        except botocore.exceptions.EndpointConnectionError as exc:
+            create_tables(self._client, ledger_tables(self._names), pitr=pitr in (True, "1", "true", "True"))
+        except CONNECTION_ERRORS as exc:
             self._pool.shutdown()
             raise Unavailable(str(exc)) from exc
 
@@ -152,7 +142,7 @@ class DynamoLedger:
         self._client.close()
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, _guarded, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, guarded, fn, *args)
 
     # -- deposits and withdrawals ---------------------------------------------------------------
     async def deposit(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
@@ -182,10 +172,16 @@ class DynamoLedger:
                 "ConditionExpression": "available >= :a",
                 "ExpressionAttributeValues": {":a": _n(amount), ":minus": _n(-amount), ":one": _n(1)},
             }}
+        net = {"Update": {  # the audit reads per-asset totals, never the whole transfer history
+            "TableName": self._names.net_deposits, "Key": {"asset": _s(asset)},
+            "UpdateExpression": "ADD net :n", "ExpressionAttributeValues": {":n": _n(amount if kind == "deposit"
+                                                                                   else -amount)},
+        }}
         items = [
             {"Put": {"TableName": self._names.transfers, "Item": record,
                      "ConditionExpression": "attribute_not_exists(tx_id)"}},
             balance,
+            net,
         ]
         try:
             self._transact(items)
@@ -209,61 +205,68 @@ class DynamoLedger:
         return _balances_by_user(await self._run(self._scan, self._names.balances))
 
     async def net_deposits(self) -> dict[str, int]:
-        return _net_deposits(await self._run(self._scan, self._names.transfers))
+        return _net_deposits(await self._run(self._scan, self._names.net_deposits))
 
     async def audit_snapshot(self) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
-        """Every balance, net deposits and every unfinished order at one instant (docs/data-model.md):
-        the keys come from Scans, the values from one TransactGetItems (serializable with
-        every transaction), and later Scans prove no item was missed."""
+        """Every balance, net deposits and every unfinished order at one instant: the values from
+        one TransactGetItems (serializable with every write transaction), the keys from Scans
+        before and after it that prove no item was missed (docs/data-model.md, "The audit")."""
         return await self._run(self._audit_snapshot)
+
+    def _audit_scan(self) -> dict[str, list[dict[str, Any]]]:
+        """Consistent Scans of the audited tables. `open_orders` is scanned before `watermarks`:
+        a settlement that deleted an open order before the first scan ended shows in the second."""
+        names = self._names
+        return {table: self._scan(table) for table in (names.balances, names.net_deposits, names.open_orders,
+                                                       names.watermarks)}
 
     def _audit_snapshot(self) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
         names = self._names
+        key_attributes = {names.balances: ("user_id", "asset"), names.net_deposits: ("asset",),
+                          names.open_orders: ("user_id", "so"), names.watermarks: ("symbol",)}
+        # Any scan taken before T serves as `before`, so the previous audit's `after` does:
+        # back-to-back audits (tradectl, the tests) cost one TransactGetItems and one pass each.
+        before = self._last_audit_scan or self._audit_scan()
         for _ in range(_AUDIT_ATTEMPTS):
-            balances, transfers = self._scan(names.balances), self._scan(names.transfers)
-            opened, marks = self._scan(names.open_orders), self._scan(names.watermarks)
-            keys = ([(names.balances, {k: i[k] for k in ("user_id", "asset")}) for i in balances]
-                    + [(names.open_orders, {k: i[k] for k in ("user_id", "so")}) for i in opened]
-                    + [(names.watermarks, {"symbol": i["symbol"]}) for i in marks])
-            if len(keys) > MAX_TRANSACTION_ITEMS:
-                return self._audit_by_double_read()
-            values = self._transact_get(keys) if keys else []  # the instant T
-            # no open order vanished after T unseen (only settlements delete them, and they move
-            # a watermark); every item created since the first scans shows up in the second
-            later_opened = self._scan(names.open_orders)
-            later_marks = self._scan(names.watermarks)
-            at_t_marks = [item for (table, _), item in zip(keys, values, strict=True)
-                          if table == names.watermarks and item is not None]
-            if (_sorted(later_marks) != _sorted(at_t_marks) or any("inflight_from" in m for m in at_t_marks)
-                    or _keys(later_opened, "user_id", "so") != _keys(opened, "user_id", "so")
-                    or _keys(self._scan(names.balances), "user_id", "asset") != _keys(balances, "user_id", "asset")
-                    or _keys(self._scan(names.transfers), "tx_id") != _keys(transfers, "tx_id")):
-                time.sleep(random.uniform(0, 0.005))
-                continue
-            at_t = [(table, item) for (table, _), item in zip(keys, values, strict=True) if item is not None]
-            unfinished = sorted((_order(i) for t, i in at_t if t == names.open_orders), key=lambda o: o.order_id)
-            return (_balances_by_user([i for t, i in at_t if t == names.balances]), _net_deposits(transfers),
-                    unfinished)
+            keys = [(table, {k: item[k] for k in key_attributes[table]}) for table, items in before.items()
+                    for item in items]
+            if len(keys) > self._transact_get_limit:
+                return self._audit_by_double_read(before)
+            at_t: dict[str, list[dict[str, Any]]] = {table: [] for table in before}
+            for (table, _), item in zip(keys, self._transact_get(keys) if keys else [], strict=True):
+                if item is not None:  # deleted since the scan: not there at T
+                    at_t[table].append(item)
+            after = self._last_audit_scan = self._audit_scan()
+            # Missed would be an item that exists at T but was not scanned before: created after
+            # that scan. Balances, net deposits and watermarks are never deleted, so such an item
+            # is in `after`; an open order may have been deleted again after T, but only by a
+            # settlement, which counts the open orders it deletes in its watermark's `closed`.
+            marks = {item["symbol"]["S"]: item for item in at_t[names.watermarks]}
+            if (all(_keys(after[t], key_attributes[t]) == _keys(before[t], key_attributes[t]) for t in before)
+                    and not any("inflight_from" in mark for mark in marks.values())
+                    and all(_closed(mark) == _closed(marks.get(mark["symbol"]["S"]))
+                            for mark in after[names.watermarks])):
+                return _audit_result(at_t[names.balances], at_t[names.net_deposits], at_t[names.open_orders])
+            before = after
+            time.sleep(random.uniform(0, 0.005))
         raise Unavailable(f"no consistent audit snapshot in {_AUDIT_ATTEMPTS} attempts")
 
-    def _audit_pass(self) -> tuple[list[Any], ...]:
-        return (self._scan(self._names.balances), self._scan(self._names.transfers),
-                self._scan(self._names.open_orders), self._scan(self._names.watermarks))
-
-    def _audit_by_double_read(self) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
+    def _audit_by_double_read(
+        self, previous: dict[str, list[dict[str, Any]]]
+    ) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
         """More items than one TransactGetItems reads: two identical passes in a row (every
-        balance write bumps `v`, every order change changes its copy, transfers are insert-only),
-        so no item changed between its two reads, and no settlement half-applied."""
-        previous = self._audit_pass()
+        balance write bumps `v`, every order change changes its copy, the net deposits only
+        move with a transfer), so no item changed between its two reads, and no settlement is
+        half-applied. Needs a moment without writes to the audited tables (docs/data-model.md)."""
+        names = self._names
         for _ in range(_AUDIT_ATTEMPTS):
-            current = self._audit_pass()
-            settling = any("inflight_from" in item for item in current[3])
-            if current == previous and not settling:
-                balances, transfers, open_orders, _ = current
-                unfinished = sorted((_order(item) for item in open_orders), key=lambda o: o.order_id)
-                return _balances_by_user(balances), _net_deposits(transfers), unfinished
-            previous = current
             time.sleep(random.uniform(0, 0.005))
+            current = self._audit_scan()
+            settling = any("inflight_from" in item for item in current[names.watermarks])
+            if not settling and all(_sorted(current[t]) == _sorted(previous[t]) for t in current):
+                return _audit_result(current[names.balances], current[names.net_deposits],
+                                     current[names.open_orders])
+            previous = current
         raise Unavailable(f"no quiet instant for an audit snapshot in {_AUDIT_ATTEMPTS} reads")
 
     # -- orders ---------------------------------------------------------------------------------
@@ -432,15 +435,15 @@ class DynamoLedger:
         for order_id in sorted(settlement.orders):
             order = settlement.orders[order_id]
             attributes = _order_attributes(order)
-            names = {f"#{k}": k for k in attributes}
-            sets = [f"#{k} = if_not_exists(#{k}, :{k})" if k in _IMMUTABLE_ORDER_FIELDS else f"#{k} = :{k}"
-                    for k in attributes if k != "symbol" and k != "order_id"]
-            writes.append(("order", {"Update": {
-                "TableName": self._names.orders, "Key": {"symbol": _s(order.symbol), "order_id": _n(order_id)},
-                "UpdateExpression": f"SET {', '.join(sets)} ADD v :one",
-                "ExpressionAttributeNames": {k: v for k, v in names.items() if v not in ("symbol", "order_id")},
-                "ExpressionAttributeValues": {**{f":{k}": v for k, v in attributes.items()
-                                                 if k not in ("symbol", "order_id")}, ":one": _n(1)},
+            # The record is the order's whole new state, so a Put (an Update of every field costs
+            # moto ~10x more to parse). Its identity must be the stored one's: a settlement
+            # built from a different order is refused, not merged.
+            writes.append(("order", {"Put": {
+                "TableName": self._names.orders, "Item": attributes,
+                "ConditionExpression": "attribute_not_exists(order_id) OR (user_id = :user AND client_order_id = :cid"
+                                       " AND created_ms = :created)",
+                "ExpressionAttributeValues": {":user": attributes["user_id"], ":cid": attributes["client_order_id"],
+                                              ":created": attributes["created_ms"]},
             }}))
             if order.phase is OrderPhase.DONE:
                 writes.append(("open", {"Delete": {"TableName": self._names.open_orders, "Key": _open_key(order)}}))
@@ -499,9 +502,13 @@ class DynamoLedger:
                 update = "SET inflight_from = :from, inflight_to = :to, digest = :d, next_chunk = :next, chunks = :n"
                 values.update({":from": _n(from_seq), ":to": _n(to_seq), ":d": _s(digest),
                                ":next": _n(index + 1), ":n": _n(len(chunks))})
+            chunk = chunks[index]
+            closed = sum(1 for kind, write in chunk if kind == "open" and "Delete" in write)
+            if closed:  # the audit's proof that no open order came and went unseen
+                update += " ADD closed :closed"
+                values[":closed"] = _n(closed)
             watermark = {"Update": {"TableName": self._names.watermarks, "Key": key, "UpdateExpression": update,
                                     "ConditionExpression": condition, "ExpressionAttributeValues": values}}
-            chunk = chunks[index]
             try:
                 self._transact([watermark, *(write for _, write in chunk)])
             except _Canceled as canceled:
@@ -520,6 +527,9 @@ class DynamoLedger:
                 if "balance" in kinds:
                     raise InsufficientFunds(f"{symbol} {from_seq}..{to_seq}: a balance would go below zero"
                                             + ("" if index == 0 else f" in chunk {index} (half-applied)")) from None
+                if "order" in kinds:
+                    raise ValueError(f"{symbol} {from_seq}..{to_seq}: an order's user, client order id or creation"
+                                     " time differs from the stored order's") from None
                 raise SettlementOutOfOrder(
                     f"{symbol}: a trade of seqs {from_seq}..{to_seq} is already recorded") from None
         return True
@@ -566,7 +576,8 @@ class DynamoLedger:
         raise Unavailable(f"TransactGetItems still conflicting after {_CONFLICT_RETRIES} attempts")
 
     def _get(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
-        return self._client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        item: dict[str, Any] | None = self._client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        return item
 
     def _batch_get(self, table: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
@@ -635,21 +646,24 @@ class DynamoLedger:
         return items[::-1] if newest else items
 
 
-def _guarded(fn: Callable[..., T], *args: Any) -> T:
-    """Run one request (on a pool thread), turning "cannot reach the server" into Unavailable."""
-    try:
-        return fn(*args)
-    except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError,
-            botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError) as exc:
-        raise Unavailable(str(exc)) from exc
-
-
 def _sorted(items: list[dict[str, Any]]) -> list[str]:
     return sorted(repr(sorted(item.items())) for item in items)
 
 
-def _keys(items: list[dict[str, Any]], *names: str) -> set[tuple[str, ...]]:
+def _keys(items: list[dict[str, Any]], names: tuple[str, ...]) -> set[tuple[str, ...]]:
     return {tuple(repr(item[name]) for name in names) for item in items}
+
+
+def _closed(mark: dict[str, Any] | None) -> int:
+    """How many open orders the symbol's settlements have deleted so far."""
+    return 0 if mark is None or "closed" not in mark else int(mark["closed"]["N"])
+
+
+def _audit_result(
+    balances: list[dict[str, Any]], net_deposits: list[dict[str, Any]], open_orders: list[dict[str, Any]]
+) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
+    unfinished = sorted((_order(item) for item in open_orders), key=lambda o: o.order_id)
+    return _balances_by_user(balances), _net_deposits(net_deposits), unfinished
 
 
 def _balances_by_user(items: list[dict[str, Any]]) -> dict[int, list[Balance]]:
@@ -662,9 +676,4 @@ def _balances_by_user(items: list[dict[str, Any]]) -> dict[int, list[Balance]]:
 
 
 def _net_deposits(items: list[dict[str, Any]]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for item in items:
-        amount = _value(item["amount"])
-        asset = _value(item["asset"])
-        totals[asset] = totals.get(asset, 0) + (amount if _value(item["kind"]) == "deposit" else -amount)
-    return dict(sorted(totals.items()))
+    return {_value(item["asset"]): _value(item["net"]) for item in sorted(items, key=lambda i: i["asset"]["S"])}

@@ -1,8 +1,11 @@
-"""The ledger's DynamoDB tables: names, keys, indexes, and creating them (idempotently).
+"""The DynamoDB tables of the Ledger and the UserStore: names, keys, indexes, and creating
+them (idempotently).
 
-Every table is on-demand (PAY_PER_REQUEST). Point-in-time recovery is switched on for real
-deployments (`pitr=True`); moto accepts the call too, the suites just skip it to stay fast.
-docs/data-model.md explains each key against the access pattern it serves.
+Every table is on-demand (PAY_PER_REQUEST), set at creation. Point-in-time recovery is switched
+on by the adapters when `pitr=True` (what `services/common/backends.py` passes for AWS); moto
+accepts the call too, the suites just skip it to stay fast. Where infrastructure code
+(Terraform/CloudFormation) creates the tables instead, it must use these same definitions and
+set both. docs/data-model.md explains each key against the access pattern it serves.
 """
 
 from __future__ import annotations
@@ -49,17 +52,39 @@ class TableNames:
     def sequences(self) -> str:  # PK name (S): atomic counters (order ids)
         return f"{self.prefix}sequences"
 
+    @property
+    def net_deposits(self) -> str:  # PK asset (S): deposits minus withdrawals, kept with each transfer
+        return f"{self.prefix}net_deposits"
 
-def _spec(names: TableNames) -> list[dict[str, Any]]:
-    def key(hash_: tuple[str, str], range_: tuple[str, str] | None = None) -> dict[str, Any]:
-        schema = [{"AttributeName": hash_[0], "KeyType": "HASH"}]
-        attributes = [{"AttributeName": hash_[0], "AttributeType": hash_[1]}]
-        if range_ is not None:
-            schema.append({"AttributeName": range_[0], "KeyType": "RANGE"})
-            attributes.append({"AttributeName": range_[0], "AttributeType": range_[1]})
-        return {"KeySchema": schema, "AttributeDefinitions": attributes}
+    @property
+    def users(self) -> str:  # PK user_id (N)
+        return f"{self.prefix}users"
 
-    orders = key(("symbol", "S"), ("order_id", "N"))
+    @property
+    def emails(self) -> str:  # PK email (S): the uniqueness item of a user's email
+        return f"{self.prefix}emails"
+
+    @property
+    def api_keys(self) -> str:  # PK api_key (S): every field of the key
+        return f"{self.prefix}api_keys"
+
+    @property
+    def user_keys(self) -> str:  # PK user_id (N), SK api_key (S): which keys a user has
+        return f"{self.prefix}user_keys"
+
+
+def _key(hash_: tuple[str, str], range_: tuple[str, str] | None = None) -> dict[str, Any]:
+    schema = [{"AttributeName": hash_[0], "KeyType": "HASH"}]
+    attributes = [{"AttributeName": hash_[0], "AttributeType": hash_[1]}]
+    if range_ is not None:
+        schema.append({"AttributeName": range_[0], "KeyType": "RANGE"})
+        attributes.append({"AttributeName": range_[0], "AttributeType": range_[1]})
+    return {"KeySchema": schema, "AttributeDefinitions": attributes}
+
+
+def ledger_tables(names: TableNames) -> list[dict[str, Any]]:
+    """CreateTable arguments of the Ledger's tables (without BillingMode)."""
+    orders = _key(("symbol", "S"), ("order_id", "N"))
     orders["AttributeDefinitions"].append({"AttributeName": "us", "AttributeType": "S"})
     orders["GlobalSecondaryIndexes"] = [{
         "IndexName": "by_user_symbol",
@@ -67,36 +92,47 @@ def _spec(names: TableNames) -> list[dict[str, Any]]:
         "Projection": {"ProjectionType": "ALL"},
     }]
     return [
-        {"TableName": names.balances, **key(("user_id", "N"), ("asset", "S"))},
-        {"TableName": names.transfers, **key(("tx_id", "S"))},
+        {"TableName": names.balances, **_key(("user_id", "N"), ("asset", "S"))},
+        {"TableName": names.transfers, **_key(("tx_id", "S"))},
+        {"TableName": names.net_deposits, **_key(("asset", "S"))},
         {"TableName": names.orders, **orders},
-        {"TableName": names.open_orders, **key(("user_id", "N"), ("so", "S"))},
-        {"TableName": names.client_ids, **key(("cid", "S"))},
-        {"TableName": names.trades, **key(("us", "S"), ("tk", "N"))},
-        {"TableName": names.watermarks, **key(("symbol", "S"))},
-        {"TableName": names.sequences, **key(("name", "S"))},
+        {"TableName": names.open_orders, **_key(("user_id", "N"), ("so", "S"))},
+        {"TableName": names.client_ids, **_key(("cid", "S"))},
+        {"TableName": names.trades, **_key(("us", "S"), ("tk", "N"))},
+        {"TableName": names.watermarks, **_key(("symbol", "S"))},
+        {"TableName": names.sequences, **_key(("name", "S"))},
     ]
 
 
-def create_tables(client: Any, names: TableNames, *, pitr: bool = False) -> None:
-    """Create whichever tables are missing and wait until they are ACTIVE; safe to race."""
-    existing: set[str] = set()
-    for page in client.get_paginator("list_tables").paginate():
-        existing.update(page["TableNames"])
-    created = []
-    for spec in _spec(names):
-        if spec["TableName"] in existing:
-            continue
+def user_tables(names: TableNames) -> list[dict[str, Any]]:
+    """CreateTable arguments of the UserStore's tables (without BillingMode)."""
+    return [
+        {"TableName": names.users, **_key(("user_id", "N"))},
+        {"TableName": names.emails, **_key(("email", "S"))},
+        {"TableName": names.api_keys, **_key(("api_key", "S"))},
+        {"TableName": names.user_keys, **_key(("user_id", "N"), ("api_key", "S"))},
+        {"TableName": names.sequences, **_key(("name", "S"))},
+    ]
+
+
+def create_tables(client: Any, specs: list[dict[str, Any]], *, pitr: bool = False) -> None:
+    """Create whichever tables are missing, on-demand, and wait until they are ACTIVE; safe to
+    race (another process creating the same table is fine). With `pitr`, point-in-time
+    recovery is switched on for every table (idempotent: a no-op when it already is)."""
+    waiting = []
+    for spec in specs:
         try:
-            client.create_table(BillingMode="PAY_PER_REQUEST", **spec)
-            created.append(spec["TableName"])
+            status = client.create_table(BillingMode="PAY_PER_REQUEST", **spec)["TableDescription"]["TableStatus"]
         except botocore.exceptions.ClientError as exc:
-            if exc.response["Error"]["Code"] != "ResourceInUseException":  # another process won
+            if exc.response["Error"]["Code"] != "ResourceInUseException":  # exists, or another process won
                 raise
-    for spec in _spec(names):
-        client.get_waiter("table_exists").wait(TableName=spec["TableName"], WaiterConfig={"Delay": 1})
+            status = "UNKNOWN"
+        if status != "ACTIVE":  # AWS answers CREATING; moto creates at once
+            waiting.append(spec["TableName"])
+    for name in waiting:
+        client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
     if pitr:
-        for name in created:
+        for spec in specs:
             client.update_continuous_backups(
-                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+                TableName=spec["TableName"], PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
             )
