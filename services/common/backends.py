@@ -75,7 +75,10 @@ def open_user_store(config: Config) -> UserStore:
     if _backend(config) == "real":
         from services.common.adapters.dynamodb.users import DynamoUserStore
 
-        return DynamoUserStore(config.dynamodb_endpoint or None, _table_prefix(config), config.aws_region)
+        local = bool(config.dynamodb_endpoint)
+        return DynamoUserStore(
+            config.dynamodb_endpoint or None, _table_prefix(config), config.aws_region, pitr=not local
+        )
     from services.common.adapters.embedded.users import SqliteUserStore
 
     return SqliteUserStore(config.data_dir / "users.sqlite")

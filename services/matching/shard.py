@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 
 JOURNAL_TOPIC = "engine.commands"
 EVENTS_TOPIC = "engine.events"
+RECOVERY_WAIT_S = 1.0  # how long a command waits for a recovering shard before UNAVAILABLE
 SEEN_IDS_KEPT = 1_000_000  # submits re-driven after a crash are recent; older ids cannot recur
 # b"SNP2", the epoch in force at the snapshot's journal offset and the writer whose claim set it,
 # the number of recently submitted order ids that follow. Snapshots written before epochs start
@@ -99,6 +100,11 @@ class AlreadyJournaled(Exception):
 class ShardFenced(Unavailable):
     """Another process took this shard's journal over: this one no longer executes anything.
     The command did not happen; a retry reaches the new owner once routing points to it."""
+
+
+class ShardRecovering(Unavailable):
+    """The shard is rebuilding its books after a failed journal append; the command was not
+    journaled (safe to retry)."""
 
 
 class _JournalConflict(Exception):
@@ -204,13 +210,27 @@ class MatchingShard:
 
         Raises AlreadyJournaled for a submit whose order id was journaled before.
         """
-        if symbol not in self._books:
-            raise KeyError(symbol)
         if self._fenced:
             raise ShardFenced(f"matching shard {self.shard}: another process owns its journal")
+        if not self._healthy:
+            await self._await_recovery()
+        if symbol not in self._books:
+            raise KeyError(symbol)
         reply: asyncio.Future[Executed] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(symbol, command, reply, time.perf_counter_ns()))
         return await reply
+
+    async def _await_recovery(self) -> None:
+        """Rebuilding after a failed append (a journal outage): a brief blip is waited out, a
+        longer one answered at once rather than at the caller's deadline. The command was not
+        journaled, so the caller may retry it."""
+        deadline = time.monotonic() + RECOVERY_WAIT_S
+        while not self._healthy and not self._fenced and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        if self._fenced:
+            raise ShardFenced(f"matching shard {self.shard}: another process owns its journal")
+        if not self._healthy:
+            raise ShardRecovering(f"matching shard {self.shard}: journal unavailable, recovering")
 
     # -- QUERIES ----------------------------------------------------------------------------
     def book(self, symbol: str) -> Any:
@@ -278,6 +298,11 @@ class MatchingShard:
                 for item in batch:
                     if not item.reply.done():
                         item.reply.set_exception(exc)
+                recovering = ShardRecovering(f"matching shard {self.shard}: journal unavailable, recovering")
+                while not self._queue.empty():  # queued behind the failed batch, never appended
+                    queued = self._queue.get_nowait()
+                    if not queued.reply.done():
+                        queued.reply.set_exception(recovering)
                 await self._recover_until_healthy()
                 if self._fenced:
                     self._fence(ShardFenced(f"matching shard {self.shard}: journal taken over"), [])

@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from services.common.markets import Symbol
-from services.common.ports import EventBatch, EventSource, Ledger
+from services.common.ports import EventBatch, EventSource, Ledger, Unavailable
 from services.common.records import OrderRecord, Settlement
 from services.tradeproc.domain import merge_settlements, order_ids_in, settle
 from services.tradeproc.fees import FeeSchedule
 
 log = logging.getLogger(__name__)
+
+MIN_BACKOFF_S, MAX_BACKOFF_S = 0.05, 2.0  # between attempts while the ledger is unreachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,19 @@ class SettlementLoop:
         self._ready = asyncio.Event()
 
     async def run(self) -> None:
+        """Settle forever. A ledger or event-source outage (Unavailable) is waited out: the loop
+        starts again from the ledger's own watermarks, so nothing is skipped or settled twice."""
+        backoff = MIN_BACKOFF_S
+        while True:
+            try:
+                await self._follow()
+                return
+            except Unavailable as exc:
+                log.warning("settlement paused: %s; retrying in %.2f s", exc, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_S)
+
+    async def _follow(self) -> None:
         for name in self._symbols:
             self.settled[name] = await self._ledger.settled_seq(name)
         self._ready.set()
@@ -71,8 +86,13 @@ class SettlementLoop:
             groups = self._source.batch_groups(after)
         else:
             groups = _one_by_one(self._source.batches(after))
-        async for group in groups:
-            await self._settle_group(group)
+        try:
+            async for group in groups:
+                await self._settle_group(group)
+        finally:
+            close = getattr(groups, "aclose", None)  # an outage ends the source's consumer too
+            if close is not None:
+                await close()
 
     async def _settle_group(self, group: Sequence[EventBatch]) -> None:
         by_symbol: dict[str, list[EventBatch]] = {}

@@ -100,12 +100,10 @@ class RealBackend:
 
     @classmethod
     def for_test(cls, root: Path) -> RealBackend:
-        return cls(
-            root,
-            os.environ.get("SPOTEX_KAFKA_BOOTSTRAP") or kafka_bootstrap(),
-            os.environ.get("SPOTEX_DYNAMODB_ENDPOINT") or moto_endpoint(),
-            os.environ.get("SPOTEX_REDIS_URL") or "redis://127.0.0.1:6379/0",
-        )
+        from tests.servers import real_servers
+
+        servers = real_servers()  # the session's; fails (never skips) if one cannot be reached
+        return cls(root, servers.kafka_bootstrap, servers.dynamodb_endpoint, servers.redis_url)
 
     def log(self, namespace: str = "main") -> Opener:
         return Opener(
@@ -138,84 +136,6 @@ def repeat(backend: Backend, count: int, slow_count: int) -> int:
     if getattr(backend, "slow", False) and os.environ.get("SPOTEX_CONTRACT_FULL") != "1":
         return slow_count
     return count
-
-
-_kafka_broker: Any = None  # the session's tansu (services.common.adapters.kafka.broker.Tansu)
-
-
-def kafka_bootstrap() -> str:
-    """The session's local tansu broker, started on first use; raises (never skips) if it cannot start."""
-    global _kafka_broker
-    if _kafka_broker is None or not _kafka_broker.running():
-        from services.common.adapters.kafka.broker import Tansu
-
-        _kafka_broker = Tansu.start()
-    return str(_kafka_broker.bootstrap)
-
-
-def stop_kafka() -> None:
-    global _kafka_broker
-    broker, _kafka_broker = _kafka_broker, None
-    if broker is not None:
-        broker.stop()
-
-
-_moto_server: Any = None  # the session's `python -m moto.server` (a subprocess.Popen)
-_moto_endpoint = ""
-
-def moto_endpoint() -> str:
-    """The session's moto server (DynamoDB over HTTP on 127.0.0.1), started on first use in
-    its own process (it does not share the tests' GIL); raises (never skips) if it cannot start."""
-    global _moto_server, _moto_endpoint
-    if _moto_server is not None and _moto_server.poll() is None:
-        return _moto_endpoint
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    import tempfile
-
-    log_path = Path(tempfile.gettempdir()) / f"spotex-moto-{port}.log"  # moto logs every request
-    log = open(log_path, "wb")  # noqa: SIM115
-    _moto_server = subprocess.Popen(
-        [sys.executable, "-m", "services.common.adapters.dynamodb.local", str(port), "--exit-on-stdin-eof"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.PIPE,  # closed when the tests end
-    )
-    log.close()
-    _moto_endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # importing moto takes seconds, minutes on an overloaded machine
-    while True:
-        try:
-            with urllib.request.urlopen(f"{_moto_endpoint}/moto-api/", timeout=1):
-                return _moto_endpoint
-        except OSError as exc:
-            if _moto_server.poll() is not None or time.monotonic() > deadline:
-                stop_moto()
-                raise RuntimeError(f"moto server on 127.0.0.1:{port} did not start (see {log_path})") from exc
-            time.sleep(0.1)
-
-
-def stop_moto() -> None:
-    import subprocess
-
-    global _moto_server
-    server, _moto_server = _moto_server, None
-    if server is not None:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if server.stdin is not None:
-            server.stdin.close()
 
 
 # name -> how to make the backend for one test, given the test's temporary directory

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from services.common.ports import Ledger, Log, SnapshotStore, UserStore
-from tests.contract.backends import BACKENDS, Backend, Opener, stop_kafka, stop_moto
+from tests.contract.backends import BACKENDS, Backend, Opener
 from tests.contract.processes import Child, Spawn
-
-
-@pytest.fixture(scope="session", autouse=True)
-def tansu() -> Iterator[None]:
-    """The local Kafka broker (tansu on 127.0.0.1) of the real backend, unless $SPOTEX_KAFKA_BOOTSTRAP
-    names one: started on first use by `backends.kafka_bootstrap` (a failure to start fails the
-    test, never skips it), stopped here."""
-    yield
-    stop_kafka()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def moto_server() -> Iterator[None]:
-    """The local DynamoDB (moto in server mode on 127.0.0.1) of the real backend, unless
-    $SPOTEX_DYNAMODB_ENDPOINT names one: started on first use by `backends.moto_endpoint` (a
-    failure to start fails the test, never skips it), stopped here."""
-    yield
-    stop_moto()
 
 
 @pytest.fixture(params=sorted(BACKENDS))

@@ -1,26 +1,21 @@
-"""Kafka integration tests: the session's tansu broker (tests/contract/backends.py starts it on
-first use and fails, never skips, if it cannot), one fresh topic prefix per test."""
+"""Kafka integration tests: the session's broker (tests/servers.py: the one $SPOTEX_KAFKA_BOOTSTRAP
+names, else a local tansu started on first use; fails, never skips, if it cannot), one fresh
+topic prefix per test."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from services.common.adapters.kafka.log import KafkaLog
-from tests.contract.backends import kafka_bootstrap, stop_kafka
-
-
-@pytest.fixture(scope="session", autouse=True)
-def tansu() -> Iterator[None]:
-    yield
-    stop_kafka()
+from tests.servers import real_servers
 
 
 @pytest.fixture
 def bootstrap() -> str:
-    return kafka_bootstrap()
+    return real_servers().kafka_bootstrap
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import boto3
 import numpy as np
@@ -22,7 +22,7 @@ from services.common.adapters.kafka.event_source import KafkaEventSource
 from services.common.adapters.kafka.log import KafkaLog
 from services.common.ports import Unavailable
 from services.matching.shard import MatchingShard
-from tests.contract.backends import moto_endpoint, stop_moto
+from tests.servers import real_servers
 from tests.unit.matching.conftest import MemorySnapshots
 
 REGION = "eu-west-2"
@@ -35,16 +35,10 @@ async def until(condition: Callable[[], bool], timeout_s: float, what: str) -> N
         await asyncio.sleep(0.02)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def moto_server() -> Iterator[None]:
-    yield
-    stop_moto()
-
-
 @pytest.fixture
 def s3_storage(monkeypatch: pytest.MonkeyPatch) -> str:
     """An empty bucket on moto's S3, and the environment tansu (started from here) reads it with."""
-    endpoint = moto_endpoint()
+    endpoint = real_servers().dynamodb_endpoint  # moto serves S3 too
     for name, value in {
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",

@@ -10,7 +10,7 @@ import pytest
 
 from engine_ext.codes import OrderType, Side
 from services.common.markets import Symbol
-from services.common.ports import EventBatch
+from services.common.ports import EventBatch, Unavailable
 from services.common.records import OrderRecord, Settlement
 from services.tradeproc.domain import SettlementError, merge_settlements
 from services.tradeproc.fees import FeeSchedule
@@ -141,3 +141,34 @@ async def test_the_next_group_is_asked_for_only_after_the_previous_one_is_settle
     assert [(s.from_seq, s.to_seq) for s in ledger.applied] == [
         (1, exchange.settlements[1].to_seq), (exchange.settlements[2].from_seq, exchange.settlements[-1].to_seq)
     ]
+
+
+async def test_a_ledger_outage_is_waited_out_and_settlement_resumes_from_the_ledger_watermark(
+    btcusdt: Symbol, fees: FeeSchedule, exchange: SimulatedExchange
+) -> None:
+    trade_a_little(exchange)
+    batches = [EventBatch(btcusdt.name, time_ms, events) for events, _, time_ms in exchange.batches]
+
+    @dataclass
+    class FlakyLedger(FakeLedger):
+        outages: int = 2  # apply_settlement calls that find the ledger unreachable
+
+        async def apply_settlement(self, settlement: Settlement) -> bool:
+            if self.outages:
+                self.outages -= 1
+                raise Unavailable("ledger unreachable")
+            return await super().apply_settlement(settlement)
+
+    class Replaying(GroupedSource):
+        async def batch_groups(self, after_seq: dict[str, int]) -> AsyncIterator[list[EventBatch]]:
+            self.asked.append(dict(after_seq))
+            for batch in batches:  # what a source does: everything after the position asked for
+                if batch.events[-1][0] > after_seq[btcusdt.name]:
+                    yield [batch]
+
+    ledger = FlakyLedger(first_records(exchange))
+    source = Replaying([])
+    loop = SettlementLoop({btcusdt.name: btcusdt}, ledger, source, fees)  # type: ignore[arg-type]
+    await loop.run()  # returns once the source is exhausted: the outage did not end the loop
+    assert ledger.applied == exchange.settlements  # each batch settled once, in order
+    assert source.asked == [{btcusdt.name: 0}] * 3  # started again twice, from the ledger's watermark
