@@ -19,9 +19,10 @@ from tests.e2e.platform import Platform
 _deposits = itertools.count(1)
 
 
-@pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
-    running = Platform(tmp_path / "exchange", services=("matching", "tradeproc", "order"))
+@pytest.fixture(params=["embedded", "real"])
+def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
+    """The same exchange on each backend set: every end-to-end test runs on both."""
+    running = Platform(tmp_path / "exchange", services=("matching", "tradeproc", "order"), backend=request.param)
     running.start_all()
     try:
         yield running

@@ -1,5 +1,9 @@
 """A whole exchange for end-to-end tests: every service a real process on 127.0.0.1, on free
-ports, with its own data directory; processes can be killed (SIGKILL) and restarted."""
+ports, with its own data directory; processes can be killed (SIGKILL) and restarted.
+
+`backend` picks the adapters: "embedded" (SQLite under the data directory) or "real" (Kafka,
+DynamoDB and Redis: the session's servers from tests/servers.py, with a namespace of its own so
+that its topics, tables and keys start empty)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +24,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from services.common.config import DEFAULT_PORTS, Config
 
 REPO = Path(__file__).resolve().parents[2]
+# How long an audit may wait for settlement to catch up with the books: it returns as soon as
+# they agree, so this only bounds a real failure (moto settles far slower than DynamoDB does).
+AUDIT_WAIT_S = 60.0
 START_ORDER = ("matching", "tradeproc", "marketdata", "user", "order")
 
 
@@ -32,6 +40,9 @@ def free_port() -> int:
 class Platform:
     data_dir: Path
     services: tuple[str, ...] = START_ORDER
+    backend: str = "embedded"
+    namespace: str = field(default_factory=lambda: f"e2e{uuid.uuid4().hex[:10]}")
+    overrides: dict[str, str] = field(default_factory=dict)  # SPOTEX_* settings of this test's own
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -43,6 +54,11 @@ class Platform:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTEX_")}
         env.update({f"SPOTEX_{name.upper()}_PORT": str(port) for name, port in self.ports.items()})
         env.update(SPOTEX_DATA_DIR=str(self.data_dir), SPOTEX_METRICS="0", PYTHONPATH=str(REPO))
+        if self.backend == "real":
+            from tests.servers import real_servers
+
+            env.update(real_servers().env, SPOTEX_BACKEND="real", SPOTEX_NAMESPACE=self.namespace)
+        env.update(self.overrides)
         return env
 
     @property
@@ -69,6 +85,12 @@ class Platform:
         process = self.processes.pop(name)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
+
+    def stop(self, name: str) -> None:
+        """SIGTERM: the service drains and shuts down cleanly."""
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
 
     def assert_alive(self) -> None:
         dead = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}

@@ -9,9 +9,13 @@ from decimal import Decimal as D
 
 import grpc
 
+from exchange.v1 import matching_pb2, matching_pb2_grpc
 from services.common import backends
+from services.common.catalog import DEMO_SYMBOLS
 from services.common.records import OrderPhase
+from services.matching.shard import MatchingShard
 from services.tradectl.gather import audit_exchange
+from tests.e2e.platform import AUDIT_WAIT_S
 
 ORDERS = 300
 FLOW_LIMIT_S = 60  # the flows stop by themselves even if the exchange stops answering
@@ -67,13 +71,42 @@ async def _acknowledged_orders_are_all_known(platform, acknowledged: list[int]) 
 async def test_matching_killed_mid_stream_loses_no_acknowledged_order(platform, traders):
     acknowledged = await _kill_during_flow(platform, traders, "matching")
     assert len(acknowledged) >= ORDERS // 3
-    assert await audit_exchange(platform.config, quiet_for_s=20) == []
+    assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
     await _acknowledged_orders_are_all_known(platform, acknowledged)
+    # the book the restarted process rebuilt (newest snapshot + journal replay) is the book a
+    # replay of the whole journal from an empty book gives
+    async with grpc.aio.insecure_channel(platform.address("matching")) as channel:
+        live = await matching_pb2_grpc.MatchingServiceStub(channel).Snapshot(
+            matching_pb2.SnapshotRequest(symbol="BTCUSDT")
+        )
+    platform.stop("matching")  # a second writer would take the journal over from the live one
+    assert await _replayed_from_scratch(platform, "BTCUSDT") == live.state_hash
+
+
+class _NoSnapshots:
+    async def save(self, symbol: str, journal_offset: int, data: bytes) -> None:
+        pass
+
+    async def load(self, symbol: str) -> tuple[int, bytes] | None:
+        return None
+
+
+async def _replayed_from_scratch(platform, symbol: str) -> bytes:
+    shard_of = {s.name: s.shard for s in DEMO_SYMBOLS}
+    names = [name for name, shard in shard_of.items() if shard == shard_of[symbol]]
+    log = backends.open_log(platform.config)
+    shard = MatchingShard(shard_of[symbol], names, log, _NoSnapshots())
+    try:
+        await shard.start()
+        return bytes(shard.book(symbol).state_hash())
+    finally:
+        await shard.stop()
+        await log.close()
 
 
 async def test_trade_processing_killed_mid_stream_settles_every_trade_exactly_once(platform, traders):
     acknowledged = await _kill_during_flow(platform, traders, "tradeproc")
-    assert await audit_exchange(platform.config, quiet_for_s=20) == []
+    assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
     await _acknowledged_orders_are_all_known(platform, acknowledged)
     # every trade was settled once: the buyer's base equals what its fills bought, less fees
     balances = await traders(1).balances()
@@ -89,6 +122,6 @@ async def test_trade_processing_killed_mid_stream_settles_every_trade_exactly_on
 
 async def test_order_service_killed_mid_stream_leaves_no_funds_locked_without_an_order(platform, traders):
     acknowledged = await _kill_during_flow(platform, traders, "order")
-    assert await audit_exchange(platform.config, quiet_for_s=30) == []
+    assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
     await _acknowledged_orders_are_all_known(platform, acknowledged)
 

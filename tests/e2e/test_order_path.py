@@ -10,6 +10,7 @@ import pytest
 
 from services.common.grpcutil.errors import status_of
 from services.tradectl.gather import audit_exchange
+from tests.e2e.platform import AUDIT_WAIT_S
 
 
 async def test_two_traders_cross_and_their_balances_settle_with_fees(platform, traders):
@@ -27,7 +28,7 @@ async def test_two_traders_cross_and_their_balances_settle_with_fees(platform, t
     # the reply comes after settlement: the balances already show the trade
     assert await buyer.balances() == {"BTC": (D("0.03996"), D(0)), "USDT": (D("8000"), D(0))}
     assert await seller.balances() == {"BTC": (D("0.9"), D("0.06")), "USDT": (D("1998"), D(0))}
-    assert await audit_exchange(platform.config) == []
+    assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
 
 
 async def test_an_order_beyond_the_available_balance_is_refused_and_changes_nothing(platform, traders):
@@ -38,7 +39,7 @@ async def test_an_order_beyond_the_available_balance_is_refused_and_changes_noth
     error = status_of(refused.value)
     assert (error.binance_code, error.message) == (-2010, "Account has insufficient balance for requested action.")
     assert await buyer.balances() == {"USDT": (D(100), D(0))}
-    assert await audit_exchange(platform.config) == []
+    assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
 
 
 async def test_a_repeated_client_order_id_places_the_order_once(platform, traders):
@@ -60,7 +61,7 @@ async def test_cancel_releases_what_the_order_had_reserved(platform, traders):
     canceled = await buyer.cancel("BTCUSDT", placed.order.order_id)
     assert canceled.order.status == 4  # CANCELED
     assert await buyer.balances() == {"USDT": (D(1000), D(0))}
-    assert await audit_exchange(platform.config) == []
+    assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
 
 
 async def test_two_users_placing_200_orders_each_at_once_never_overspend(platform, traders):
@@ -82,4 +83,4 @@ async def test_two_users_placing_200_orders_each_at_once_never_overspend(platfor
     assert sum(results[:200]) == 100 and sum(results[200:]) == 100
     assert await alice.balances() == {"USDT": (D(0), D(1000))}
     assert await bob.balances() == {"BTC": (D(0), D("0.05"))}
-    assert await audit_exchange(platform.config) == []
+    assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
