@@ -202,12 +202,16 @@ class DevServers:
             raise
         return servers
 
+    @staticmethod
+    def _named(variable: str, address: str, default_port: int) -> str:
+        host, port = _host_port(address, default_port)
+        if not answers(host, port):
+            raise DevServerError(f"{variable}={address} does not answer")
+        return address
+
     def _redis(self, named: str | None) -> str:
         if named:
-            host, port = _host_port(named, 6379)
-            if not answers(host, port):
-                raise DevServerError(f"SPOTEX_REDIS_URL={named} does not answer")
-            return named
+            return self._named("SPOTEX_REDIS_URL", named, 6379)
         if answers(HOST, 6379):
             return f"redis://{HOST}:6379/0"
         server = RedisServer.start()
@@ -216,20 +220,14 @@ class DevServers:
 
     def _kafka(self, named: str | None) -> str:
         if named:
-            host, port = _host_port(named, 9092)
-            if not answers(host, port):
-                raise DevServerError(f"SPOTEX_KAFKA_BOOTSTRAP={named} does not answer")
-            return named
+            return self._named("SPOTEX_KAFKA_BOOTSTRAP", named, 9092)
         broker = Tansu.start()
         self.started.append(broker)
         return broker.bootstrap
 
     def _dynamodb(self, named: str | None) -> str:
         if named:
-            host, port = _host_port(named, 443)
-            if not answers(host, port):
-                raise DevServerError(f"SPOTEX_DYNAMODB_ENDPOINT={named} does not answer")
-            return named
+            return self._named("SPOTEX_DYNAMODB_ENDPOINT", named, 443)
         moto = MotoServer.start()
         self.started.append(moto)
         return moto.endpoint

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import numpy as np
+import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 
@@ -153,4 +154,24 @@ async def test_a_consumer_behind_its_groups_offset_still_gets_every_event(bootst
         got = await take(behind, {"BTCUSDT": written[-1].seq})
         await behind.aclose()
         assert per_symbol(got)["BTCUSDT"] == [e for e in written if e.seq > after]
+    await shard.stop()
+
+
+async def test_a_group_is_committed_only_once_the_next_group_is_asked_for(bootstrap, prefix, kafka_log):
+    shard = MatchingShard(0, ["BTCUSDT"], kafka_log, MemorySnapshots())
+    await shard.start()
+    written = await trade_flow(shard, "BTCUSDT", 1, 10)  # ten event records
+    group_id, topic = f"{prefix}tradeproc", f"{prefix}{EVENTS_TOPIC}"
+    source = KafkaEventSource(bootstrap, prefix, 2, group_id=group_id, commit_interval_s=0)
+    groups = source.batch_groups({"BTCUSDT": 0})
+    got = list(await anext(groups))
+    while got[-1].events[-1][0] < written[-1].seq:  # a fetch may bring fewer than all ten
+        assert not await committed(bootstrap, group_id, topic, 0)  # held groups are not finished
+        got += await anext(groups)
+    assert [e for batch in got for e in batch.events] == [tuple(e) for e in written]
+    assert not await committed(bootstrap, group_id, topic, 0)
+    with pytest.raises(TimeoutError):  # asking for more finishes the group; nothing more comes
+        await asyncio.wait_for(anext(groups), 2)
+    assert await committed(bootstrap, group_id, topic, 0) == 10
+    await groups.aclose()
     await shard.stop()

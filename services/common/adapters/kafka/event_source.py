@@ -95,15 +95,31 @@ class KafkaEventSource:
         return self._prefix + EVENTS_TOPIC
 
     async def batches(self, after_seq: dict[str, int]) -> AsyncIterator[EventBatch]:
+        groups = self._groups(after_seq, grouped=False)  # groups of one: a record's offset is done
+        try:
+            async for group in groups:
+                for batch in group:
+                    yield batch
+        finally:
+            await groups.aclose()
+
+    def batch_groups(self, after_seq: dict[str, int]) -> AsyncGenerator[list[EventBatch], None]:
+        """Everything one fetch brought (each symbol's batches in seq order) as one group, so a
+        consumer that fell behind catches up in one durable write per symbol instead of one per
+        batch (trade processing settles a group in one DynamoDB transaction per symbol). The
+        group's offsets are committed only when the next group is asked for."""
+        return self._groups(after_seq, grouped=True)
+
+    async def _groups(self, after_seq: dict[str, int], *, grouped: bool) -> AsyncGenerator[list[EventBatch], None]:
         reader = _Reader(self, dict(after_seq))
         backoff = 0.05
         try:
             while True:
                 try:
-                    async with contextlib.aclosing(reader.follow()) as followed:
-                        async for batch in followed:
+                    async with contextlib.aclosing(reader.follow(grouped)) as followed:
+                        async for group in followed:
                             backoff = 0.05
-                            yield batch
+                            yield group
                 except (KafkaError, OSError, Unavailable, _Stalled) as exc:
                     log.warning("engine events from %s: %r; reconnecting in %.2fs", self._bootstrap, exc, backoff)
                 await reader.close()
@@ -132,7 +148,8 @@ class _Reader:
         self.last_commit = time.monotonic()
         self.fetch_wait_ms = source._fetch_max_wait_ms
 
-    async def follow(self) -> AsyncGenerator[EventBatch, None]:
+    async def follow(self, grouped: bool) -> AsyncGenerator[list[EventBatch], None]:
+        """Each fetch's new events as one group (`grouped`), or each record's as a group of one."""
         consumer = await self._connect()
         tps = {p: TopicPartition(self.source.topic, p) for p in self.partitions}
         idle_since = time.monotonic()
@@ -145,6 +162,8 @@ class _Reader:
                     idle_since = time.monotonic()
                 continue
             idle_since = time.monotonic()
+            group: list[EventBatch] = []
+            read_to: dict[int, int] = {}  # partition -> offset after the last record looked at
             for tp, messages in fetched.items():
                 for message in messages:
                     if message.offset < self.next_offset[tp.partition]:
@@ -154,15 +173,27 @@ class _Reader:
                     if after is not None and decoded.last_seq > after:
                         if decoded.first_seq > after + 1 and tp.partition not in self.rewound:
                             self._rewind(consumer, tp, decoded.symbol, after, decoded.first_seq)
+                            read_to.pop(tp.partition, None)  # read again from where the rewind set it
                             break
                         events = decoded.events[decoded.events["seq"] > after]
                         self.position[decoded.symbol] = decoded.last_seq
-                        yield EventBatch(decoded.symbol, decoded.time_ms, events_from_array(events))
-                        # the consumer asks for more: the batch's effects are durable
-                        self.next_offset[tp.partition] = message.offset + 1
-                        await self._commit(caught_up=False)
+                        batch = EventBatch(decoded.symbol, decoded.time_ms, events_from_array(events))
+                        if not grouped:
+                            yield [batch]
+                            # the consumer asks for more: the batch's effects are durable
+                            self.next_offset[tp.partition] = message.offset + 1
+                            await self._commit(caught_up=False)
+                            continue
+                        group.append(batch)
+                    if grouped:
+                        read_to[tp.partition] = message.offset + 1
                     else:
                         self.next_offset[tp.partition] = message.offset + 1
+            if group:
+                yield group
+            # the consumer asks for more: the group's effects are durable
+            self.next_offset.update(read_to)
+            await self._commit(caught_up=False)
 
     async def _check_not_stalled(self, consumer: AIOKafkaConsumer, tps: dict[int, TopicPartition]) -> None:
         # tansu's end offset is the last record batch's base offset + 1: still beyond
