@@ -56,6 +56,7 @@ class OutageProxy:
 
     def close(self) -> None:
         self.cut()
+        self._call(self._finish_pipes())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()
@@ -80,13 +81,29 @@ class OutageProxy:
             transport.abort()
         self._writers.clear()
 
+    async def _finish_pipes(self) -> None:
+        """End every connection still being piped or opened, so none outlives the proxy's loop."""
+        pipes = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pipes:
+            task.cancel()
+        await asyncio.gather(*pipes, return_exceptions=True)
+
     async def _pipe(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        self._writers.add(client_writer)
         try:
             server_reader, server_writer = await asyncio.open_connection(*self.target)
         except OSError:
             client_writer.transport.abort()
+            self._writers.discard(client_writer)
             return
-        self._writers.update((client_writer, server_writer))
+        except asyncio.CancelledError:
+            client_writer.transport.abort()
+            raise
+        if client_writer not in self._writers:  # cut while the server connection was opening
+            client_writer.transport.abort()
+            server_writer.transport.abort()
+            return
+        self._writers.add(server_writer)
 
         async def copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             try:
