@@ -61,11 +61,26 @@ def connect(path: Path) -> sqlite3.Connection:
     # issues BEGIN IMMEDIATE / COMMIT itself.
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")  # persistent in the file (this writes it); a no-op once set
+    _set_wal(conn)
     conn.execute("PRAGMA synchronous = FULL")
     if created:  # SQLite fsyncs the file's contents, never the directory entry naming a new file
         fsync_directory(path.parent)
     return conn
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    """journal_mode = WAL: persistent in the file (this writes it), a no-op once set. While
+    another process opens a new file and sets it too, SQLite answers "locked" at once rather than
+    through the busy handler, so that race is retried here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def make_durable_directory(directory: Path) -> bool:
