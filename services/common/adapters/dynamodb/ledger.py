@@ -24,19 +24,16 @@ import asyncio
 import hashlib
 import random
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import fields
-from typing import Any, TypeVar
+from typing import Any
 
 from engine_ext.codes import STOP_TYPES, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
-from services.common.adapters.dynamodb.client import CONNECTION_ERRORS, dynamodb_client, guarded
-from services.common.adapters.dynamodb.tables import TableNames, create_tables, ledger_tables
+from services.common.adapters.dynamodb.client import DynamoStore
+from services.common.adapters.dynamodb.tables import ledger_tables
 from services.common.adapters.embedded.ledger import SettlementOutOfOrder, TransferConflict
 from services.common.ports import InsufficientFunds, PlaceOutcome, Unavailable
 from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
-
-T = TypeVar("T")
 
 MAX_TRANSACTION_ITEMS = 100  # TransactWriteItems' limit
 _CONFLICT_RETRIES = 50
@@ -117,32 +114,15 @@ class _Canceled(Exception):
         self.reasons = reasons
 
 
-class DynamoLedger:
+class DynamoLedger(DynamoStore):
     def __init__(
         self, endpoint_url: str | None = None, table_prefix: str = "spotex-", region: str = "us-east-1",
         pitr: bool | str = False, pool_size: int | str = 16,
     ) -> None:
-        """Connects and creates the tables if missing; blocking, so call it at start-up.
-        `endpoint_url` None means real AWS (credentials and region from the environment)."""
-        size = int(pool_size)
-        self._client = dynamodb_client(endpoint_url, region, size)
-        self._names = TableNames(table_prefix)
-        self._pool = ThreadPoolExecutor(size, thread_name_prefix="dynamo-ledger")
         self._last_audit_scan: dict[str, list[dict[str, Any]]] | None = None
         # DynamoDB reads up to 100 items in one TransactGetItems; moto still enforces the old 25
         self._transact_get_limit = MAX_TRANSACTION_ITEMS if endpoint_url is None else 25
-        try:
-            create_tables(self._client, ledger_tables(self._names), pitr=pitr in (True, "1", "true", "True"))
-        except CONNECTION_ERRORS as exc:
-            self._pool.shutdown()
-            raise Unavailable(str(exc)) from exc
-
-    async def close(self) -> None:
-        await asyncio.to_thread(self._pool.shutdown)
-        self._client.close()
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, guarded, fn, *args)
+        super().__init__(endpoint_url, table_prefix, region, pitr, pool_size, ledger_tables, "dynamo-ledger")
 
     # -- deposits and withdrawals ---------------------------------------------------------------
     async def deposit(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:

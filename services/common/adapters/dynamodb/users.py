@@ -17,45 +17,23 @@ boto3 on a small thread pool, as the DynamoDB ledger (see its docstring for why 
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
-from services.common.adapters.dynamodb.client import CONNECTION_ERRORS, dynamodb_client, guarded
-from services.common.adapters.dynamodb.tables import TableNames, create_tables, user_tables
+from services.common.adapters.dynamodb.client import DynamoStore
+from services.common.adapters.dynamodb.tables import user_tables
 from services.common.ports import AlreadyExists, ApiKeyRecord, Unavailable, UserRecord
-
-T = TypeVar("T")
 
 _CONFLICT_RETRIES = 20
 
 
-class DynamoUserStore:
+class DynamoUserStore(DynamoStore):
     def __init__(
         self, endpoint_url: str | None = None, table_prefix: str = "spotex-", region: str = "us-east-1",
         pitr: bool | str = False, pool_size: int | str = 8,
     ) -> None:
-        """Connects and creates the tables if missing; blocking, so call it at start-up.
-        `endpoint_url` None means real AWS (credentials and region from the environment)."""
-        size = int(pool_size)
-        self._client = dynamodb_client(endpoint_url, region, size)
-        self._names = TableNames(table_prefix)
-        self._pool = ThreadPoolExecutor(size, thread_name_prefix="dynamo-users")
-        try:
-            create_tables(self._client, user_tables(self._names), pitr=pitr in (True, "1", "true", "True"))
-        except CONNECTION_ERRORS as exc:
-            self._pool.shutdown()
-            raise Unavailable(str(exc)) from exc
-
-    async def close(self) -> None:
-        await asyncio.to_thread(self._pool.shutdown)
-        self._client.close()
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, guarded, fn, *args)
+        super().__init__(endpoint_url, table_prefix, region, pitr, pool_size, user_tables, "dynamo-users")
 
     # -- users ------------------------------------------------------------------------------
 
