@@ -35,7 +35,9 @@ class Log(Protocol):
         """Append in order, durably (fsync / acks=all); return the offset of the first one."""
 
     async def read(self, topic: str, partition: int, from_offset: int, limit: int) -> list[LogRecord]:
-        """Records with offset >= from_offset, oldest first; empty when there are none yet."""
+        """Records with offset >= from_offset, oldest first; empty when there are none yet.
+
+        Offsets may skip a gap (an offset counted without a record: see KafkaLog.read)."""
 
     async def end_offset(self, topic: str, partition: int) -> int:
         """The offset the next append will get (0 for an empty partition)."""

@@ -8,10 +8,11 @@ from services.common.ports import LogRecord, Unavailable
 
 
 class MemoryLog:
-    """An in-memory Log with a switch that makes appends fail (to simulate an outage)."""
+    """An in-memory Log with a switch that makes appends fail (to simulate an outage), and
+    gaps: offsets counted without a record, as tansu leaves after an unclean stop."""
 
     def __init__(self) -> None:
-        self.partitions: dict[tuple[str, int], list[bytes]] = {}
+        self.partitions: dict[tuple[str, int], list[bytes | None]] = {}
         self.fail_topics: set[str] = set()
 
     async def append(self, topic: str, partition: int, payloads: Sequence[bytes]) -> int:
@@ -24,7 +25,11 @@ class MemoryLog:
 
     async def read(self, topic: str, partition: int, from_offset: int, limit: int) -> list[LogRecord]:
         records = self.partitions.get((topic, partition), [])
-        return [LogRecord(i, records[i]) for i in range(from_offset, min(len(records), from_offset + limit))]
+        found = [LogRecord(i, data) for i, data in enumerate(records[from_offset:], from_offset) if data is not None]
+        return found[:limit]
+
+    def leave_gap(self, topic: str, partition: int) -> None:
+        self.partitions.setdefault((topic, partition), []).append(None)
 
     async def end_offset(self, topic: str, partition: int) -> int:
         return len(self.partitions.get((topic, partition), []))

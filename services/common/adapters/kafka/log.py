@@ -15,8 +15,11 @@ Topics and keys
   is an error (add partitions with `kafka-topics --alter` before adding shards). Services
   call `ensure_topics(...)` at start so that no consumer's metadata request makes a broker
   with auto-creation on create them first with its default count (tansu: 3 partitions).
-- Offsets are Kafka's own offsets: gapless from 0 per partition (no compaction, no
-  transactions, so no control records). `read` returns records at >= from_offset only,
+- Offsets are Kafka's own offsets, from 0 per partition, gapless on Kafka itself (no
+  compaction, no transactions, so no control records). Tansu on S3 storage, stopped in the
+  middle of an append that it never acknowledged, comes back with that offset counted but
+  holding no record (seen after SIGTERM: the next append lands after the hole); a read skips
+  such a gap the way Kafka consumers skip offsets, see `read`. `read` returns records at >= from_offset only,
   oldest first; `end_offset` is the high watermark (everything acknowledged to all in-sync
   replicas, which is exactly what `append` has acknowledged).
 
@@ -71,6 +74,7 @@ memory unless started with s3:// storage.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -93,6 +97,8 @@ _OFFSET_OUT_OF_RANGE = 1
 _UNKNOWN_TOPIC_OR_PARTITION = 3
 _LATEST = -1  # ListOffsets timestamp meaning "the end"
 _READ_UNCOMMITTED = 0  # no transactions, so the same as read_committed, minus the LSO wait
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024
 _PATIENT_FETCH_MS = 1000
@@ -126,6 +132,7 @@ class KafkaLog:
         request_timeout_ms: int | str = 10_000,
         max_batch_bytes: int | str = DEFAULT_MAX_BATCH_BYTES,
         client_id: str = "spotex-log",
+        gap_wait_ms: int | str = 5_000,
     ) -> None:
         self._bootstrap = bootstrap_servers
         self._partitions = int(partitions)
@@ -134,6 +141,7 @@ class KafkaLog:
         self._max_batch_bytes = int(max_batch_bytes)
         self._topic_configs = {"max.message.bytes": str(self._max_batch_bytes), **(topic_configs or {})}
         self._timeout_ms = int(request_timeout_ms)
+        self._gap_wait_ms = int(gap_wait_ms)
         self._client_id = client_id
         self._client: AIOKafkaClient | None = None
         self._opening = asyncio.Lock()  # one client
@@ -187,9 +195,7 @@ class KafkaLog:
         while len(records) < limit:
             fetched, high_watermark = await self._fetch(name, partition, offset)
             if not fetched and offset < high_watermark:
-                # there are records, but the broker did not have them at hand within the 1 ms
-                # wait (tansu on S3 storage answers empty then): wait until it does
-                fetched, high_watermark = await self._fetch(name, partition, offset, wait_ms=_PATIENT_FETCH_MS)
+                fetched, high_watermark = await self._patient_fetch(name, partition, offset, high_watermark)
             for record in fetched:
                 if record.offset >= offset and len(records) < limit:
                     records.append(record)
@@ -198,6 +204,26 @@ class KafkaLog:
             if offset >= high_watermark or not fetched:
                 break
         return records
+
+    async def _patient_fetch(
+        self, name: str, partition: int, offset: int, high_watermark: int
+    ) -> tuple[list[LogRecord], int]:
+        """The broker counts records from `offset` but sent none within the 1 ms wait (tansu on S3
+        storage answers empty while it loads them): wait for them, up to `gap_wait_ms`. Still
+        none then, [offset, high watermark) is a gap, an offset the broker counted without
+        storing a record (tansu after an unclean stop, in the middle of an append it never
+        acknowledged): return nothing, so the reader goes on after it, as a Kafka consumer does.
+        Kafka itself answers a fetch below the high watermark with records at once."""
+        deadline = time.monotonic() + self._gap_wait_ms / 1000
+        while True:
+            fetched, high_watermark = await self._fetch(name, partition, offset, wait_ms=_PATIENT_FETCH_MS)
+            if fetched or offset >= high_watermark:
+                return fetched, high_watermark
+            if time.monotonic() >= deadline:
+                log.warning(
+                    "%s[%s]: offsets %s..%s hold no record; read past them", name, partition, offset, high_watermark - 1
+                )
+                return [], high_watermark
 
     async def end_offset(self, topic: str, partition: int) -> int:
         name = await self._ensure(topic, partition)
