@@ -77,8 +77,15 @@ async def test_watch_order_book_converges_to_the_rest_depth_while_trades_happen(
         trading = asyncio.create_task(_trade_for_a_while(maker, taker, rounds=150, seed=4))
         nonces = [first["nonce"]]
         while not trading.done():
-            book = await asyncio.wait_for(exchange.watch_order_book(MARKET), 10)  # a gap would raise here
-            nonces.append(book["nonce"])
+            watching = asyncio.ensure_future(exchange.watch_order_book(MARKET))  # a gap would raise here
+            # the trading may end while this waits, and then no further update need come
+            await asyncio.wait({watching, trading}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+            if watching.done():
+                nonces.append(watching.result()["nonce"])
+            else:
+                watching.cancel()
+                await asyncio.gather(watching, return_exceptions=True)
+                assert trading.done(), "no depth update within 10 s while trading"
         await trading
         assert nonces == sorted(nonces) and nonces[-1] > nonces[0]
         async with asyncio.timeout(10):
