@@ -21,6 +21,8 @@ from typing import Protocol
 
 import orjson
 
+from services.common.aio import reraise_if_cancelled
+
 from .direct import text_frame
 from .render import Payload
 from .streams import ARRAY_KINDS, STATE_KINDS, Stream, UnknownStream
@@ -173,6 +175,7 @@ class MarketHub:
                         subscriber.deliver(frame)
                 log.info("upstream ended, reopening", extra={"stream": name})
             except Exception as exc:
+                reraise_if_cancelled()
                 if not isinstance(exc, UnknownStream | UpstreamUnavailable):
                     log.exception("upstream failed", extra={"stream": name})
                     exc = UpstreamUnavailable(f"{type(exc).__name__}: {exc}")

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from services.common.aio import reraise_if_cancelled
 from services.common.ports import StreamDemand, StreamPublisher
 
 from .domain import MarketDataError
@@ -130,6 +131,7 @@ class StreamRelay:
                     failures = 0
                     self.demanded(demand)
             except Exception as exc:
+                reraise_if_cancelled()
                 log.warning("stream demands lost, listening again", extra={"error": str(exc)})
             await asyncio.sleep(RETRY_S[min(failures, len(RETRY_S) - 1)])
             failures += 1
@@ -188,6 +190,7 @@ class StreamRelay:
             try:
                 await self._publish(items)
             except Exception as exc:
+                reraise_if_cancelled()
                 log.warning("could not publish stream events", extra={"error": str(exc), "dropped": len(items)})
                 await asyncio.sleep(RETRY_S[min(failures, len(RETRY_S) - 1)])
                 failures += 1
@@ -225,6 +228,7 @@ class StreamRelay:
             try:
                 counts = await self._publisher.listeners(names)
             except Exception as exc:
+                reraise_if_cancelled()
                 log.warning("could not count stream listeners", extra={"error": str(exc)})
                 continue
             for name in names:

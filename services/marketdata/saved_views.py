@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from engine_ext.codes import EventKind
 from engine_ext.events import EVENT_FIELDS
+from services.common.aio import reraise_if_cancelled
 from services.common.ports import EventBatch, MarketViewStore, SeriesUpdate, StoredViews, ViewLayout, ViewUpdate
 
 from .candles import INTERVALS, Candle
@@ -282,6 +283,7 @@ class ViewRecorder:
             try:
                 await self.save()
             except Exception as exc:
+                reraise_if_cancelled()
                 log.warning("could not store market data views", extra={"error": str(exc)})
                 await asyncio.sleep(RETRY_S[min(failures, len(RETRY_S) - 1)])
                 failures += 1

@@ -48,6 +48,7 @@ import numpy as np
 
 from engine_ext.codes import CommandOp
 from engine_ext.events import COMMAND_DTYPE, EVENT_DTYPE
+from services.common.aio import reraise_if_cancelled
 from services.common.ports import Log, SnapshotStore, Unavailable
 from services.matching.codec import (
     CommandBatch,
@@ -460,6 +461,7 @@ class MatchingShard:
             try:
                 await self._recover()
             except Exception as exc:
+                reraise_if_cancelled()
                 log.warning("matching shard %s: backend unavailable, retrying in %.2fs: %r", self.shard, delay, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
