@@ -99,6 +99,33 @@ async def test_concurrent_orders_in_one_process_are_each_all_or_nothing(ledger: 
     assert len(await ledger.open_orders(1, SYMBOL)) == len(placed)
 
 
+async def test_many_users_placing_at_once_each_get_their_own_outcome(ledger: Ledger) -> None:
+    # Orders placed together may be stored together (DynamoDB group-commits them): one that is
+    # refused (no funds, a repeated client order id) must not take the others down with it.
+    users = range(1, 41)
+    for user in users:
+        await ledger.deposit(f"funds-{user}", user, "USDT", 100 if user % 4 else 5)
+    await ledger.place_order(an_order(1_000, user_id=7, reserved=10, client_order_id="taken"))
+    orders = [an_order(user, user_id=user, reserved=50) for user in users]  # users 4, 8, .. hold 5
+    orders += [an_order(100 + user, user_id=user, reserved=30) for user in users[:10]]  # theirs again
+    orders.append(an_order(2_000, user_id=7, reserved=1, client_order_id="taken"))
+    results = await asyncio.gather(*(ledger.place_order(order) for order in orders))
+
+    outcomes = {order.order_id: outcome for order, (outcome, _) in zip(orders, results, strict=True)}
+    assert outcomes[2_000] is PlaceOutcome.DUPLICATE and results[-1][1].order_id == 1_000
+    for user in users:
+        expected = PlaceOutcome.INSUFFICIENT_FUNDS if user % 4 == 0 else PlaceOutcome.PLACED
+        assert outcomes[user] is expected, user
+    for user in users[:10]:  # 30 more fit beside 50 (or 10 + 50 for user 7) in 100
+        assert outcomes[100 + user] is (PlaceOutcome.INSUFFICIENT_FUNDS if user % 4 == 0 else PlaceOutcome.PLACED)
+    for user in users:
+        placed = [o for o in orders[:-1] if o.user_id == user and outcomes[o.order_id] is PlaceOutcome.PLACED]
+        locked = sum(o.reserved for o in placed) + (10 if user == 7 else 0)
+        funds = 100 if user % 4 else 5
+        assert await ledger.balances(user) == [Balance("USDT", funds - locked, locked)], user
+        assert len(await ledger.open_orders(user, SYMBOL)) == len(placed) + (user == 7)
+
+
 async def test_an_order_process_killed_mid_stream_leaves_whole_orders_and_keeps_acknowledged_ones(
     backend: Backend, ledger: Ledger, spawn: Spawn
 ) -> None:

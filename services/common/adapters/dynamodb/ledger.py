@@ -9,7 +9,8 @@ exactly like the embedded one opens its file, and the pool size bounds the reque
 to the HTTP connection pool. The cost, a thread hop per call, is small next to a round trip.
 
 Every multi-item rule is one TransactWriteItems: reserve = dedupe item + order + open-order
-copy + conditional balance update (`available >= :r`); a transfer = conditional transfer item +
+copy + conditional balance update (`available >= :r`), and concurrent reservations are group-
+committed, up to 25 orders (100 items) in one transaction (see `_Placer`); a transfer = conditional transfer item +
 balance update + the asset's net-deposits total; a settlement = watermark condition/move +
 balance deltas + orders + trades (split into chunks of <= 100 items with a cursor on the
 watermark item when larger; see `_apply_settlement`). A TransactionConflict (two transactions
@@ -22,14 +23,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import queue
 import random
+import threading
 import time
 from collections.abc import Sequence
-from dataclasses import fields
+from concurrent.futures import Future
+from dataclasses import dataclass, fields
 from typing import Any
 
 from engine_ext.codes import STOP_TYPES, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
-from services.common.adapters.dynamodb.client import DynamoStore
+from services.common.adapters.dynamodb.client import DynamoStore, guarded
 from services.common.adapters.dynamodb.tables import ledger_tables
 from services.common.adapters.embedded.ledger import SettlementOutOfOrder, TransferConflict
 from services.common.ports import InsufficientFunds, PlaceOutcome, Unavailable
@@ -114,12 +118,112 @@ class _Canceled(Exception):
         self.reasons = reasons
 
 
+_ORDERS_PER_TRANSACTION = MAX_TRANSACTION_ITEMS // 4  # a reservation is up to 4 items
+
+
+@dataclass(slots=True)
+class _Placement:
+    order: OrderRecord
+    attributes: dict[str, Any]
+    done: Future[tuple[PlaceOutcome, OrderRecord | None]]
+
+    @property
+    def cid(self) -> str:
+        return f"{self.order.user_id}#{self.order.symbol}#{self.order.client_order_id}"
+
+    @property
+    def balance(self) -> tuple[int, str] | None:
+        return (self.order.user_id, self.order.reserved_asset) if self.order.reserved else None
+
+
+class _Placer:
+    """Group commit of reservations: the orders that arrive while a transaction is in flight go
+    into the next one together, each with its own conditions, instead of a transaction each
+    (a request costs DynamoDB, and moto far more, much more than an item in it).
+
+    `threads` threads take from one queue, so up to that many transactions are in flight. A
+    transaction may not name one item twice, so an order whose balance item or client order id
+    is already in the forming batch waits for the next. A refused transaction says which item's
+    condition failed (CancellationReasons, one per item): those orders get their outcome and the
+    rest are sent again without them. Threads, not an asyncio task: the ledger is loop-agnostic
+    (see the module doc), and the callers' futures are concurrent.futures ones."""
+
+    def __init__(self, ledger: DynamoLedger, threads: int) -> None:
+        self._ledger = ledger
+        self._queue: queue.SimpleQueue[_Placement | None] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._serve, name=f"dynamo-placer-{i}", daemon=True) for i in range(threads)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, order: OrderRecord, attributes: dict[str, Any]) -> Future[tuple[PlaceOutcome, OrderRecord | None]]:
+        placement = _Placement(order, attributes, Future())
+        self._queue.put(placement)
+        return placement.done
+
+    def stop(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _serve(self) -> None:
+        waiting: list[_Placement] = []  # left out of the last batch: first in the next
+        while True:
+            first = waiting.pop(0) if waiting else self._queue.get()
+            if first is None:
+                return
+            batch, balances, cids = [first], {first.balance}, {first.cid}
+            candidates, waiting = waiting, []
+            while len(batch) < _ORDERS_PER_TRANSACTION:
+                if candidates:
+                    placement: _Placement | None = candidates.pop(0)
+                else:
+                    try:
+                        placement = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                if placement is None:
+                    self._queue.put(None)  # for this thread's next turn, after this batch
+                    break
+                if placement.cid in cids or (placement.balance is not None and placement.balance in balances):
+                    waiting.append(placement)
+                    continue
+                batch.append(placement)
+                balances.add(placement.balance)
+                cids.add(placement.cid)
+            waiting += candidates
+            try:
+                outcomes = guarded(self._ledger._place_batch, batch)
+            except Unavailable as exc:  # the transaction's fate is every order's
+                outcomes = [exc] * len(batch)
+            except Exception as exc:
+                # refused as a whole (a malformed request, say): one order must not fail the
+                # others, so each goes alone
+                outcomes = [exc] if len(batch) == 1 else [self._alone(placement) for placement in batch]
+            for placement, outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, BaseException):
+                    placement.done.set_exception(outcome)
+                else:
+                    placement.done.set_result(outcome)
+
+    def _alone(self, placement: _Placement) -> tuple[PlaceOutcome, OrderRecord | None] | Exception:
+        try:
+            return guarded(self._ledger._place_batch, [placement])[0]
+        except Exception as exc:
+            return exc
+
+
 class DynamoLedger(DynamoStore):
     def __init__(
         self, endpoint_url: str | None = None, table_prefix: str = "spotex-", region: str = "us-east-1",
-        pitr: bool | str = False, pool_size: int | str = 16,
+        pitr: bool | str = False, pool_size: int | str = 16, placement_threads: int | str = 2,
     ) -> None:
         self._last_audit_scan: dict[str, list[dict[str, Any]]] | None = None
+        self._placement_threads = int(placement_threads)
+        self._placer: _Placer | None = None
+        self._placer_lock = threading.Lock()
         # DynamoDB reads up to 100 items in one TransactGetItems; moto still enforces the old 25
         self._transact_get_limit = MAX_TRANSACTION_ITEMS if endpoint_url is None else 25
         super().__init__(endpoint_url, table_prefix, region, pitr, pool_size, ledger_tables, "dynamo-ledger")
@@ -269,13 +373,67 @@ class DynamoLedger(DynamoStore):
         if order.reserved < 0:
             raise ValueError(f"order {order.order_id}: negative reservation {order.reserved}")
         attributes = _order_attributes(order)  # taken here: the record may change once we return
-        outcome, existing = await self._run(self._place_order, order, attributes)
+        outcome, existing = await asyncio.wrap_future(self._placements().submit(order, attributes))
         return outcome, order if existing is None else existing
 
-    def _place_order(
-        self, order: OrderRecord, attributes: dict[str, Any]
-    ) -> tuple[PlaceOutcome, OrderRecord | None]:
-        cid = f"{order.user_id}#{order.symbol}#{order.client_order_id}"
+    def _placements(self) -> _Placer:
+        with self._placer_lock:
+            if self._placer is None:
+                self._placer = _Placer(self, self._placement_threads)
+            return self._placer
+
+    async def close(self) -> None:
+        placer, self._placer = self._placer, None
+        if placer is not None:
+            await asyncio.to_thread(placer.stop)
+        await super().close()
+
+    def _place_batch(self, batch: list[_Placement]) -> list[tuple[PlaceOutcome, OrderRecord | None] | Exception]:
+        """Place the orders in one transaction; those a condition refuses get their outcome,
+        and the others go again in a transaction without them."""
+        outcomes: dict[int, tuple[PlaceOutcome, OrderRecord | None] | Exception] = {}
+        pending = list(range(len(batch)))
+        while pending:
+            items: list[dict[str, Any]] = []
+            spans: list[tuple[int, int, int]] = []  # (batch index, first item, item count)
+            for index in pending:
+                placement = batch[index]
+                order_items = self._placement_items(placement.order, placement.attributes, placement.cid)
+                spans.append((index, len(items), len(order_items)))
+                items += order_items
+            try:
+                self._transact(items)
+            except _Canceled as canceled:
+                if len(canceled.reasons) != len(items):
+                    raise RuntimeError(f"{len(canceled.reasons)} cancellation reasons for {len(items)} items") from None
+                refused = False
+                for index, first, count in spans:
+                    reasons = canceled.reasons[first : first + count]
+                    if "ConditionalCheckFailed" in reasons:
+                        outcomes[index] = self._refused(batch[index], reasons)
+                        refused = True
+                if not refused:
+                    raise RuntimeError(f"transaction refused without a failed condition: {canceled.reasons}") from None
+                pending = [index for index in pending if index not in outcomes]
+                continue
+            for index in pending:
+                outcomes[index] = (PlaceOutcome.PLACED, None)
+            break
+        return [outcomes[index] for index in range(len(batch))]
+
+    def _refused(
+        self, placement: _Placement, reasons: list[str]
+    ) -> tuple[PlaceOutcome, OrderRecord | None] | Exception:
+        if reasons[0] == "ConditionalCheckFailed":
+            existing = self._by_client_id(placement.cid)
+            if existing is None:  # impossible: the dedupe item and the order commit together
+                return RuntimeError(f"client order id {placement.cid} has no order")
+            return PlaceOutcome.DUPLICATE, existing
+        if reasons[1] == "ConditionalCheckFailed":
+            return ValueError(f"order id {placement.order.order_id} is already taken")
+        return PlaceOutcome.INSUFFICIENT_FUNDS, None
+
+    def _placement_items(self, order: OrderRecord, attributes: dict[str, Any], cid: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = [
             {"Put": {"TableName": self._names.client_ids,
                      "Item": {"cid": _s(cid), "order_id": _n(order.order_id), "symbol": _s(order.symbol)},
@@ -294,19 +452,7 @@ class DynamoLedger(DynamoStore):
                 "ExpressionAttributeValues": {":r": _n(order.reserved), ":minus": _n(-order.reserved),
                                               ":one": _n(1)},
             }})
-        try:
-            self._transact(items)
-        except _Canceled as canceled:
-            reasons = canceled.reasons
-            if reasons[0] == "ConditionalCheckFailed":
-                existing = self._by_client_id(cid)
-                if existing is None:  # impossible: the dedupe item and the order commit together
-                    raise RuntimeError(f"client order id {cid} has no order") from None
-                return PlaceOutcome.DUPLICATE, existing
-            if reasons[1] == "ConditionalCheckFailed":
-                raise ValueError(f"order id {order.order_id} is already taken") from None
-            return PlaceOutcome.INSUFFICIENT_FUNDS, None
-        return PlaceOutcome.PLACED, None
+        return items
 
     def _by_client_id(self, cid: str) -> OrderRecord | None:
         pointer = self._get(self._names.client_ids, {"cid": _s(cid)})
