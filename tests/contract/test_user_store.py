@@ -73,6 +73,19 @@ async def test_an_api_key_round_trips_byte_for_byte(users: UserStore) -> None:
     assert await users.api_key("L" * 64) is None
 
 
+async def test_an_api_key_that_exists_is_refused_and_the_first_one_kept(users: UserStore) -> None:
+    alice = await users.create_user("alice@example.com", "h", 1)
+    bob = await users.create_user("bob@example.com", "h", 2)
+    first = api_key("K" * 64, alice.user_id)
+    await users.add_api_key(first)
+
+    with pytest.raises(AlreadyExists):
+        await users.add_api_key(api_key("K" * 64, bob.user_id, label="taken"))
+
+    assert await users.api_key("K" * 64) == first
+    assert await users.api_keys(bob.user_id) == []
+
+
 async def test_a_key_without_permissions_keeps_an_empty_tuple(users: UserStore) -> None:
     user = await users.create_user("alice@example.com", "h", 1)
     key = api_key("k" * 64, user.user_id, permissions=())

@@ -126,19 +126,22 @@ def _create_user(
 
 
 def _add_api_key(conn: sqlite3.Connection, key: ApiKeyRecord) -> None:
-    with write_transaction(conn):
-        conn.execute(
-            "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                key.api_key,
-                key.user_id,
-                key.secret_ciphertext,
-                key.label,
-                ",".join(key.permissions),
-                key.created_ms,
-                int(key.revoked),
-            ),
-        )
+    try:
+        with write_transaction(conn):
+            conn.execute(
+                "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key.api_key,
+                    key.user_id,
+                    key.secret_ciphertext,
+                    key.label,
+                    ",".join(key.permissions),
+                    key.created_ms,
+                    int(key.revoked),
+                ),
+            )
+    except sqlite3.IntegrityError:  # the key is the primary key
+        raise AlreadyExists(f"API key {key.api_key[:8]}...") from None
 
 
 def _revoke_api_key(conn: sqlite3.Connection, user_id: int, api_key: str) -> bool:
