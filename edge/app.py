@@ -8,12 +8,14 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.datastructures import URLPath
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from edge.auth import Authenticator
+from edge.client_address import ClientAddressFromHeader
 from edge.clients import Clients
 from edge.errors import ApiError, method_not_allowed, not_found
 from edge.openapi import openapi_document
@@ -51,7 +53,10 @@ def build_app(
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
     if ws_routes is not None:
         routes.extend(ws_routes(clients, config))
-    return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
+    middleware = []
+    if settings.client_address_header:
+        middleware.append(Middleware(ClientAddressFromHeader, header=settings.client_address_header))
+    return Starlette(routes=routes, middleware=middleware, exception_handlers={404: _not_found, 405: _not_allowed})
 
 
 class RestRoutes(BaseRoute):

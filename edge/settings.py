@@ -22,6 +22,9 @@ class EdgeSettings:
     # With shared (Redis) counters: keep limiting per replica while Redis is down (True) or
     # answer 503 (False). edge/ratelimit.py's SharedRateLimiter says why True is the default.
     ratelimit_fail_open: bool = True
+    # A header a trusted CDN sets to the viewer's ip:port (CloudFront-Viewer-Address); "" trusts
+    # none. edge/client_address.py says why.
+    client_address_header: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> EdgeSettings:
@@ -40,4 +43,5 @@ class EdgeSettings:
             ban_seconds=number("BAN_SECONDS", defaults.ban_seconds),
             max_body_bytes=number("MAX_BODY_BYTES", defaults.max_body_bytes),
             ratelimit_fail_open=env.get("SPOTEX_EDGE_RATELIMIT_FAIL_OPEN", "1") != "0",
+            client_address_header=env.get("SPOTEX_EDGE_CLIENT_ADDRESS_HEADER", ""),
         )

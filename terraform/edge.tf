@@ -115,12 +115,34 @@ data "aws_cloudfront_response_headers_policy" "security" {
   name = "Managed-SecurityHeadersPolicy" # HSTS, nosniff, frame and referrer policies
 }
 
-data "aws_cloudfront_origin_request_policy" "all_viewer" {
-  name = "Managed-AllViewer" # WebSocket: the upgrade and Sec-WebSocket-* headers must pass
+# WebSocket: the upgrade and Sec-WebSocket-* headers must pass, and CloudFront-Viewer-Address,
+# the viewer the edge's per-IP connection limit counts (edge/client_address.py).
+data "aws_cloudfront_origin_request_policy" "all_viewer_and_cloudfront" {
+  name = "Managed-AllViewerAndCloudFrontHeaders-2022-06"
 }
 
-data "aws_cloudfront_origin_request_policy" "all_viewer_except_host" {
-  name = "Managed-AllViewerExceptHostHeader" # API Gateway routes on its own host name
+# REST: every viewer header but Host (API Gateway routes on its own host name), which no managed
+# policy combines with CloudFront-Viewer-Address, so the headers are listed: what Binance
+# clients send, and the viewer address the edge's per-IP weight limit counts.
+resource "aws_cloudfront_origin_request_policy" "rest" {
+  count   = local.edge
+  name    = "${var.namespace}-edge-rest"
+  comment = "Binance client headers and the viewer address, without Host"
+
+  headers_config {
+    header_behavior = "whitelist"
+    headers {
+      items = [
+        "Accept", "Authorization", "CloudFront-Viewer-Address", "Content-Type", "User-Agent", "X-MBX-APIKEY",
+      ]
+    }
+  }
+  query_strings_config {
+    query_string_behavior = "all" # signed requests: the exact query string
+  }
+  cookies_config {
+    cookie_behavior = "none"
+  }
 }
 
 resource "aws_cloudfront_vpc_origin" "alb" {
@@ -178,7 +200,7 @@ resource "aws_cloudfront_distribution" "edge" {
     allowed_methods            = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
     cached_methods             = ["GET", "HEAD"]
     cache_policy_id            = data.aws_cloudfront_cache_policy.disabled.id
-    origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_except_host.id
+    origin_request_policy_id   = aws_cloudfront_origin_request_policy.rest[0].id
     response_headers_policy_id = data.aws_cloudfront_response_headers_policy.security.id
     compress                   = true
   }
@@ -192,7 +214,7 @@ resource "aws_cloudfront_distribution" "edge" {
       allowed_methods            = ["GET", "HEAD"]
       cached_methods             = ["GET", "HEAD"]
       cache_policy_id            = data.aws_cloudfront_cache_policy.disabled.id
-      origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer.id
+      origin_request_policy_id   = data.aws_cloudfront_origin_request_policy.all_viewer_and_cloudfront.id
       response_headers_policy_id = data.aws_cloudfront_response_headers_policy.security.id
       compress                   = false
     }

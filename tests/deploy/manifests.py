@@ -53,13 +53,18 @@ def manifest_files() -> list[Path]:
 
 
 def config_names() -> set[str]:
-    """Every SPOTEX_* variable services/common/config.py reads (the ports' names included)."""
+    """Every SPOTEX_* variable services/common/config.py (the ports' names included) and
+    edge/settings.py read."""
     source = (ROOT / "services" / "common" / "config.py").read_text()
     names = set(re.findall(r"\"(SPOTEX_[A-Z0-9_]+)\"", source))
     from services.common.config import DEFAULT_PORTS
 
     assert 'f"SPOTEX_{name.upper()}_PORT"' in source, "config.py names its port variables differently now"
     names.update(f"SPOTEX_{name.upper()}_PORT" for name in DEFAULT_PORTS)
+    edge = (ROOT / "edge" / "settings.py").read_text()
+    assert 'env.get(f"SPOTEX_EDGE_{name}")' in edge, "edge/settings.py names its numbers differently now"
+    names.update(re.findall(r"\"(SPOTEX_[A-Z0-9_]+)\"", edge))
+    names.update(f"SPOTEX_EDGE_{name}" for name in re.findall(r"number\(\"([A-Z0-9_]+)\"", edge))
     return names
 
 
