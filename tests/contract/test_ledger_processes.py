@@ -126,6 +126,21 @@ async def test_many_users_placing_at_once_each_get_their_own_outcome(ledger: Led
         assert len(await ledger.open_orders(user, SYMBOL)) == len(placed) + (user == 7)
 
 
+async def test_callers_that_give_up_leave_whole_orders_or_none_and_the_ledger_serving(ledger: Ledger) -> None:
+    await ledger.deposit("funds", 1, "USDT", 1_000_000)
+    for round_ in range(3):
+        calls = [asyncio.create_task(ledger.place_order(an_order(100 * round_ + i, reserved=7))) for i in range(1, 41)]
+        await asyncio.sleep(0)
+        for call in calls[::2]:
+            call.cancel()  # a gRPC deadline: some before their order was sent, some after
+        await asyncio.gather(*calls, return_exceptions=True)
+    outcome, _ = await ledger.place_order(an_order(9_999, reserved=7))
+    assert outcome is PlaceOutcome.PLACED  # nothing is stuck behind the abandoned calls
+    orders = await ledger.open_orders(1, SYMBOL)
+    [balance] = await ledger.balances(1)
+    assert balance.locked == 7 * len(orders) and balance.available + balance.locked == 1_000_000
+
+
 async def test_an_order_process_killed_mid_stream_leaves_whole_orders_and_keeps_acknowledged_ones(
     backend: Backend, ledger: Ledger, spawn: Spawn
 ) -> None:

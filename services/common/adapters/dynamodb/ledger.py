@@ -174,6 +174,10 @@ class _Placer:
             first = waiting.pop(0) if waiting else self._queue.get()
             if first is None:
                 return
+            # A caller that gave up before its order was sent (a cancelled await cancels the
+            # future) is left out: nothing of it is written. Once running, it cannot be cancelled.
+            if not first.done.set_running_or_notify_cancel():
+                continue
             batch, balances, cids = [first], {first.balance}, {first.cid}
             candidates, waiting = waiting, []
             while len(batch) < _ORDERS_PER_TRANSACTION:
@@ -189,6 +193,8 @@ class _Placer:
                     break
                 if placement.cid in cids or (placement.balance is not None and placement.balance in balances):
                     waiting.append(placement)
+                    continue
+                if not placement.done.set_running_or_notify_cancel():
                     continue
                 batch.append(placement)
                 balances.add(placement.balance)
