@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import os
 import signal
@@ -206,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "SPOTEX_REDIS_URL, SPOTEX_KAFKA_BOOTSTRAP and SPOTEX_DYNAMODB_ENDPOINT name, else local ones started here)",
     )
     args = parser.parse_args(argv)
+    faulthandler.enable()  # --mode single runs every service here: see services.common.process
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     asyncio.run(main_async(args))
 

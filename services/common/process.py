@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import logging
 import signal
 from collections.abc import Callable, Coroutine
@@ -19,6 +20,9 @@ from services.common.grpcutil.json_logs import configure_logging
 
 
 def run_service(name: str, run: Callable[[Config], Coroutine[Any, Any, None]]) -> None:
+    # A crash in native code (grpcio's core, the engine) writes every thread's Python stack to
+    # stderr, the service's log, instead of leaving only the kernel's "segfault" line.
+    faulthandler.enable()
     configure_logging(name, logging.INFO)
     asyncio.run(_until_signal(run(Config.from_env())))
 
