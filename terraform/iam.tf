@@ -56,12 +56,9 @@ data "aws_iam_policy_document" "services" {
       "dynamodb:DeleteItem",
       "dynamodb:BatchWriteItem",
       "dynamodb:ConditionCheckItem",
+      # On start the services only check the tables Terraform made (SPOTEX_DYNAMODB_TABLES=check
+      # in k8s/base/config.env: tables.py, check_tables), so they cannot create or alter any.
       "dynamodb:DescribeTable",
-      # On start the adapters create any missing table (answered "in use" here: Terraform made
-      # them) and switch point-in-time recovery on (already on): tables.py, create_tables.
-      "dynamodb:CreateTable",
-      "dynamodb:UpdateContinuousBackups",
-      "dynamodb:DescribeContinuousBackups",
     ]
     resources = concat(
       [for table in aws_dynamodb_table.this : table.arn],

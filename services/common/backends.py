@@ -58,13 +58,20 @@ def open_snapshots(config: Config) -> SnapshotStore:
     return FileSnapshotStore(config.data_dir / "snapshots")
 
 
+def _create_tables(config: Config) -> bool:
+    if config.dynamodb_tables not in ("create", "check"):
+        raise ValueError(f"SPOTEX_DYNAMODB_TABLES is 'create' or 'check', not {config.dynamodb_tables!r}")
+    return config.dynamodb_tables == "create"
+
+
 def open_ledger(config: Config) -> Ledger:
     if _backend(config) == "real":
         from services.common.adapters.dynamodb.ledger import DynamoLedger
 
         local = bool(config.dynamodb_endpoint)
         return DynamoLedger(
-            config.dynamodb_endpoint or None, _table_prefix(config), config.aws_region, pitr=not local
+            config.dynamodb_endpoint or None, _table_prefix(config), config.aws_region, pitr=not local,
+            create_tables=_create_tables(config),
         )
     from services.common.adapters.embedded.ledger import SqliteLedger
 
@@ -77,7 +84,8 @@ def open_user_store(config: Config) -> UserStore:
 
         local = bool(config.dynamodb_endpoint)
         return DynamoUserStore(
-            config.dynamodb_endpoint or None, _table_prefix(config), config.aws_region, pitr=not local
+            config.dynamodb_endpoint or None, _table_prefix(config), config.aws_region, pitr=not local,
+            create_tables=_create_tables(config),
         )
     from services.common.adapters.embedded.users import SqliteUserStore
 

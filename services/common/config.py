@@ -64,6 +64,9 @@ class Config:
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_partitions: int = 8  # of each engine topic; a symbol's shard is its partition
     dynamodb_endpoint: str = ""  # "" = AWS's regional endpoint; a URL for moto or DynamoDB Local
+    # "create": the services create missing tables at start; "check": they only check that the
+    # tables are there as specified (Terraform owns them, and the role may not CreateTable)
+    dynamodb_tables: str = "create"
     aws_region: str = "us-east-1"
     namespace: str = "spotex"
     ws_fanout: str = ""  # "grpc" or "redis" (how edge replicas get market streams); "" = by backend
@@ -89,6 +92,7 @@ class Config:
             kafka_bootstrap=env.get("SPOTEX_KAFKA_BOOTSTRAP", cls.kafka_bootstrap),
             kafka_partitions=int(env.get("SPOTEX_KAFKA_PARTITIONS", cls.kafka_partitions)),
             dynamodb_endpoint=env.get("SPOTEX_DYNAMODB_ENDPOINT", cls.dynamodb_endpoint),
+            dynamodb_tables=env.get("SPOTEX_DYNAMODB_TABLES", cls.dynamodb_tables),
             aws_region=env.get("SPOTEX_AWS_REGION", cls.aws_region),
             namespace=env.get("SPOTEX_NAMESPACE", cls.namespace),
             ws_fanout=env.get("SPOTEX_WS_FANOUT", cls.ws_fanout),

@@ -19,7 +19,7 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
-from services.common.adapters.dynamodb.tables import TableNames, create_tables
+from services.common.adapters.dynamodb.tables import TableNames, check_tables, create_tables
 from services.common.ports import Unavailable
 
 T = TypeVar("T")
@@ -69,19 +69,26 @@ class DynamoStore:
 
     def __init__(
         self, endpoint_url: str | None, table_prefix: str, region: str, pitr: bool | str, pool_size: int | str,
-        tables: Callable[[TableNames], list[dict[str, Any]]], name: str,
+        tables: Callable[[TableNames], list[dict[str, Any]]], name: str, create: bool | str = True,
     ) -> None:
-        """Connects and creates the tables if missing; blocking, so call it at start-up.
+        """Connects, and creates the tables if missing (`create`) or checks that they are there
+        as specified (infrastructure code made them); blocking, so call it at start-up.
         `endpoint_url` None means real AWS (credentials and region from the environment)."""
         size = int(pool_size)
         self._client = dynamodb_client(endpoint_url, region, size)
         self._names = TableNames(table_prefix)
         self._pool = ThreadPoolExecutor(size, thread_name_prefix=name)
         try:
-            create_tables(self._client, tables(self._names), pitr=pitr in (True, "1", "true", "True"))
+            if create in (True, "1", "true", "True"):
+                create_tables(self._client, tables(self._names), pitr=pitr in (True, "1", "true", "True"))
+            else:
+                check_tables(self._client, tables(self._names))
         except CONNECTION_ERRORS as exc:
             self._pool.shutdown()
             raise Unavailable(str(exc)) from exc
+        except BaseException:
+            self._pool.shutdown()
+            raise
 
     async def close(self) -> None:
         await asyncio.to_thread(self._pool.shutdown)

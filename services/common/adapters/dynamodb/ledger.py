@@ -225,6 +225,7 @@ class DynamoLedger(DynamoStore):
     def __init__(
         self, endpoint_url: str | None = None, table_prefix: str = "spotex-", region: str = "us-east-1",
         pitr: bool | str = False, pool_size: int | str = 16, placement_threads: int | str = 2,
+        create_tables: bool | str = True,
     ) -> None:
         self._last_audit_scan: dict[str, list[dict[str, Any]]] | None = None
         self._placement_threads = int(placement_threads)
@@ -232,7 +233,9 @@ class DynamoLedger(DynamoStore):
         self._placer_lock = threading.Lock()
         # DynamoDB reads up to 100 items in one TransactGetItems; moto still enforces the old 25
         self._transact_get_limit = MAX_TRANSACTION_ITEMS if endpoint_url is None else 25
-        super().__init__(endpoint_url, table_prefix, region, pitr, pool_size, ledger_tables, "dynamo-ledger")
+        super().__init__(
+            endpoint_url, table_prefix, region, pitr, pool_size, ledger_tables, "dynamo-ledger", create_tables
+        )
 
     # -- deposits and withdrawals ---------------------------------------------------------------
     async def deposit(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:

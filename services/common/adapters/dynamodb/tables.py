@@ -136,3 +136,37 @@ def create_tables(client: Any, specs: list[dict[str, Any]], *, pitr: bool = Fals
             client.update_continuous_backups(
                 TableName=spec["TableName"], PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
             )
+
+
+class TablesMismatch(RuntimeError):
+    """A table the adapters need is missing, not ACTIVE, or keyed differently from its spec."""
+
+
+def check_tables(client: Any, specs: list[dict[str, Any]]) -> None:
+    """Check, without creating anything, that every table exists, is ACTIVE and has the keys and
+    indexes of its spec: for deployments where infrastructure code owns the tables, so that the
+    services' role need not be allowed CreateTable (`SPOTEX_DYNAMODB_TABLES=check`)."""
+    problems = []
+    for spec in specs:
+        name = spec["TableName"]
+        try:
+            table = client.describe_table(TableName=name)["Table"]
+        except botocore.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            problems.append(f"{name}: missing")
+            continue
+        if table["TableStatus"] not in ("ACTIVE", "UPDATING"):
+            problems.append(f"{name}: {table['TableStatus']}")
+        if _keys(table["KeySchema"]) != _keys(spec["KeySchema"]):
+            problems.append(f"{name}: keys {_keys(table['KeySchema'])}, expected {_keys(spec['KeySchema'])}")
+        indexes = {i["IndexName"]: _keys(i["KeySchema"]) for i in table.get("GlobalSecondaryIndexes", [])}
+        for index in spec.get("GlobalSecondaryIndexes", []):
+            if indexes.get(index["IndexName"]) != _keys(index["KeySchema"]):
+                problems.append(f"{name}: index {index['IndexName']} missing or keyed differently")
+    if problems:
+        raise TablesMismatch("DynamoDB tables not as the adapters need them: " + "; ".join(problems))
+
+
+def _keys(schema: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return [(key["AttributeName"], key["KeyType"]) for key in schema]

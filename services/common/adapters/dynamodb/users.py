@@ -31,9 +31,11 @@ _CONFLICT_RETRIES = 20
 class DynamoUserStore(DynamoStore):
     def __init__(
         self, endpoint_url: str | None = None, table_prefix: str = "spotex-", region: str = "us-east-1",
-        pitr: bool | str = False, pool_size: int | str = 8,
+        pitr: bool | str = False, pool_size: int | str = 8, create_tables: bool | str = True,
     ) -> None:
-        super().__init__(endpoint_url, table_prefix, region, pitr, pool_size, user_tables, "dynamo-users")
+        super().__init__(
+            endpoint_url, table_prefix, region, pitr, pool_size, user_tables, "dynamo-users", create_tables
+        )
 
     # -- users ------------------------------------------------------------------------------
 
