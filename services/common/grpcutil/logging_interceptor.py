@@ -35,6 +35,10 @@ class AccessLogInterceptor(ScopedInterceptor):
     @asynccontextmanager
     async def scope(self, method: str, context: Any) -> AsyncIterator[None]:
         started = time.perf_counter()
+        # Read now, while the call is alive: a streaming call the client cancelled may be freed by
+        # grpc's core before its generator's `finally` runs here, and context.peer() then reads
+        # freed memory (it crashed market data with SIGSEGV, in Subscribe, under load).
+        peer = context.peer()
         failure: BaseException | None = None
         try:
             yield
@@ -58,7 +62,7 @@ class AccessLogInterceptor(ScopedInterceptor):
                         "method": method,
                         "code": code.name,
                         "duration_ms": round(elapsed * 1000, 3),
-                        "peer": context.peer(),
+                        "peer": peer,
                     },
                 )
 
