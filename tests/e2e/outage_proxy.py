@@ -28,6 +28,9 @@ class OutageProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, name=f"proxy-{self.port}", daemon=True)
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        # every transport the proxy opened or accepted, until it is closed: one left to the garbage
+        # collector while open would be a ResourceWarning (an error in this suite)
+        self._transports: set[asyncio.Transport] = set()
         self._thread.start()
         self.restore()
 
@@ -57,6 +60,7 @@ class OutageProxy:
     def close(self) -> None:
         self.cut()
         self._call(self._finish_pipes())
+        self._call(self._close_transports())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         self._loop.close()
@@ -88,10 +92,19 @@ class OutageProxy:
             task.cancel()
         await asyncio.gather(*pipes, return_exceptions=True)
 
+    async def _close_transports(self) -> None:
+        for transport in list(self._transports):
+            transport.abort()
+        for _ in range(3):  # abort() closes the socket in a callback: let it run
+            await asyncio.sleep(0)
+        self._transports.clear()
+
     async def _pipe(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        self._transports.add(client_writer.transport)  # type: ignore[arg-type]
         self._writers.add(client_writer)
         try:
             server_reader, server_writer = await asyncio.open_connection(*self.target)
+            self._transports.add(server_writer.transport)  # type: ignore[arg-type]
         except OSError:
             client_writer.transport.abort()
             self._writers.discard(client_writer)
@@ -116,5 +129,6 @@ class OutageProxy:
                 if not writer.transport.is_closing():
                     writer.transport.abort()
                 self._writers.discard(writer)
+                self._transports.discard(writer.transport)
 
         await asyncio.gather(copy(client_reader, server_writer), copy(server_reader, client_writer))
