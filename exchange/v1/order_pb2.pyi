@@ -261,6 +261,36 @@ class PlaceOrdersResponse(_message.Message):
     results: _containers.RepeatedCompositeFieldContainer[PlaceOrderResult]
     def __init__(self, results: _Optional[_Iterable[_Union[PlaceOrderResult, _Mapping]]] = ...) -> None: ...
 
+class TaggedPlaceOrder(_message.Message):
+    __slots__ = ("tag", "item")
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    tag: int
+    item: PlaceOrderItem
+    def __init__(self, tag: _Optional[int] = ..., item: _Optional[_Union[PlaceOrderItem, _Mapping]] = ...) -> None: ...
+
+class PlaceOrderStreamRequest(_message.Message):
+    __slots__ = ("orders",)
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    orders: _containers.RepeatedCompositeFieldContainer[TaggedPlaceOrder]
+    def __init__(self, orders: _Optional[_Iterable[_Union[TaggedPlaceOrder, _Mapping]]] = ...) -> None: ...
+
+class TaggedPlaceOrderResult(_message.Message):
+    __slots__ = ("tag", "result", "timings")
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    TIMINGS_FIELD_NUMBER: _ClassVar[int]
+    tag: int
+    result: PlaceOrderResult
+    timings: str
+    def __init__(self, tag: _Optional[int] = ..., result: _Optional[_Union[PlaceOrderResult, _Mapping]] = ..., timings: _Optional[str] = ...) -> None: ...
+
+class PlaceOrderStreamReply(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[TaggedPlaceOrderResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[TaggedPlaceOrderResult, _Mapping]]] = ...) -> None: ...
+
 class CancelOrderItem(_message.Message):
     __slots__ = ("user_id", "cancel")
     USER_ID_FIELD_NUMBER: _ClassVar[int]

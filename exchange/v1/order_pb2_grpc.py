@@ -91,6 +91,11 @@ class OrderServiceStub:
                 request_serializer=exchange_dot_v1_dot_order__pb2.CancelOrdersRequest.SerializeToString,
                 response_deserializer=exchange_dot_v1_dot_order__pb2.CancelOrdersResponse.FromString,
                 _registered_method=True)
+        self.PlaceOrderStream = channel.stream_stream(
+                '/exchange.v1.OrderService/PlaceOrderStream',
+                request_serializer=exchange_dot_v1_dot_order__pb2.PlaceOrderStreamRequest.SerializeToString,
+                response_deserializer=exchange_dot_v1_dot_order__pb2.PlaceOrderStreamReply.FromString,
+                _registered_method=True)
 
 
 class OrderServiceServicer:
@@ -172,6 +177,17 @@ class OrderServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PlaceOrderStream(self, request_iterator, context):
+        """An order session, as the edge keeps one per order-service connection: requests carry
+        orders tagged by the caller, replies the results of those that finished, in completion
+        order (one slow order holds up no other, unlike a PlaceOrders batch). No call setup per
+        order; orders sent together and results ready together share a message. The call ends
+        when the caller half-closes and every order sent has its result.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrderServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -229,6 +245,11 @@ def add_OrderServiceServicer_to_server(servicer, server):
                     servicer.CancelOrders,
                     request_deserializer=exchange_dot_v1_dot_order__pb2.CancelOrdersRequest.FromString,
                     response_serializer=exchange_dot_v1_dot_order__pb2.CancelOrdersResponse.SerializeToString,
+            ),
+            'PlaceOrderStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.PlaceOrderStream,
+                    request_deserializer=exchange_dot_v1_dot_order__pb2.PlaceOrderStreamRequest.FromString,
+                    response_serializer=exchange_dot_v1_dot_order__pb2.PlaceOrderStreamReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -529,6 +550,33 @@ class OrderService:
             '/exchange.v1.OrderService/CancelOrders',
             exchange_dot_v1_dot_order__pb2.CancelOrdersRequest.SerializeToString,
             exchange_dot_v1_dot_order__pb2.CancelOrdersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlaceOrderStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/exchange.v1.OrderService/PlaceOrderStream',
+            exchange_dot_v1_dot_order__pb2.PlaceOrderStreamRequest.SerializeToString,
+            exchange_dot_v1_dot_order__pb2.PlaceOrderStreamReply.FromString,
             options,
             channel_credentials,
             insecure,

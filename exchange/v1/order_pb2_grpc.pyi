@@ -84,6 +84,7 @@ class OrderServiceStub:
     ListOrders: _UnaryUnary[exchange_v1_order_pb2.ListOrdersRequest, exchange_v1_order_pb2.ListOrdersResponse]
     PlaceOrders: _UnaryUnary[exchange_v1_order_pb2.PlaceOrdersRequest, exchange_v1_order_pb2.PlaceOrdersResponse]
     CancelOrders: _UnaryUnary[exchange_v1_order_pb2.CancelOrdersRequest, exchange_v1_order_pb2.CancelOrdersResponse]
+    PlaceOrderStream: _StreamStream[exchange_v1_order_pb2.PlaceOrderStreamRequest, exchange_v1_order_pb2.PlaceOrderStreamReply]
 
 class OrderServiceServicer:
     def PlaceOrder(
@@ -119,6 +120,9 @@ class OrderServiceServicer:
     def CancelOrders(
         self, request: exchange_v1_order_pb2.CancelOrdersRequest, context: grpc.aio.ServicerContext
     ) -> exchange_v1_order_pb2.CancelOrdersResponse | Awaitable[exchange_v1_order_pb2.CancelOrdersResponse]: ...
+    def PlaceOrderStream(
+        self, request_iterator: AsyncIterator[exchange_v1_order_pb2.PlaceOrderStreamRequest], context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[exchange_v1_order_pb2.PlaceOrderStreamReply]: ...
 
 def add_OrderServiceServicer_to_server(
     servicer: OrderServiceServicer, server: grpc.Server | grpc.aio.Server
@@ -147,3 +151,5 @@ class OrderService:
     def PlaceOrders(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def CancelOrders(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def PlaceOrderStream(*args: Any, **kwargs: Any) -> Any: ...

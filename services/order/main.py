@@ -35,8 +35,9 @@ async def run(config: Config) -> None:
     redriving = asyncio.create_task(desk.redrive_forever(), name="redrive-pending-orders")
 
     descriptor = order_pb2.DESCRIPTOR.services_by_name["OrderService"]
+    servicer = OrderServicer(desk)
     server = await start_server(
-        [Service(descriptor, OrderServicer(desk), order_pb2_grpc.add_OrderServiceServicer_to_server)],
+        [Service(descriptor, servicer, order_pb2_grpc.add_OrderServiceServicer_to_server)],
         config.ports["order"],
         host=config.host,
         metrics_port=config.metrics_port("order"),
@@ -44,6 +45,7 @@ async def run(config: Config) -> None:
     try:
         await serve_forever()
     finally:
+        servicer.stop_streams()
         await server.stop(grace=5.0)
         redriving.cancel()
         with contextlib.suppress(asyncio.CancelledError):

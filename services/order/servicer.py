@@ -5,17 +5,21 @@ desk's Binance-shaped answers become the contract's messages (whose JSON names a
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from google.rpc import status_pb2
 
 from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc
 from services.common.caller import caller_user_id
-from services.common.grpcutil.errors import ServiceError, error_status
+from services.common.grpcutil.error_interceptor import COMMON_ERRORS
+from services.common.grpcutil.errors import ServiceError, error_status, service_error
 from services.order.desk import OrderDesk, OutcomeUnknown
 from services.order.errors import OrderRejected
+
+log = logging.getLogger(__name__)
 
 _ENUM_PARAMS: dict[str, tuple[str, Any]] = {
     "side": ("side", common_pb2.Side),
@@ -56,6 +60,10 @@ def order_params(request: Any) -> dict[str, str]:
         if value:
             params[name] = value
     return params
+
+
+def _timings_text(timings: Mapping[str, int]) -> str:
+    return ",".join(f"{k}={v}" for k, v in timings.items())
 
 
 def rejection_status(refusal: OrderRejected) -> status_pb2.Status:
@@ -113,6 +121,13 @@ def _canceled(response: Mapping[str, Any]) -> order_pb2.CancelOrderResponse:
 class OrderServicer(order_pb2_grpc.OrderServiceServicer):
     def __init__(self, desk: OrderDesk) -> None:
         self._desk = desk
+        self._stream_readers: set[asyncio.Task[None]] = set()
+
+    def stop_streams(self) -> None:
+        """Before the server stops: each PlaceOrderStream reads no more orders and ends once
+        the orders it has read are answered (so the drain is not held by idle sessions)."""
+        for reader in self._stream_readers:
+            reader.cancel()
 
     async def PlaceOrder(self, request: order_pb2.PlaceOrderRequest, context: Any) -> order_pb2.PlaceOrderResponse:
         timings: dict[str, int] | None = {} if _wants_timings(context) else None
@@ -121,16 +136,14 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
         reply = _placed(placed)
         if timings:
             timings["service_us"] = (time.perf_counter_ns() - started) // 1000
-            context.set_trailing_metadata(((TIMINGS_KEY, ",".join(f"{k}={v}" for k, v in timings.items())),))
+            context.set_trailing_metadata(((TIMINGS_KEY, _timings_text(timings)),))
         return reply
 
     async def TestOrder(self, request: order_pb2.PlaceOrderRequest, context: Any) -> order_pb2.TestOrderResponse:
         await self._guard(self._desk.test_order(caller_user_id(context), order_params(request)))
         return order_pb2.TestOrderResponse()
 
-    async def CancelOrder(
-        self, request: order_pb2.CancelOrderRequest, context: Any
-    ) -> order_pb2.CancelOrderResponse:
+    async def CancelOrder(self, request: order_pb2.CancelOrderRequest, context: Any) -> order_pb2.CancelOrderResponse:
         return _canceled(await self._guard(self._cancel(caller_user_id(context), request)))
 
     def _cancel(self, user_id: int, request: order_pb2.CancelOrderRequest) -> Any:
@@ -238,19 +251,79 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
             if timed:
                 timings = {}
                 stages.append(timings)
-            try:
-                placed = await self._guard(self._desk.place(item.user_id, order_params(item.order), timings))
-            except ServiceError as exc:
-                return order_pb2.PlaceOrderResult(error=exc.status())
-            if timings is not None:
-                timings["service_us"] = (time.perf_counter_ns() - started) // 1000
-            return order_pb2.PlaceOrderResult(placed=_placed(placed))
+            return await self._place_item(item, timings, started)
 
         results = await asyncio.gather(*(one(i) for i in request.items))
         if timed:  # the placed orders' stages, ";"-separated
-            value = ";".join(",".join(f"{k}={v}" for k, v in t.items()) for t in stages if "settle_us" in t)
+            value = ";".join(_timings_text(t) for t in stages if "settle_us" in t)
             context.set_trailing_metadata(((TIMINGS_KEY, value),))
         return order_pb2.PlaceOrdersResponse(results=results)
+
+    async def PlaceOrderStream(
+        self, requests: AsyncIterator[order_pb2.PlaceOrderStreamRequest], context: Any
+    ) -> AsyncIterator[order_pb2.PlaceOrderStreamReply]:
+        timed = _wants_timings(context)
+        finished: list[order_pb2.TaggedPlaceOrderResult] = []
+        wake = asyncio.Event()
+        placing: set[asyncio.Task[None]] = set()
+        reading = True
+
+        async def one(tagged: order_pb2.TaggedPlaceOrder) -> None:
+            timings: dict[str, int] | None = {} if timed else None
+            try:
+                result = await self._place_item(tagged.item, timings, time.perf_counter_ns())
+                text = _timings_text(timings) if timings and "settle_us" in timings else ""
+                finished.append(order_pb2.TaggedPlaceOrderResult(tag=tagged.tag, result=result, timings=text))
+            finally:
+                placing.discard(asyncio.current_task())
+                wake.set()
+
+        async def read() -> None:
+            nonlocal reading
+            try:
+                async for request in requests:
+                    for tagged in request.orders:
+                        placing.add(asyncio.create_task(one(tagged)))
+            finally:
+                reading = False
+                wake.set()
+
+        reader = asyncio.create_task(read())
+        self._stream_readers.add(reader)
+        reader.add_done_callback(self._stream_readers.discard)
+        try:
+            while reading or placing or finished:
+                await wake.wait()
+                wake.clear()
+                if finished:  # everything that finished since the last reply, in one message
+                    reply = order_pb2.PlaceOrderStreamReply(results=finished)
+                    finished.clear()
+                    yield reply
+            if not reader.cancelled():
+                reader.result()  # a broken request stream fails the call
+        finally:
+            # The caller went away (or the server is stopping): as when a PlaceOrder call is
+            # cancelled, the orders still in the desk are left to its recovery (redrive).
+            reader.cancel()
+            for task in list(placing):
+                task.cancel()
+
+    async def _place_item(
+        self, item: order_pb2.PlaceOrderItem, timings: dict[str, int] | None, started_ns: int
+    ) -> order_pb2.PlaceOrderResult:
+        """One order of a batch or stream: its response, or the status PlaceOrder would have
+        failed with (a batch answers every item, so nothing here fails the whole call)."""
+        try:
+            placed = await self._guard(self._desk.place(item.user_id, order_params(item.order), timings))
+        except Exception as exc:
+            error = service_error(exc, COMMON_ERRORS)
+            if error is None:
+                log.exception("placing an order of a batch failed")
+                error = ServiceError("INTERNAL_ERROR", detail=repr(exc))
+            return order_pb2.PlaceOrderResult(error=error.status())
+        if timings is not None:
+            timings["service_us"] = (time.perf_counter_ns() - started_ns) // 1000
+        return order_pb2.PlaceOrderResult(placed=_placed(placed))
 
     async def CancelOrders(
         self, request: order_pb2.CancelOrdersRequest, context: Any

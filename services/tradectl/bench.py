@@ -27,6 +27,7 @@ from services.common.catalog import DEMO_REFERENCE_PRICES, DEMO_SYMBOLS
 from services.common.config import Config
 from services.common.grpcutil.channel import connect
 from services.order.servicer import TIMINGS_KEY
+from services.order.session import OrderSession
 
 # The seed's p99 budget per stage, in ms (shared/seed: the trading system design overview).
 BUDGET_MS = {
@@ -89,6 +90,7 @@ async def run_bench(
     symbol: str = "BTCUSDT",
     rate: float = 0.0,
     batch: int = 1,
+    stream: bool = False,
     seed: int = 1,
 ) -> dict[str, Any]:
     spec = next(s for s in DEMO_SYMBOLS if s.name == symbol)
@@ -124,7 +126,7 @@ async def run_bench(
             new_order_resp_type=common_pb2.ACK,
         )
 
-    async def client(stub: Any, index: int) -> None:
+    async def client(stub: Any, session: OrderSession, index: int) -> None:
         nonlocal remaining
         trader = traders[index % len(traders)]
         metadata = (*caller_metadata(trader), (TIMINGS_KEY, "1"))
@@ -136,6 +138,18 @@ async def run_bench(
                 due += interval * size
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
             started = time.perf_counter_ns()
+            if stream:  # one order at a time, on the stream all clients share (as the edge does)
+                try:
+                    result, timings = await session.place(order_pb2.PlaceOrderItem(user_id=trader, order=next_order()))
+                except grpc.aio.AioRpcError as exc:
+                    failures[exc.code().name] = failures.get(exc.code().name, 0) + 1
+                    continue
+                if result.HasField("error"):
+                    name = _STATUS_NAMES.get(result.error.code, "UNKNOWN")
+                    failures[name] = failures.get(name, 0) + 1
+                else:
+                    histograms.record((time.perf_counter_ns() - started) // 1000, ((TIMINGS_KEY, timings),))
+                continue
             if batch > 1:  # the internal batch form the edge uses: one call, many orders
                 items = [order_pb2.PlaceOrderItem(user_id=trader, order=next_order()) for _ in range(size)]
                 batch_call = stub.PlaceOrders(order_pb2.PlaceOrdersRequest(items=items), metadata=metadata)
@@ -162,14 +176,16 @@ async def run_bench(
 
     async with connect(config.address("order")) as channel:
         stub = order_pb2_grpc.OrderServiceStub(channel)
+        session = OrderSession(stub, metadata=((TIMINGS_KEY, "1"),))
         warm = orders
         remaining = min(200, orders)
-        await asyncio.gather(*(client(stub, i) for i in range(min(clients, 8))))  # warm-up, not measured
+        await asyncio.gather(*(client(stub, session, i) for i in range(min(clients, 8))))  # warm-up, not measured
         histograms, failures, remaining = Histograms.new(), {}, warm
         started = time.perf_counter()
-        await asyncio.gather(*(client(stub, i) for i in range(clients)))
+        await asyncio.gather(*(client(stub, session, i) for i in range(clients)))
         elapsed = time.perf_counter() - started
-    return _report(histograms, failures, orders, clients, rate, elapsed) | {"batch": batch}
+        await session.close()
+    return _report(histograms, failures, orders, clients, rate, elapsed) | {"batch": batch, "stream": stream}
 
 
 def _ms(histogram: HdrHistogram, percentile: float) -> float:

@@ -121,7 +121,13 @@ async def bench(config: Config, args: argparse.Namespace) -> Any:
     from services.tradectl.bench import run_bench
 
     return await run_bench(
-        config, orders=args.orders, clients=args.clients, symbol=args.symbol, rate=args.rate, batch=args.batch
+        config,
+        orders=args.orders,
+        clients=args.clients,
+        symbol=args.symbol,
+        rate=args.rate,
+        batch=args.batch,
+        stream=args.stream,
     )
 
 
@@ -164,7 +170,12 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--orders", type=int, default=20_000)
     load.add_argument("--clients", type=int, default=64)
     load.add_argument("--symbol", default="BTCUSDT")
-    load.add_argument("--batch", type=int, default=1, help="orders per call (>1 uses PlaceOrders, as the edge does)")
+    load.add_argument("--batch", type=int, default=1, help="orders per call (>1 uses PlaceOrders)")
+    load.add_argument(
+        "--stream",
+        action="store_true",
+        help="each client places one order at a time on one PlaceOrderStream all share, as the edge does",
+    )
     load.add_argument(
         "--rate", type=float, default=0.0, help="orders/s to pace at (0 = closed loop, as fast as answered)"
     )

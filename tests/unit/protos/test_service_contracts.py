@@ -66,6 +66,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "ListOrders": ("get", "/api/v3/allOrders"),
         "PlaceOrders": None,
         "CancelOrders": None,
+        "PlaceOrderStream": None,
     },
     "MatchingService": {
         "Execute": None,
@@ -101,6 +102,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
 
 # (service, method) -> (client_streaming, server_streaming)
 STREAMING = {
+    ("OrderService", "PlaceOrderStream"): (True, True),
     ("MatchingService", "ExecuteStream"): (True, True),
     ("MatchingService", "StreamEvents"): (False, True),
     ("MarketDataService", "Subscribe"): (False, True),
