@@ -15,7 +15,7 @@ with only their base URLs pointed here.
       policy.py         per RPC: Binance security type and request weight
       params.py         query string + form body -> request message, Binance's -11xx errors
       operations.py     each (path, method) bound to its RPC call and renderer
-      order_batch.py    new orders coalesced into OrderService.PlaceOrders
+      order_entry.py    new orders on the edge's OrderService.PlaceOrderStream
       handler.py        one request: body, weight, auth, decode, order count, call, JSON
       render*.py, exchange_info.py   contract messages -> Binance's JSON shapes
 

@@ -16,6 +16,7 @@ from google.protobuf.descriptor import MethodDescriptor
 
 from exchange.v1 import marketdata_pb2_grpc, order_pb2_grpc, tradeproc_pb2_grpc, user_pb2_grpc
 from services.common.config import Config
+from services.order.session import OrderSession
 
 # Which service process answers each contract service.
 SERVICE_HOSTS = {
@@ -45,6 +46,8 @@ class Clients:
         self.order = order_pb2_grpc.OrderServiceStub(self.channels["order"])
         self.marketdata = marketdata_pb2_grpc.MarketDataServiceStub(self.channels["marketdata"])
         self.tradeproc = tradeproc_pb2_grpc.TradeProcessingServiceStub(self.channels["tradeproc"])
+        # new orders of every user share one stream (edge/rest/order_entry.py)
+        self.order_session = OrderSession(self.order)
 
     @classmethod
     def from_config(cls, config: Config) -> Clients:
@@ -62,5 +65,6 @@ class Clients:
         )
 
     async def close(self) -> None:
+        await self.order_session.close()
         for channel in self.channels.values():
             await channel.close()

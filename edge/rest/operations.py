@@ -17,7 +17,7 @@ from edge.errors import from_rpc_error
 from edge.ratelimit import RateLimiter
 from edge.rest import render
 from edge.rest.exchange_info import exchange_info_renderer
-from edge.rest.order_batch import OrderBatcher
+from edge.rest.order_entry import place_order
 from edge.rest.params import REFUSED_ORDER_PARAMS, MessageDecoder
 from edge.rest.renderers import RENDERERS
 from edge.rest.routes import Binding
@@ -112,10 +112,10 @@ class OperationBuilder:
         return call
 
     def _place_order_call(self, renderer: render.Renderer) -> Call:
-        batcher = OrderBatcher(self._clients.order.PlaceOrders, self._settings.rpc_timeout_s)
+        session, timeout = self._clients.order_session, self._settings.rpc_timeout_s
 
         async def call(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
-            return renderer(await batcher.place(caller.user_id, message), message, params)
+            return renderer(await place_order(session, caller.user_id, message, timeout), message, params)
 
         return call
 

@@ -2,8 +2,8 @@
 
     .venv/bin/python -m tests.edge.stub_services <user port> <order port> <marketdata port>
 
-Authenticate accepts any key (user id = the key's hash); PlaceOrder(s) answers a filled LIMIT
-order with one fill; Ping answers. Nothing is verified or stored: only the edge's own cost
+Authenticate accepts any key (user id = the key's hash); PlaceOrder(s) and PlaceOrderStream answer
+a filled LIMIT order with one fill; Ping answers. Nothing is verified or stored: only the edge's own cost
 remains in what the benchmark measures (plus this process's gRPC server, reported apart).
 """
 
@@ -61,6 +61,15 @@ class _Orders(order_pb2_grpc.OrderServiceServicer):
             self._next_id += 1
             results.append(order_pb2.PlaceOrderResult(placed=_placed(item.order, self._next_id)))
         return order_pb2.PlaceOrdersResponse(results=results)
+
+    async def PlaceOrderStream(self, requests: Any, context: Any) -> Any:
+        async for request in requests:
+            results = []
+            for tagged in request.orders:
+                self._next_id += 1
+                placed = order_pb2.PlaceOrderResult(placed=_placed(tagged.item.order, self._next_id))
+                results.append(order_pb2.TaggedPlaceOrderResult(tag=tagged.tag, result=placed))
+            yield order_pb2.PlaceOrderStreamReply(results=results)
 
 
 class _MarketData(marketdata_pb2_grpc.MarketDataServiceServicer):
