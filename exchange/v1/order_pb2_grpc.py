@@ -162,10 +162,10 @@ class OrderServiceServicer:
 
     def PlaceOrders(self, request, context):
         """---- internal batch forms (no REST mapping) ----
-        One unary call per order cannot reach the target rate, so the edge coalesces orders of
-        many users arriving together into one call. Items are independent: each succeeds or
-        fails on its own (results[i] answers items[i]); the call itself fails only when the whole
-        batch could not be processed.
+        One unary call per order cannot reach the target rate: a caller placing orders of many
+        users sends them together, in one PlaceOrders call or on a PlaceOrderStream (which the
+        edge uses). Items are independent: each succeeds or fails on its own (results[i] answers
+        items[i]); the call itself fails only when the whole batch could not be processed.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
