@@ -119,8 +119,9 @@ def _canceled(response: Mapping[str, Any]) -> order_pb2.CancelOrderResponse:
 
 
 class OrderServicer(order_pb2_grpc.OrderServiceServicer):
-    def __init__(self, desk: OrderDesk) -> None:
+    def __init__(self, desk: OrderDesk, *, max_in_flight: int = 2048) -> None:
         self._desk = desk
+        self.max_in_flight = max_in_flight  # orders of one PlaceOrderStream being placed at once
         self._stream_readers: set[asyncio.Task[None]] = set()
 
     def stop_streams(self) -> None:
@@ -265,6 +266,8 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
         timed = _wants_timings(context)
         finished: list[order_pb2.TaggedPlaceOrderResult] = []
         wake = asyncio.Event()
+        room = asyncio.Event()  # set while fewer than max_in_flight orders are being placed
+        room.set()
         placing: set[asyncio.Task[None]] = set()
         reading = True
 
@@ -277,12 +280,19 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
             finally:
                 placing.discard(asyncio.current_task())
                 wake.set()
+                room.set()
 
         async def read() -> None:
             nonlocal reading
             try:
                 async for request in requests:
                     for tagged in request.orders:
+                        # A caller sending faster than orders finish waits here, and gRPC's
+                        # flow control holds it back, instead of this process taking on
+                        # ever more work.
+                        while len(placing) >= self.max_in_flight:
+                            room.clear()
+                            await room.wait()
                         placing.add(asyncio.create_task(one(tagged)))
             finally:
                 reading = False
