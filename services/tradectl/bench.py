@@ -134,14 +134,18 @@ async def run_bench(
         nonlocal remaining
         trader = traders[index % len(traders)]
         metadata = (*caller_metadata(trader), (TIMINGS_KEY, "1"))
-        due = time.perf_counter()
+        # paced clients start staggered, so the orders arrive spread over each interval rather
+        # than all clients' at once
+        due = time.perf_counter() + (index * interval / clients - interval if interval else 0.0)
         while remaining > 0:
             size = min(batch, remaining)
             remaining -= size
             if interval:
                 due += interval * size
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            started = time.perf_counter_ns()
+            # paced: timed from when the order was due, so an answer that made the next order
+            # late counts against that order too (no coordinated omission)
+            started = int(due * 1e9) if interval else time.perf_counter_ns()
             if stream:  # one order at a time, on the stream all clients share (as the edge does)
                 try:
                     result, timings = await session.place(order_pb2.PlaceOrderItem(user_id=trader, order=next_order()))
