@@ -5,18 +5,32 @@ Stopping moto or an in-memory tansu for real would also wipe their data, which n
 outage does; cutting the proxy in front of them makes the services see exactly what they see
 when a server goes away (open connections reset, new ones refused) while the server keeps
 what it had, so "service resumes by itself when the server is back" can be checked.
+
+The proxy is a process of its own, as a network element would be. Run inside the test's
+process (a thread with its own event loop), a connection cut at the wrong moment could leave
+an open socket to the garbage collector, which raised a ResourceWarning in whichever test
+happened to be running, about once in seven runs; in a process of its own, whatever is open
+when it exits is closed by the kernel, and it does not take the GIL from the test. It reads
+one command per line on stdin (cut, restore), answers "ok" on stdout, and exits at EOF, so
+it stops by itself if the test process dies.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import socket
-import threading
+import subprocess
+import sys
 from collections.abc import Iterator
+
+COMMAND_TIMEOUT_S = 10.0
 
 
 class OutageProxy:
+    """The test's handle on a proxy process."""
+
     def __init__(self, target_host: str, target_port: int, listen_port: int | None = None) -> None:
         self.target = (target_host, target_port)
         if listen_port is None:
@@ -24,30 +38,25 @@ class OutageProxy:
                 probe.bind(("127.0.0.1", 0))
                 listen_port = int(probe.getsockname()[1])
         self.port = listen_port
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name=f"proxy-{self.port}", daemon=True)
-        self._server: asyncio.base_events.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-        # every transport the proxy opened or accepted, until it is closed: one left to the garbage
-        # collector while open would be a ResourceWarning (an error in this suite)
-        self._transports: set[asyncio.Transport] = set()
-        self._thread.start()
-        self.restore()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.e2e.outage_proxy", target_host, str(target_port), str(listen_port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self._expect_ok("start")
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def _call(self, coro: object) -> None:
-        asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)  # type: ignore[arg-type]
-
     def restore(self) -> None:
         """Accept connections again (the server is back)."""
-        self._call(self._listen())
+        self._command("restore")
 
     def cut(self) -> None:
         """Refuse new connections and reset every open one (the server is gone)."""
-        self._call(self._cut())
+        self._command("cut")
 
     @contextlib.contextmanager
     def outage(self) -> Iterator[None]:
@@ -58,23 +67,44 @@ class OutageProxy:
             self.restore()
 
     def close(self) -> None:
-        self.cut()
-        self._call(self._finish_pipes())
-        self._call(self._close_transports())
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-        # Callbacks scheduled in the loop's last iteration (an aborted transport closes its
-        # socket in one) would be dropped by close(), leaving the socket to the garbage
-        # collector: a ResourceWarning that fails whichever test is running when it is collected.
-        for _ in range(5):
-            self._loop.run_until_complete(asyncio.sleep(0))
-        self._loop.close()
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.close()  # EOF: the proxy exits
+        try:
+            self._process.wait(COMMAND_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process.stdout.close()
 
-    async def _listen(self) -> None:
+    def _command(self, name: str) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.write(name + "\n")
+        self._process.stdin.flush()
+        self._expect_ok(name)
+
+    def _expect_ok(self, name: str) -> None:
+        assert self._process.stdout is not None
+        # the proxy answers within milliseconds; readline has no timeout, but a dead proxy
+        # closes its stdout, so this never hangs on one that is gone
+        answer = self._process.stdout.readline().strip()
+        if answer != "ok":
+            raise RuntimeError(f"outage proxy on {self.address}: {name} answered {answer!r}")
+
+
+class _Proxy:
+    """The proxy process's own state, on its event loop."""
+
+    def __init__(self, target: tuple[str, int], port: int) -> None:
+        self.target = target
+        self.port = port
+        self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def listen(self) -> None:
         if self._server is None:
             self._server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port, reuse_address=True)
 
-    async def _cut(self) -> None:
+    async def cut(self) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -90,33 +120,14 @@ class OutageProxy:
             transport.abort()
         self._writers.clear()
 
-    async def _finish_pipes(self) -> None:
-        """End every connection still being piped or opened, so none outlives the proxy's loop."""
-        pipes = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-        for task in pipes:
-            task.cancel()
-        await asyncio.gather(*pipes, return_exceptions=True)
-
-    async def _close_transports(self) -> None:
-        for transport in list(self._transports):
-            transport.abort()
-        for _ in range(3):  # abort() closes the socket in a callback: let it run
-            await asyncio.sleep(0)
-        self._transports.clear()
-
     async def _pipe(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
-        self._transports.add(client_writer.transport)  # type: ignore[arg-type]
         self._writers.add(client_writer)
         try:
             server_reader, server_writer = await asyncio.open_connection(*self.target)
-            self._transports.add(server_writer.transport)  # type: ignore[arg-type]
         except OSError:
             client_writer.transport.abort()
             self._writers.discard(client_writer)
             return
-        except asyncio.CancelledError:
-            client_writer.transport.abort()
-            raise
         if client_writer not in self._writers:  # cut while the server connection was opening
             client_writer.transport.abort()
             server_writer.transport.abort()
@@ -134,6 +145,36 @@ class OutageProxy:
                 if not writer.transport.is_closing():
                     writer.transport.abort()
                 self._writers.discard(writer)
-                self._transports.discard(writer.transport)
 
         await asyncio.gather(copy(client_reader, server_writer), copy(server_reader, client_writer))
+
+
+async def _serve(target: tuple[str, int], port: int) -> None:
+    proxy = _Proxy(target, port)
+    await proxy.listen()
+    loop = asyncio.get_running_loop()
+    commands = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(commands), sys.stdin)
+    print("ok", flush=True)
+    while line := (await commands.readline()).decode().strip():
+        if line == "cut":
+            await proxy.cut()
+        elif line == "restore":
+            await proxy.listen()
+        else:
+            print(f"unknown command {line!r}", flush=True)
+            continue
+        print("ok", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="a TCP proxy a test can cut (see the module docstring)")
+    parser.add_argument("target_host")
+    parser.add_argument("target_port", type=int)
+    parser.add_argument("listen_port", type=int)
+    args = parser.parse_args()
+    asyncio.run(_serve((args.target_host, args.target_port), args.listen_port))
+
+
+if __name__ == "__main__":
+    main()
