@@ -27,7 +27,7 @@ from engine_ext.codes import EventKind, OrderStatus, OrderType, Side
 from engine_ext.events import Event
 from exchange.v1 import matching_pb2
 from services.common.markets import MarketError, Symbol, parse_decimal
-from services.common.ports import Ledger, PlaceOutcome
+from services.common.ports import Ledger, PlaceOutcome, Unavailable
 from services.common.records import OrderPhase, OrderRecord
 from services.matching.convert import event_tuple
 from services.order import errors
@@ -343,8 +343,13 @@ class OrderDesk:
                 await self._redrive(list(self._unconfirmed.values()))
                 if rounds % sweep_every == 0:
                     await self.redrive_pending(older_than_ms=REDRIVE_AFTER_MS)
-            except (MatchingUnavailable, OSError) as exc:
+            except (MatchingUnavailable, Unavailable, OSError, TimeoutError) as exc:
+                # matching or the ledger is away (an outage): the next round tries again
                 log.warning("re-driving pending orders failed: %s", exc)
+            except Exception:
+                # This loop is what unlocks the funds of orders left PENDING: it must outlive
+                # whatever one round ran into (it once died of a ledger outage for good).
+                log.exception("re-driving pending orders failed")
 
     # -- plumbing -----------------------------------------------------------------------------------
     async def _execute(
