@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from benchmarks import engines, expected
+from benchmarks.grpc_echo import measure
 from benchmarks.harness import ENGINE_NAMES, Case, replay_and_check
 from engine_ext.workload import WORKLOADS, book_calls, generate
 
@@ -80,3 +81,10 @@ def test_a_wrong_book_fails_the_check() -> None:
     with pytest.raises(AssertionError):
         wrong.check(book, None, case.workload, case.expected)
     assert expected.CACHE_DIR.name == "expected"
+
+
+async def test_the_grpc_echo_yardstick_answers_every_shape() -> None:
+    figures = await measure(seconds=0.2)
+    assert set(figures) == {"unary, 1 in flight", "unary, 64 in flight", "one stream, 32 in flight"}
+    for shape, figure in figures.items():
+        assert figure["calls_per_s"] > 0 and 0 < figure["p50_ms"] <= figure["p99_ms"], shape
