@@ -91,6 +91,8 @@ class ShardConnection:
     async def _batches(self, stream: _Stream) -> AsyncIterator[matching_pb2.CommandBatch]:
         while True:
             batch = [await self._queue.get()]
+            # one event-loop turn: commands other orders send in this turn join the batch
+            await asyncio.sleep(0)
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             if stream.closed:

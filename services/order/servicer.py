@@ -304,6 +304,7 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
         try:
             while reading or placing or finished:
                 await wake.wait()
+                await asyncio.sleep(0)  # orders finishing in this event-loop turn join the reply
                 wake.clear()
                 if finished:  # everything that finished since the last reply, in one message
                     reply = order_pb2.PlaceOrderStreamReply(results=finished)
