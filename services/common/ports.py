@@ -85,7 +85,9 @@ class Ledger(Protocol):
 
     async def place_order(self, order: OrderRecord) -> tuple[PlaceOutcome, OrderRecord]:
         """Atomically: dedupe (user, client_order_id), move `order.reserved` of
-        `order.reserved_asset` from available to locked (never below zero), store the order."""
+        `order.reserved_asset` from available to locked (never below zero), store the order.
+        The same order placed again (its order id already stored under its client order id: a
+        write retried because its answer was lost) is PLACED, once, and not its own DUPLICATE."""
 
     async def get_order(self, symbol: str, order_id: int) -> OrderRecord | None: ...
 

@@ -77,8 +77,18 @@ async def test_a_repeated_client_order_id_returns_the_first_order_and_reserves_n
 async def test_a_repeated_client_order_id_is_a_duplicate_even_when_funds_ran_out(ledger: Ledger) -> None:
     await funded(ledger, usdt=300)
     await ledger.place_order(an_order(1, reserved=300, client_order_id="mine"))
-    outcome, existing = await ledger.place_order(an_order(1, reserved=300, client_order_id="mine"))
+    outcome, existing = await ledger.place_order(an_order(2, reserved=300, client_order_id="mine"))
     assert outcome is PlaceOutcome.DUPLICATE and existing.order_id == 1
+
+
+async def test_the_same_order_placed_again_is_placed_once_not_its_own_duplicate(ledger: Ledger) -> None:
+    # a write retried because its answer was lost (a dropped connection) arrives a second time
+    await funded(ledger, usdt=300)
+    order = an_order(1, reserved=300, client_order_id="mine")
+    assert (await ledger.place_order(order))[0] is PlaceOutcome.PLACED
+    assert (await ledger.place_order(order))[0] is PlaceOutcome.PLACED
+    assert await ledger.balances(1) == [Balance("USDT", 0, 300)]
+    assert [o.order_id for o in await ledger.open_orders(1, SYMBOL)] == [1]
 
 
 async def test_client_order_ids_are_scoped_by_user_and_symbol(ledger: Ledger) -> None:

@@ -437,6 +437,10 @@ class DynamoLedger(DynamoStore):
             existing = self._by_client_id(placement.cid)
             if existing is None:  # impossible: the dedupe item and the order commit together
                 return RuntimeError(f"client order id {placement.cid} has no order")
+            if existing.order_id == placement.order.order_id:
+                # this very order committed in an attempt whose answer was lost (botocore
+                # retries a request after a dropped connection): placed, once, not a duplicate
+                return PlaceOutcome.PLACED, None
             return PlaceOutcome.DUPLICATE, existing
         if reasons[1] == "ConditionalCheckFailed":
             return ValueError(f"order id {placement.order.order_id} is already taken")

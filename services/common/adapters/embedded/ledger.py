@@ -128,6 +128,7 @@ _ORDER_ENUMS: dict[str, type] = {
 }
 _ORDER_SELECT = f"SELECT {', '.join(_ORDER_COLUMNS)} FROM orders"
 _ORDER_VALUES = attrgetter(*_ORDER_COLUMNS)
+_ORDER_ID_COLUMN = _ORDER_COLUMNS.index("order_id")
 _IMMUTABLE_ORDER_COLUMNS = {"order_id", "symbol", "user_id", "client_order_id", "created_ms"}
 _ORDER_UPSERT = (
     f"INSERT INTO orders ({', '.join(_ORDER_COLUMNS)}) VALUES ({', '.join('?' * len(_ORDER_COLUMNS))}) "
@@ -352,6 +353,8 @@ def _place_order(conn: sqlite3.Connection, order: tuple[Any, ...]) -> tuple[Plac
         (user_id, values["symbol"], values["client_order_id"]),
     ).fetchone()
     if existing is not None:
+        if existing[_ORDER_ID_COLUMN] == values["order_id"]:
+            return PlaceOutcome.PLACED, None  # this very order, written before: see Ledger.place_order
         return PlaceOutcome.DUPLICATE, existing
     if reserved:
         # the funds check is the UPDATE's own WHERE clause: no window between check and debit
