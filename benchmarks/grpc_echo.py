@@ -91,7 +91,7 @@ async def _stream(channel: grpc.aio.Channel, in_flight: int, seconds: float) -> 
         sent_at.append(time.perf_counter())
         await call.write(PAYLOAD)
     answered = 0
-    while sent_at:
+    while answered < len(sent_at):  # after stop_at nothing more is sent: the rest drain
         await call.read()  # the echo answers in order
         now = time.perf_counter()
         latencies.append(now - sent_at[answered])
@@ -99,8 +99,6 @@ async def _stream(channel: grpc.aio.Channel, in_flight: int, seconds: float) -> 
         if now < stop_at:
             sent_at.append(time.perf_counter())
             await call.write(PAYLOAD)
-        if answered == len(sent_at):
-            break
     elapsed = time.perf_counter() - started
     await call.done_writing()
     return _summary(latencies, elapsed)

@@ -25,7 +25,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-COMMAND_TIMEOUT_S = 10.0
+from services.common.adapters.kafka.broker import free_port
+
+EXIT_TIMEOUT_S = 10.0  # for the proxy to exit once its stdin is closed
 
 
 class OutageProxy:
@@ -33,13 +35,9 @@ class OutageProxy:
 
     def __init__(self, target_host: str, target_port: int, listen_port: int | None = None) -> None:
         self.target = (target_host, target_port)
-        if listen_port is None:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                listen_port = int(probe.getsockname()[1])
-        self.port = listen_port
+        self.port = free_port() if listen_port is None else listen_port
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.outage_proxy", target_host, str(target_port), str(listen_port)],
+            [sys.executable, "-m", "tests.e2e.outage_proxy", target_host, str(target_port), str(self.port)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -70,7 +68,7 @@ class OutageProxy:
         assert self._process.stdin is not None and self._process.stdout is not None
         self._process.stdin.close()  # EOF: the proxy exits
         try:
-            self._process.wait(COMMAND_TIMEOUT_S)
+            self._process.wait(EXIT_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
