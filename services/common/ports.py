@@ -60,6 +60,18 @@ class PlaceOutcome(Enum):
     PLACED = "placed"
     DUPLICATE = "duplicate"  # (user, client order id) exists: the existing record is returned
     INSUFFICIENT_FUNDS = "insufficient_funds"
+    TOO_MANY_ORDERS = "too_many_orders"  # the user's open orders on the symbol are at the limit
+    TOO_MANY_ALGO_ORDERS = "too_many_algo_orders"  # the same for stop orders
+
+
+@dataclass(frozen=True, slots=True)
+class OpenOrderLimits:
+    """The symbol's MAX_NUM_ORDERS and, for a stop order, MAX_NUM_ALGO_ORDERS, for `place_order`
+    to enforce in the same step as the reservation (0: no limit). Counted beforehand, orders sent
+    together would each see room for themselves."""
+
+    orders: int
+    algo_orders: int = 0
 
 
 class Ledger(Protocol):
@@ -83,11 +95,15 @@ class Ledger(Protocol):
     async def allocate_order_ids(self, count: int) -> range:
         """Globally unique, increasing order ids."""
 
-    async def place_order(self, order: OrderRecord) -> tuple[PlaceOutcome, OrderRecord]:
-        """Atomically: dedupe (user, client_order_id), move `order.reserved` of
-        `order.reserved_asset` from available to locked (never below zero), store the order.
-        The same order placed again (its order id already stored under its client order id: a
-        write retried because its answer was lost) is PLACED, once, and not its own DUPLICATE."""
+    async def place_order(
+        self, order: OrderRecord, limits: OpenOrderLimits | None = None
+    ) -> tuple[PlaceOutcome, OrderRecord]:
+        """Atomically: dedupe (user, client_order_id), check `limits` against the user's
+        unfinished orders on the symbol (all of them; stop types for `algo_orders`), move
+        `order.reserved` of `order.reserved_asset` from available to locked (never below zero),
+        store the order; the first check that fails is the outcome. The same order placed again
+        (its order id already stored under its client order id: a write retried because its
+        answer was lost) is PLACED, once, and not its own DUPLICATE."""
 
     async def get_order(self, symbol: str, order_id: int) -> OrderRecord | None: ...
 

@@ -23,16 +23,17 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from engine_ext.codes import EventKind, OrderStatus, OrderType, Side
+from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus, OrderType, Side
 from engine_ext.events import Event
 from exchange.v1 import matching_pb2
 from services.common.markets import MarketError, Symbol, parse_decimal
-from services.common.ports import Ledger, PlaceOutcome, Unavailable
+from services.common.ports import Ledger, OpenOrderLimits, PlaceOutcome, Unavailable
 from services.common.records import OrderPhase, OrderRecord
 from services.matching.convert import event_tuple
 from services.order import errors
 from services.order.domain import (
     LIMIT_PRICED_TYPES,
+    NewOrder,
     OrderContext,
     OrderIntent,
     apply_filters,
@@ -56,15 +57,21 @@ CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 _UNBOUNDED = 1 << 126  # above any balance: reserve_funds leaves the funds check to the ledger
 
 
-def _sized_by_balance(intent: OrderIntent) -> bool:
+def _sized_by_balance(order: NewOrder) -> bool:
     """Whether reserve_funds sizes the reservation from the available balance (see its table):
     a MARKET SELL by quoteOrderQty (every whole lot) and a MARKET BUY by quantity (the whole
     quote balance). Everything else locks an amount fixed by the order itself."""
-    if intent.order_type in LIMIT_PRICED_TYPES:
+    if order.order_type in LIMIT_PRICED_TYPES:
         return False
-    if intent.side == Side.SELL:
-        return not intent.qty
-    return not intent.quote_qty and intent.order_type == OrderType.MARKET
+    if order.side == Side.SELL:
+        return order.quantity is None
+    return order.quote_order_qty is None and order.order_type == OrderType.MARKET
+
+
+def _open_order_limits(intent: OrderIntent) -> OpenOrderLimits:
+    filters = intent.symbol.filters
+    algo_orders = filters.max_num_algo_orders if intent.order_type in STOP_TYPES else 0
+    return OpenOrderLimits(filters.max_num_orders, algo_orders)
 
 
 class OutcomeUnknown(Exception):
@@ -158,16 +165,24 @@ class OrderDesk:
         """POST /api/v3/order/test: every check of `place`, nothing reserved or sent."""
         await self._reserve(user_id, parse_new_order(params, self._symbols), test_only=True)
 
-    async def _reserve(self, user_id: int, order: Any, *, test_only: bool) -> OrderRecord | None:
+    async def _reserve(self, user_id: int, order: NewOrder, *, test_only: bool) -> OrderRecord | None:
         symbol: Symbol = order.symbol
-        open_orders, open_stops = await self._ledger.open_order_counts(user_id, symbol.name)
+        # MAX_NUM_ORDERS / MAX_NUM_ALGO_ORDERS: place_order enforces them in the step that
+        # reserves (counted before it, orders sent together would each see room). Counted here
+        # as well only where the order is judged before reaching the ledger: a test order, and
+        # one sized by the balance, whose funds check comes first; the filter then fails
+        # before the funds do, in Binance's order.
+        judged_here = test_only or _sized_by_balance(order)
+        open_orders, open_stops = (
+            await self._ledger.open_order_counts(user_id, symbol.name) if judged_here else (0, 0)
+        )
         context = OrderContext(
             reference_price=self.last_price.get(symbol.name) or None,
             open_orders=open_orders,
             open_algo_orders=open_stops,
         )
         intent = apply_filters(order, context)
-        if test_only or _sized_by_balance(intent):
+        if judged_here:
             asset = spend_asset(intent)
             available = next((b.available for b in await self._ledger.balances(user_id) if b.asset == asset), 0)
         else:
@@ -185,9 +200,13 @@ class OrderDesk:
             client_order_id=intent.client_order_id or new_client_order_id(),
             created_ms=self._clock(),
         )
-        outcome, _ = await self._ledger.place_order(record)
+        outcome, _ = await self._ledger.place_order(record, _open_order_limits(intent))
         if outcome is PlaceOutcome.DUPLICATE:
             raise errors.duplicate_order()
+        if outcome is PlaceOutcome.TOO_MANY_ORDERS:
+            raise errors.filter_failure("MAX_NUM_ORDERS")
+        if outcome is PlaceOutcome.TOO_MANY_ALGO_ORDERS:
+            raise errors.filter_failure("MAX_NUM_ALGO_ORDERS")
         if outcome is PlaceOutcome.INSUFFICIENT_FUNDS:
             raise errors.insufficient_balance()
         return record

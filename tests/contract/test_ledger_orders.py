@@ -6,8 +6,8 @@ import asyncio
 import dataclasses
 
 from engine_ext.codes import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
-from services.common.ports import Ledger, PlaceOutcome
-from services.common.records import Balance, OrderPhase, Settlement
+from services.common.ports import Ledger, OpenOrderLimits, PlaceOutcome
+from services.common.records import Balance, OrderPhase, OrderRecord, Settlement
 from tests.contract.backends import Backend, repeat
 from tests.contract.builders import SYMBOL, an_order, release
 
@@ -195,3 +195,67 @@ async def test_open_order_counts_count_unfinished_orders_and_the_stop_orders_amo
     await ledger.apply_settlement(settlement)
     assert await ledger.open_order_counts(1, SYMBOL) == (2, 1)
     assert await ledger.open_order_counts(2, SYMBOL) == (0, 0)
+
+
+def a_stop(order_id: int, **fields: object) -> OrderRecord:
+    return dataclasses.replace(an_order(order_id, **fields), order_type=OrderType.STOP_LOSS_LIMIT, stop_price=9)
+
+
+async def test_an_order_beyond_the_open_order_limit_is_refused_and_changes_nothing(ledger: Ledger) -> None:
+    await funded(ledger, usdt=1_000)
+    limits = OpenOrderLimits(orders=3)
+    for order_id in (1, 2, 3):
+        assert (await ledger.place_order(an_order(order_id, reserved=10), limits))[0] is PlaceOutcome.PLACED
+    outcome, _ = await ledger.place_order(an_order(4, reserved=10), limits)
+    assert outcome is PlaceOutcome.TOO_MANY_ORDERS
+    assert await ledger.get_order(SYMBOL, 4) is None
+    assert await ledger.balances(1) == [Balance("USDT", 970, 30)]
+    # per symbol, and an order that finished frees its place
+    assert (await ledger.place_order(an_order(5, symbol="ETHUSDT", reserved=10), limits))[0] is PlaceOutcome.PLACED
+    settlement = Settlement(SYMBOL, 1, 1)
+    release(settlement, an_order(1, reserved=10))
+    await ledger.apply_settlement(settlement)
+    assert (await ledger.place_order(an_order(6, reserved=10), limits))[0] is PlaceOutcome.PLACED
+
+
+async def test_the_algo_limit_counts_stop_orders_only(ledger: Ledger) -> None:
+    await funded(ledger, usdt=1_000)
+    limits, stop_limits = OpenOrderLimits(orders=10), OpenOrderLimits(orders=10, algo_orders=2)
+    assert (await ledger.place_order(a_stop(1, reserved=10), stop_limits))[0] is PlaceOutcome.PLACED
+    assert (await ledger.place_order(an_order(2, reserved=10), limits))[0] is PlaceOutcome.PLACED
+    assert (await ledger.place_order(a_stop(3, reserved=10), stop_limits))[0] is PlaceOutcome.PLACED
+    outcome, _ = await ledger.place_order(a_stop(4, reserved=10), stop_limits)
+    assert outcome is PlaceOutcome.TOO_MANY_ALGO_ORDERS
+    assert (await ledger.place_order(an_order(5, reserved=10), limits))[0] is PlaceOutcome.PLACED
+    assert await ledger.open_order_counts(1, SYMBOL) == (4, 2)
+
+
+async def test_orders_placed_together_never_exceed_the_open_order_limit(ledger: Ledger) -> None:
+    await funded(ledger, usdt=1_000, btc=1_000)
+    limits = OpenOrderLimits(orders=25)
+    # buys and sells reserve different assets, so they can share a group commit
+    orders = [an_order(i, side=Side.BUY if i % 2 else Side.SELL, reserved=10) for i in range(1, 61)]
+    placing = []
+    for order in orders:  # arriving while earlier ones are being written, not all in one queue
+        placing.append(asyncio.create_task(ledger.place_order(order, limits)))
+        await asyncio.sleep(0.001)
+    results = await asyncio.gather(*placing)
+    outcomes = [outcome for outcome, _ in results]
+    assert outcomes.count(PlaceOutcome.PLACED) == 25
+    assert outcomes.count(PlaceOutcome.TOO_MANY_ORDERS) == 35
+    assert await ledger.open_order_counts(1, SYMBOL) == (25, 0)
+    placed = [order for order, (outcome, _) in zip(orders, results, strict=True) if outcome is PlaceOutcome.PLACED]
+    locked = {asset: sum(o.reserved for o in placed if o.reserved_asset == asset) for asset in ("USDT", "BTC")}
+    balances = {b.asset: b for b in await ledger.balances(1)}
+    assert balances == {asset: Balance(asset, 1_000 - amount, amount) for asset, amount in locked.items()}
+
+
+async def test_a_repeated_client_order_id_is_a_duplicate_even_at_the_open_order_limit(ledger: Ledger) -> None:
+    await funded(ledger, usdt=1_000)
+    limits = OpenOrderLimits(orders=1)
+    first = an_order(1, reserved=10, client_order_id="mine")
+    await ledger.place_order(first, limits)
+    assert await ledger.place_order(an_order(2, reserved=10, client_order_id="mine"), limits) == (
+        PlaceOutcome.DUPLICATE, first,
+    )
+    assert await ledger.place_order(first, limits) == (PlaceOutcome.PLACED, first), "the same order written again"

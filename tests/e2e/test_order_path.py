@@ -84,3 +84,26 @@ async def test_two_users_placing_200_orders_each_at_once_never_overspend(platfor
     assert await alice.balances() == {"USDT": (D(0), D(1000))}
     assert await bob.balances() == {"BTC": (D(0), D("0.05"))}
     assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
+
+
+async def test_orders_placed_at_once_never_exceed_max_num_orders(platform, traders):
+    """MAX_NUM_ORDERS (200 open orders per symbol) holds however many arrive together: a
+    count read before the reservation would let every concurrent order see room."""
+    carol = traders(3)
+    await carol.deposit("USDT", "100000")
+
+    async def attempt(coro):
+        try:
+            await coro
+            return True
+        except grpc.aio.AioRpcError as refused:
+            detail = status_of(refused)
+            assert (detail.binance_code, detail.message) == (-1013, "Filter failure: MAX_NUM_ORDERS")
+            return False
+
+    results = await asyncio.gather(
+        *(attempt(carol.place("BTCUSDT", "BUY", "0.0005", "20000")) for _ in range(230))
+    )
+    assert sum(results) == 200
+    assert await carol.balances() == {"USDT": (D(100000 - 200 * 10), D(200 * 10))}
+    assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []

@@ -36,7 +36,7 @@ from engine_ext.codes import STOP_TYPES, OrderStatus, OrderType, SelfTradePreven
 from services.common.adapters.dynamodb.client import DynamoStore, guarded
 from services.common.adapters.dynamodb.tables import ledger_tables
 from services.common.adapters.embedded.ledger import SettlementOutOfOrder, TransferConflict
-from services.common.ports import InsufficientFunds, PlaceOutcome, Unavailable
+from services.common.ports import InsufficientFunds, OpenOrderLimits, PlaceOutcome, Unavailable
 from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
 
 MAX_TRANSACTION_ITEMS = 100  # TransactWriteItems' limit
@@ -125,11 +125,18 @@ _ORDERS_PER_TRANSACTION = MAX_TRANSACTION_ITEMS // 4  # a reservation is up to 4
 class _Placement:
     order: OrderRecord
     attributes: dict[str, Any]
+    limits: OpenOrderLimits | None
     done: Future[tuple[PlaceOutcome, OrderRecord | None]]
 
     @property
     def cid(self) -> str:
         return f"{self.order.user_id}#{self.order.symbol}#{self.order.client_order_id}"
+
+    @property
+    def counted(self) -> tuple[int, str] | None:
+        """The (user, symbol) whose open orders this placement must count, if it has limits."""
+        limits = self.limits
+        return (self.order.user_id, self.order.symbol) if limits and (limits.orders or limits.algo_orders) else None
 
     @property
     def balance(self) -> tuple[int, str] | None:
@@ -146,19 +153,29 @@ class _Placer:
     is already in the forming batch waits for the next. A refused transaction says which item's
     condition failed (CancellationReasons, one per item): those orders get their outcome and the
     rest are sent again without them. Threads, not an asyncio task: the ledger is loop-agnostic
-    (see the module doc), and the callers' futures are concurrent.futures ones."""
+    (see the module doc), and the callers' futures are concurrent.futures ones.
+
+    Open-order limits: DynamoDB cannot count inside a transaction, so a placement with limits
+    counts (a consistent Query) just before its transaction, and no two transactions of this
+    placer count the same (user, symbol) at once: in this process, orders sent together cannot
+    each see room for themselves. Order services in other processes are not excluded (an open
+    order counter item, checked by the transaction, would do that: not built)."""
 
     def __init__(self, ledger: DynamoLedger, threads: int) -> None:
         self._ledger = ledger
         self._queue: queue.SimpleQueue[_Placement | None] = queue.SimpleQueue()
+        self._counting: set[tuple[int, str]] = set()  # (user, symbol) of transactions in flight
+        self._counted = threading.Condition()
         self._threads = [
             threading.Thread(target=self._serve, name=f"dynamo-placer-{i}", daemon=True) for i in range(threads)
         ]
         for thread in self._threads:
             thread.start()
 
-    def submit(self, order: OrderRecord, attributes: dict[str, Any]) -> Future[tuple[PlaceOutcome, OrderRecord | None]]:
-        placement = _Placement(order, attributes, Future())
+    def submit(
+        self, order: OrderRecord, attributes: dict[str, Any], limits: OpenOrderLimits | None
+    ) -> Future[tuple[PlaceOutcome, OrderRecord | None]]:
+        placement = _Placement(order, attributes, limits, Future())
         self._queue.put(placement)
         return placement.done
 
@@ -178,6 +195,12 @@ class _Placer:
             # future) is left out: nothing of it is written. Once running, it cannot be cancelled.
             if not first.done.set_running_or_notify_cancel():
                 continue
+            counting: set[tuple[int, str]] = set()  # what this batch counts, claimed from other threads
+            if (key := first.counted) is not None:
+                with self._counted:  # wait out another thread's transaction counting the same
+                    self._counted.wait_for(lambda: key not in self._counting)
+                    self._counting.add(key)
+                counting.add(key)
             batch, balances, cids = [first], {first.balance}, {first.cid}
             candidates, waiting = waiting, []
             while len(batch) < _ORDERS_PER_TRANSACTION:
@@ -194,6 +217,9 @@ class _Placer:
                 if placement.cid in cids or (placement.balance is not None and placement.balance in balances):
                     waiting.append(placement)
                     continue
+                if placement.counted is not None and not self._claim(placement.counted, counting):
+                    waiting.append(placement)
+                    continue
                 if not placement.done.set_running_or_notify_cancel():
                     continue
                 batch.append(placement)
@@ -208,17 +234,45 @@ class _Placer:
                 # refused as a whole (a malformed request, say): one order must not fail the
                 # others, so each goes alone
                 outcomes = [exc] if len(batch) == 1 else [self._alone(placement) for placement in batch]
+            finally:
+                with self._counted:
+                    self._counting -= counting
+                    self._counted.notify_all()
             for placement, outcome in zip(batch, outcomes, strict=True):
                 if isinstance(outcome, BaseException):
                     placement.done.set_exception(outcome)
                 else:
                     placement.done.set_result(outcome)
 
+    def _claim(self, key: tuple[int, str], counting: set[tuple[int, str]]) -> bool:
+        """Take `key` for the forming batch unless another thread's transaction counts it."""
+        with self._counted:
+            if key in self._counting and key not in counting:
+                return False
+            self._counting.add(key)
+        counting.add(key)
+        return True
+
     def _alone(self, placement: _Placement) -> tuple[PlaceOutcome, OrderRecord | None] | Exception:
         try:
             return guarded(self._ledger._place_batch, [placement])[0]
         except Exception as exc:
             return exc
+
+
+def _over_limit(placement: _Placement, counts: dict[tuple[int, str], tuple[int, int]]) -> PlaceOutcome | None:
+    """Check `placement` against its limits and the (open, stop) counts of its (user, symbol);
+    if it fits, count it in."""
+    key, limits = placement.counted, placement.limits
+    if key is None or limits is None:
+        return None
+    orders, stops = counts[key]
+    if limits.orders and orders >= limits.orders:
+        return PlaceOutcome.TOO_MANY_ORDERS
+    if limits.algo_orders and stops >= limits.algo_orders:
+        return PlaceOutcome.TOO_MANY_ALGO_ORDERS
+    counts[key] = (orders + 1, stops + (placement.order.order_type in _STOP_TYPES))
+    return None
 
 
 class DynamoLedger(DynamoStore):
@@ -377,12 +431,15 @@ class DynamoLedger(DynamoStore):
         last = int(response["Attributes"]["next_value"]["N"])  # the counter is the last id handed out
         return range(last - count + 1, last + 1)
 
-    async def place_order(self, order: OrderRecord) -> tuple[PlaceOutcome, OrderRecord]:
-        """Returns `order` itself when PLACED or INSUFFICIENT_FUNDS, the stored one when DUPLICATE."""
+    async def place_order(
+        self, order: OrderRecord, limits: OpenOrderLimits | None = None
+    ) -> tuple[PlaceOutcome, OrderRecord]:
+        """Returns the stored order when DUPLICATE, otherwise `order` itself. The limits are
+        counted just before the reservation's transaction (see _Placer)."""
         if order.reserved < 0:
             raise ValueError(f"order {order.order_id}: negative reservation {order.reserved}")
         attributes = _order_attributes(order)  # taken here: the record may change once we return
-        outcome, existing = await asyncio.wrap_future(self._placements().submit(order, attributes))
+        outcome, existing = await asyncio.wrap_future(self._placements().submit(order, attributes, limits))
         return outcome, order if existing is None else existing
 
     def _placements(self) -> _Placer:
@@ -401,8 +458,18 @@ class DynamoLedger(DynamoStore):
         """Place the orders in one transaction; those a condition refuses get their outcome,
         and the others go again in a transaction without them."""
         outcomes: dict[int, tuple[PlaceOutcome, OrderRecord | None] | Exception] = {}
+        counts = {key: self._open_order_counts(*key) for key in {p.counted for p in batch} if key is not None}
         pending = list(range(len(batch)))
         while pending:
+            # this transaction's own orders count too; one it refuses no longer does
+            so_far = dict(counts)
+            for index in pending:
+                refusal = _over_limit(batch[index], so_far)
+                if refusal is not None:  # unless the client order id is taken: that comes first
+                    outcomes[index] = self._stored(batch[index]) or (refusal, None)
+            pending = [index for index in pending if index not in outcomes]
+            if not pending:
+                break
             items: list[dict[str, Any]] = []
             spans: list[tuple[int, int, int]] = []  # (batch index, first item, item count)
             for index in pending:
@@ -434,17 +501,22 @@ class DynamoLedger(DynamoStore):
         self, placement: _Placement, reasons: list[str]
     ) -> tuple[PlaceOutcome, OrderRecord | None] | Exception:
         if reasons[0] == "ConditionalCheckFailed":
-            existing = self._by_client_id(placement.cid)
-            if existing is None:  # impossible: the dedupe item and the order commit together
-                return RuntimeError(f"client order id {placement.cid} has no order")
-            if existing.order_id == placement.order.order_id:
-                # this very order committed in an attempt whose answer was lost (botocore
-                # retries a request after a dropped connection): placed, once, not a duplicate
-                return PlaceOutcome.PLACED, None
-            return PlaceOutcome.DUPLICATE, existing
+            # impossible to find nothing: the dedupe item and the order commit together
+            return self._stored(placement) or RuntimeError(f"client order id {placement.cid} has no order")
         if reasons[1] == "ConditionalCheckFailed":
             return ValueError(f"order id {placement.order.order_id} is already taken")
         return PlaceOutcome.INSUFFICIENT_FUNDS, None
+
+    def _stored(self, placement: _Placement) -> tuple[PlaceOutcome, OrderRecord | None] | None:
+        """The outcome when the placement's client order id is already stored, else None."""
+        existing = self._by_client_id(placement.cid)
+        if existing is None:
+            return None
+        if existing.order_id == placement.order.order_id:
+            # this very order committed in an attempt whose answer was lost (botocore retries a
+            # request after a dropped connection): placed, once, not a duplicate
+            return PlaceOutcome.PLACED, None
+        return PlaceOutcome.DUPLICATE, existing
 
     def _placement_items(self, order: OrderRecord, attributes: dict[str, Any], cid: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = [
@@ -513,7 +585,10 @@ class DynamoLedger(DynamoStore):
         return sorted((_order(item) for item in items), key=lambda o: o.order_id)
 
     async def open_order_counts(self, user_id: int, symbol: str) -> tuple[int, int]:
-        items = await self._run(self._query, {
+        return await self._run(self._open_order_counts, user_id, symbol)
+
+    def _open_order_counts(self, user_id: int, symbol: str) -> tuple[int, int]:
+        items = self._query({
             "TableName": self._names.open_orders, "ConsistentRead": True,
             "KeyConditionExpression": "user_id = :u AND begins_with(so, :s)",
             "ExpressionAttributeValues": {":u": _n(user_id), ":s": _s(f"{symbol}#")},

@@ -32,7 +32,7 @@ from typing import Any
 
 from engine_ext.codes import STOP_TYPES, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
 from services.common.adapters.embedded._sqlite import QuickReader, Worker, Writer, read_transaction
-from services.common.ports import InsufficientFunds, PlaceOutcome
+from services.common.ports import InsufficientFunds, OpenOrderLimits, PlaceOutcome
 from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
 
 SCHEMA_VERSION = 1
@@ -200,13 +200,16 @@ class SqliteLedger:
             raise ValueError(f"allocate at least one order id, not {count}")
         return await self._writer.run(_allocate_order_ids, count)
 
-    async def place_order(self, order: OrderRecord) -> tuple[PlaceOutcome, OrderRecord]:
-        """Returns `order` itself when PLACED or INSUFFICIENT_FUNDS, the stored one when DUPLICATE.
-        Client order ids are unique per (user, symbol), as `get_order_by_client_id` looks them up."""
+    async def place_order(
+        self, order: OrderRecord, limits: OpenOrderLimits | None = None
+    ) -> tuple[PlaceOutcome, OrderRecord]:
+        """Returns the stored order when DUPLICATE, otherwise `order` itself. Client order ids
+        are unique per (user, symbol), as `get_order_by_client_id` looks them up. The limits are
+        counted inside the write transaction: one writer, so no order slips in between."""
         if order.reserved < 0:
             raise ValueError(f"order {order.order_id}: negative reservation {order.reserved}")
         # the row is taken here, on the caller's side: the record may change once we return
-        outcome, existing = await self._writer.run(_place_order, _ORDER_VALUES(order))
+        outcome, existing = await self._writer.run(_place_order, _ORDER_VALUES(order), limits)
         return outcome, order if existing is None else _order(existing)
 
     async def get_order(self, symbol: str, order_id: int) -> OrderRecord | None:
@@ -240,14 +243,7 @@ class SqliteLedger:
     async def open_order_counts(self, user_id: int, symbol: str) -> tuple[int, int]:
         """Unfinished orders (PENDING and LIVE, as `open_orders`), and how many of them are stop
         types (Binance counts a triggered stop-limit as an algo order until it is done)."""
-        stops = ", ".join(str(int(t)) for t in sorted(STOP_TYPES))
-        rows = await self._quick.run(
-            _fetch,
-            f"SELECT COUNT(*), COALESCE(SUM(order_type IN ({stops})), 0) FROM orders"
-            f" WHERE user_id = ? AND symbol = ? AND phase <> {_DONE}",
-            (user_id, symbol),
-        )
-        return int(rows[0][0]), int(rows[0][1])
+        return await self._quick.run(_open_order_counts, user_id, symbol)
 
     async def list_orders(
         self, user_id: int, symbol: str, from_order_id: int | None, start_ms: int | None, end_ms: int | None, limit: int
@@ -344,18 +340,37 @@ def _allocate_order_ids(conn: sqlite3.Connection, count: int) -> range:
     return range(end - count, end)
 
 
-def _place_order(conn: sqlite3.Connection, order: tuple[Any, ...]) -> tuple[PlaceOutcome, tuple[Any, ...] | None]:
+_OPEN_COUNTS = (
+    f"SELECT COUNT(*), COALESCE(SUM(order_type IN ({', '.join(str(int(t)) for t in sorted(STOP_TYPES))})), 0)"
+    f" FROM orders WHERE user_id = ? AND symbol = ? AND phase <> {_DONE}"
+)
+
+
+def _open_order_counts(conn: sqlite3.Connection, user_id: int, symbol: str) -> tuple[int, int]:
+    orders, stops = conn.execute(_OPEN_COUNTS, (user_id, symbol)).fetchone()
+    return int(orders), int(stops)
+
+
+def _place_order(
+    conn: sqlite3.Connection, order: tuple[Any, ...], limits: OpenOrderLimits | None
+) -> tuple[PlaceOutcome, tuple[Any, ...] | None]:
     """Returns the outcome and, for a DUPLICATE, the stored order's row."""
     values = dict(zip(_ORDER_COLUMNS, order, strict=True))
-    user_id, asset, reserved = values["user_id"], values["reserved_asset"], values["reserved"]
+    user_id, symbol, asset, reserved = values["user_id"], values["symbol"], values["reserved_asset"], values["reserved"]
     existing = conn.execute(
         f"{_ORDER_SELECT} WHERE user_id = ? AND symbol = ? AND client_order_id = ?",
-        (user_id, values["symbol"], values["client_order_id"]),
+        (user_id, symbol, values["client_order_id"]),
     ).fetchone()
     if existing is not None:
         if existing[_ORDER_ID_COLUMN] == values["order_id"]:
             return PlaceOutcome.PLACED, None  # this very order, written before: see Ledger.place_order
         return PlaceOutcome.DUPLICATE, existing
+    if limits is not None and (limits.orders or limits.algo_orders):
+        open_orders, open_stops = _open_order_counts(conn, user_id, symbol)
+        if limits.orders and open_orders >= limits.orders:
+            return PlaceOutcome.TOO_MANY_ORDERS, None
+        if limits.algo_orders and open_stops >= limits.algo_orders:
+            return PlaceOutcome.TOO_MANY_ALGO_ORDERS, None
     if reserved:
         # the funds check is the UPDATE's own WHERE clause: no window between check and debit
         debited = conn.execute(
