@@ -195,8 +195,10 @@ def cancel_replace(response: order_pb2.CancelReplaceResponse, request: Any, para
         body["newOrderResponse"] = _half_error(response.new_order_error)
     else:
         body["newOrderResponse"] = None
-    if response.cancel_result == order_pb2.FAILURE:
+    # Binance: nothing done is 400 / -2022; one half done (the cancel, or under ALLOW_FAILURE
+    # the new order) is 409 / -2021, so a client never reads a live new order as a failure
+    if response.cancel_result == order_pb2.FAILURE and response.new_order_result != order_pb2.SUCCESS:
         raise ApiError(400, -2022, "Order cancel-replace failed.", data=body)
-    if response.new_order_result == order_pb2.FAILURE:
+    if order_pb2.FAILURE in (response.cancel_result, response.new_order_result):
         raise ApiError(409, -2021, "Order cancel-replace partially failed.", data=body)
     return body

@@ -51,6 +51,24 @@ def test_cancel_replace_of_an_unknown_order_is_minus_2022_with_both_halves(
     assert ledger.open_orders(account) == [] and ledger.balances(account) == {"BTC": (D(1), D(0))}
 
 
+def test_cancel_replace_allowed_to_fail_that_places_the_new_order_is_a_partial_failure(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient], ledger: Ledger
+) -> None:
+    """Binance answers 409 / -2021 whenever one half happened: here the new order is live, and a
+    client must not read it as "nothing done" (400 / -2022)."""
+    account = new_account(BTC="1")
+    client = raw(account)
+    replace = {**BID, "cancelReplaceMode": "ALLOW_FAILURE", "cancelOrderId": "987654321"}
+    half = client.signed("POST", "/api/v3/order/cancelReplace", replace, in_body=True)
+    assert half.status_code == 409, half.text
+    body = half.json()
+    assert (body["code"], body["msg"]) == (-2021, "Order cancel-replace partially failed.")
+    assert (body["data"]["cancelResult"], body["data"]["newOrderResult"]) == ("FAILURE", "SUCCESS")
+    assert body["data"]["cancelResponse"] == {"code": -2011, "msg": "Unknown order sent."}
+    (resting,) = ledger.open_orders(account)
+    assert resting.order_id == body["data"]["newOrderResponse"]["orderId"]
+
+
 def test_amend_keep_priority_reduces_the_quantity_and_the_reservation(
     new_account: Callable[..., Account], raw: Callable[..., RawClient], ledger: Ledger
 ) -> None:
