@@ -29,6 +29,13 @@ _HTTP_BY_GRPC = {
     grpc.StatusCode.DEADLINE_EXCEEDED: 503,
 }
 _GRPC_BY_NUMBER = {code.value[0]: code for code in grpc.StatusCode}
+# Where Binance's HTTP status is not the one its gRPC code implies: a bad signature is a
+# malformed request to Binance (400), although the caller is not authenticated (401 for keys).
+_HTTP_BY_BINANCE_CODE = {-1022: 400}
+
+
+def _http_status(grpc_code: grpc.StatusCode, binance_code: int) -> int:
+    return _HTTP_BY_BINANCE_CODE.get(binance_code) or _HTTP_BY_GRPC.get(grpc_code, 500)
 
 
 class ApiError(Exception):
@@ -58,7 +65,7 @@ def refused(reason: str, *args: object, status: int | None = None) -> ApiError:
     values = tuple(str(a) for a in args[:count]) + ("",) * max(0, count - len(args))
     msg = template % values if count else template
     if status is None:
-        status = _HTTP_BY_GRPC.get(_GRPC_BY_NUMBER.get(error.grpc_code, grpc.StatusCode.UNKNOWN), 500)
+        status = _http_status(_GRPC_BY_NUMBER.get(error.grpc_code, grpc.StatusCode.UNKNOWN), error.binance_code)
     return ApiError(status, error.binance_code, msg)
 
 
@@ -69,7 +76,7 @@ def from_rejection(refusal: OrderRejected) -> ApiError:
 
 def from_rpc_error(error: grpc.RpcError) -> ApiError:
     remote = status_of(error)
-    status = _HTTP_BY_GRPC.get(remote.code, 500)
+    status = _http_status(remote.code, remote.binance_code)
     if not remote.reason:
         # Not a spotex refusal: the transport failed (service down, deadline hit in flight).
         # Whether the call took effect is unknown, which Binance says with -1007 / -1001.
@@ -87,7 +94,7 @@ def from_status(status: status_pb2.Status) -> ApiError:
         if detail.Is(info.DESCRIPTOR) and detail.Unpack(info) and info.domain == ERROR_DOMAIN:
             code = int(info.metadata.get("binance_code", code))
     grpc_code = _GRPC_BY_NUMBER.get(status.code, grpc.StatusCode.UNKNOWN)
-    return ApiError(_HTTP_BY_GRPC.get(grpc_code, 500), code, status.message)
+    return ApiError(_http_status(grpc_code, code), code, status.message)
 
 
 def not_found(method: str, path: str) -> ApiError:

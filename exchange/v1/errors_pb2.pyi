@@ -25,6 +25,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INVALID_SESSION: _ClassVar[ErrorReason]
     PERMISSION_DENIED: _ClassVar[ErrorReason]
     INVALID_LISTEN_KEY: _ClassVar[ErrorReason]
+    TIMESTAMP_AHEAD: _ClassVar[ErrorReason]
     ILLEGAL_PARAMETER: _ClassVar[ErrorReason]
     MANDATORY_PARAMETER_MISSING: _ClassVar[ErrorReason]
     PARAMETER_NOT_REQUIRED: _ClassVar[ErrorReason]
@@ -38,6 +39,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INVALID_ASSET: _ClassVar[ErrorReason]
     INVALID_STREAM: _ClassVar[ErrorReason]
     SUBSCRIBER_TOO_SLOW: _ClassVar[ErrorReason]
+    LOOKUP_INTERVAL_TOO_BIG: _ClassVar[ErrorReason]
     FILTER_PRICE_FILTER: _ClassVar[ErrorReason]
     FILTER_PERCENT_PRICE: _ClassVar[ErrorReason]
     FILTER_LOT_SIZE: _ClassVar[ErrorReason]
@@ -85,6 +87,7 @@ INVALID_CREDENTIALS: ErrorReason
 INVALID_SESSION: ErrorReason
 PERMISSION_DENIED: ErrorReason
 INVALID_LISTEN_KEY: ErrorReason
+TIMESTAMP_AHEAD: ErrorReason
 ILLEGAL_PARAMETER: ErrorReason
 MANDATORY_PARAMETER_MISSING: ErrorReason
 PARAMETER_NOT_REQUIRED: ErrorReason
@@ -98,6 +101,7 @@ INVALID_PARAMETER_COMBINATION: ErrorReason
 INVALID_ASSET: ErrorReason
 INVALID_STREAM: ErrorReason
 SUBSCRIBER_TOO_SLOW: ErrorReason
+LOOKUP_INTERVAL_TOO_BIG: ErrorReason
 FILTER_PRICE_FILTER: ErrorReason
 FILTER_PERCENT_PRICE: ErrorReason
 FILTER_LOT_SIZE: ErrorReason

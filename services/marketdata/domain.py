@@ -305,8 +305,11 @@ class MarketData:
         n = _limit(clamp_trades_limit, limit)
         if from_id is not None and (start_time is not None or end_time is not None):
             raise MarketDataError("INVALID_PARAMETER_COMBINATION")
-        if start_time is not None and end_time is not None and not 0 <= end_time - start_time <= MAX_AGG_TRADES_SPAN_MS:
-            raise MarketDataError("INVALID_PARAMETER_COMBINATION")
+        if start_time is not None and end_time is not None:
+            if end_time < start_time:
+                raise MarketDataError("INVALID_PARAMETER_COMBINATION")
+            if end_time - start_time > MAX_AGG_TRADES_SPAN_MS:
+                raise MarketDataError("LOOKUP_INTERVAL_TOO_BIG", str(MAX_AGG_TRADES_SPAN_MS // 3_600_000))
         aggs = market.tape.aggregates(from_id, start_time, end_time, n)
         return [agg_trade_view(market.fmt, a) for a in aggs]
 

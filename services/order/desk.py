@@ -50,6 +50,7 @@ from services.tradeproc.fees import FeeSchedule
 log = logging.getLogger(__name__)
 
 ORDER_ID_BLOCK = 1000
+MAX_LOOKUP_INTERVAL_MS = 24 * 3_600_000  # allOrders' startTime..endTime at most (Binance -1127)
 REDRIVE_AFTER_MS = 10_000  # younger PENDING orders may still be on their way to matching
 CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -329,6 +330,8 @@ class OrderDesk:
         limit: int,
     ) -> list[dict[str, Any]]:
         symbol = self._symbol(symbol_name)
+        if start_ms is not None and end_ms is not None and end_ms - start_ms > MAX_LOOKUP_INTERVAL_MS:
+            raise errors.lookup_interval_too_big(MAX_LOOKUP_INTERVAL_MS // 3_600_000)
         records = await self._ledger.list_orders(user_id, symbol_name, from_order_id, start_ms, end_ms, limit)
         return [order_view(symbol, r) for r in records]
 
@@ -404,6 +407,8 @@ class OrderDesk:
         return events, transact_ms
 
     def _symbol(self, name: str) -> Symbol:
+        if not name:
+            raise errors.mandatory_missing("symbol")
         symbol = self._symbols.get(name)
         if symbol is None:
             raise errors.invalid_symbol()

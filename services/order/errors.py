@@ -55,6 +55,12 @@ def mandatory_missing(param: str) -> OrderRejected:
     )
 
 
+def lookup_interval_too_big(hours: int) -> OrderRejected:
+    return OrderRejected(
+        "LOOKUP_INTERVAL_TOO_BIG", -1127, f"More than {hours} hours between startTime and endTime.", str(hours)
+    )
+
+
 def one_of_missing(first: str, second: str) -> OrderRejected:
     return OrderRejected(
         "MANDATORY_PARAMETER_MISSING", -1102,

@@ -229,7 +229,7 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
     async def ListOrders(self, request: order_pb2.ListOrdersRequest, context: Any) -> order_pb2.ListOrdersResponse:
         limit = request.limit if request.HasField("limit") else 500
         if not 1 <= limit <= 1000:
-            raise ServiceError("ILLEGAL_PARAMETER", "limit", metadata={"param": "limit"})
+            raise ServiceError("ILLEGAL_PARAMETER", "limit", "1-1000", metadata={"param": "limit"})
         views = await self._guard(
             self._desk.all_orders(
                 caller_user_id(context),

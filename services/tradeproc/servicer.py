@@ -21,6 +21,7 @@ from services.tradeproc.user_events import user_event
 from services.tradeproc.user_stream import account_position, changed_balances, execution_reports
 
 MAX_TRADES = 1000
+MAX_LOOKUP_INTERVAL_MS = 24 * 3_600_000  # myTrades' startTime..endTime at most (Binance -1127)
 DEFAULT_TRADES = 500
 
 
@@ -74,12 +75,22 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
         self, request: tradeproc_pb2.ListTradesRequest, context: Any
     ) -> tradeproc_pb2.ListTradesResponse:
         user_id = caller_user_id(context)
+        if not request.symbol:
+            raise ServiceError("MANDATORY_PARAMETER_MISSING", "symbol", metadata={"param": "symbol"})
         symbol = self._symbols.get(request.symbol)
         if symbol is None:
             raise ServiceError("INVALID_SYMBOL")
         limit = request.limit if request.HasField("limit") else DEFAULT_TRADES
         if not 1 <= limit <= MAX_TRADES:
-            raise ServiceError("ILLEGAL_PARAMETER", "limit", metadata={"param": "limit"})
+            raise ServiceError("ILLEGAL_PARAMETER", "limit", f"1-{MAX_TRADES}", metadata={"param": "limit"})
+        timed = request.HasField("start_time") or request.HasField("end_time")
+        if request.HasField("from_id") and timed:
+            raise ServiceError("INVALID_PARAMETER_COMBINATION")  # Binance: fromId or a time range
+        if (
+            request.HasField("start_time") and request.HasField("end_time")
+            and request.end_time - request.start_time > MAX_LOOKUP_INTERVAL_MS
+        ):
+            raise ServiceError("LOOKUP_INTERVAL_TOO_BIG", str(MAX_LOOKUP_INTERVAL_MS // 3_600_000))
         trades = await self._ledger.list_trades(
             user_id,
             request.symbol,

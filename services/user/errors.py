@@ -79,6 +79,10 @@ class TimestampOutsideRecvWindow(UserError):
     pass
 
 
+class TimestampAhead(UserError):
+    """args: how far ahead (ms) a timestamp may be at most."""
+
+
 class InvalidRecvWindow(UserError):
     pass
 

@@ -29,6 +29,7 @@ ERRORS: ErrorTable = {
     errors.ApiKeyNotFound: "API_KEY_NOT_FOUND",
     errors.InvalidSignature: "INVALID_SIGNATURE",
     errors.TimestampOutsideRecvWindow: "TIMESTAMP_OUTSIDE_RECV_WINDOW",
+    errors.TimestampAhead: "TIMESTAMP_AHEAD",
     errors.InvalidRecvWindow: "INVALID_RECV_WINDOW",
     errors.InvalidListenKey: "INVALID_LISTEN_KEY",
     errors.UnknownAsset: "INVALID_ASSET",

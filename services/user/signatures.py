@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from services.user.errors import InvalidRecvWindow, InvalidSignature, TimestampOutsideRecvWindow
+from services.user.errors import InvalidRecvWindow, InvalidSignature, TimestampAhead, TimestampOutsideRecvWindow
 
 DEFAULT_RECV_WINDOW_MS = 5_000
 MAX_RECV_WINDOW_MS = 60_000
@@ -34,7 +34,9 @@ def recv_window(requested: int | None) -> int:
 def check_timestamp(timestamp_ms: int, window_ms: int, server_ms: int) -> None:
     """A signed request is only valid for `window_ms` after it was signed: a captured
     request cannot be replayed later than that (Binance -1021)."""
-    if not (timestamp_ms < server_ms + MAX_CLOCK_AHEAD_MS and server_ms - timestamp_ms <= window_ms):
+    if timestamp_ms >= server_ms + MAX_CLOCK_AHEAD_MS:
+        raise TimestampAhead(MAX_CLOCK_AHEAD_MS)
+    if server_ms - timestamp_ms > window_ms:
         raise TimestampOutsideRecvWindow()
 
 

@@ -78,9 +78,10 @@ def test_a_refused_order_gets_binance_error_and_places_nothing(
         assert got[2] == msg
 
 
-def test_wrong_signature_is_refused_401_minus_1022(client: RawClient) -> None:
+def test_wrong_signature_is_refused_400_minus_1022(client: RawClient) -> None:
+    # 400 as Binance answers it (a malformed request); a bad key is 401 (-2014 / -2015)
     got = error_of(client.signed("POST", "/api/v3/order", ORDER, in_body=True, secret="x" * 64))
-    assert got == (401, -1022, "Signature for this request is not valid.")
+    assert got == (400, -1022, "Signature for this request is not valid.")
 
 
 def test_a_signature_over_other_bytes_than_were_sent_is_refused(client: RawClient) -> None:
@@ -92,12 +93,17 @@ def test_a_signature_over_other_bytes_than_were_sent_is_refused(client: RawClien
     response = client.http.get(
         f"/api/v3/account?{reordered}&signature={signature}", headers={"X-MBX-APIKEY": client.account.api_key}
     )
-    assert error_of(response)[:2] == (401, -1022)
+    assert error_of(response)[:2] == (400, -1022)
 
 
 def test_a_stale_timestamp_is_refused_minus_1021(client: RawClient) -> None:
     got = error_of(client.signed("POST", "/api/v3/order", ORDER, in_body=True, timestamp=now_ms() - 60_000))
     assert got == (400, -1021, "Timestamp for this request is outside of the recvWindow.")
+
+
+def test_a_timestamp_ahead_of_the_server_is_refused_minus_1021_saying_so(client: RawClient) -> None:
+    got = error_of(client.signed("POST", "/api/v3/order", ORDER, in_body=True, timestamp=now_ms() + 5_000))
+    assert got == (400, -1021, "Timestamp for this request was 1000ms ahead of the server's time.")
 
 
 def test_a_recv_window_above_60000_is_refused(client: RawClient) -> None:

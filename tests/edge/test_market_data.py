@@ -65,6 +65,9 @@ def test_trades_historical_trades_and_agg_trades(traded: httpx.Client) -> None:
         "640.00000000", "0.30000000", trade["id"], trade["id"], False, True
     )  # fmt: skip
     assert set(agg) == {"a", "p", "q", "f", "l", "T", "m", "M"}
+    over_an_hour = traded.get("/api/v3/aggTrades", params={"symbol": SYMBOL, "startTime": "0", "endTime": "3600001"})
+    assert over_an_hour.status_code == 400
+    assert over_an_hour.json() == {"code": -1127, "msg": "More than 1 hours between startTime and endTime."}
 
 
 @pytest.mark.parametrize("path", ["/api/v3/klines", "/api/v3/uiKlines"])

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal as D
 
+import pytest
+
 from tests.edge.conftest import Account, Ledger, RawClient
 
 SYMBOL = "ETHBTC"
@@ -100,3 +102,38 @@ def test_all_orders_lists_open_and_finished_orders_and_order_test_places_nothing
     assert tested.status_code == 200
     assert [o.order_id for o in ledger.open_orders(account)] == [second["orderId"]]
     assert client.signed("GET", "/api/v3/myTrades", {"symbol": SYMBOL}).json() == []
+
+
+HOUR_MS = 3_600_000
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "expected"),
+    [
+        ("/api/v3/allOrders", {}, (-1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")),
+        ("/api/v3/myTrades", {}, (-1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")),
+        ("/api/v3/allOrders", {"symbol": SYMBOL, "startTime": "0", "endTime": str(24 * HOUR_MS + 1)},
+         (-1127, "More than 24 hours between startTime and endTime.")),
+        ("/api/v3/myTrades", {"symbol": SYMBOL, "startTime": "0", "endTime": str(24 * HOUR_MS + 1)},
+         (-1127, "More than 24 hours between startTime and endTime.")),
+        ("/api/v3/myTrades", {"symbol": SYMBOL, "fromId": "1", "startTime": "0"},
+         (-1128, "Combination of optional parameters invalid.")),
+        ("/api/v3/allOrders", {"symbol": SYMBOL, "limit": "1001"},
+         (-1100, "Illegal characters found in parameter 'limit'; legal range is '1-1000'.")),
+        ("/api/v3/myTrades", {"symbol": SYMBOL, "limit": "0"},
+         (-1100, "Illegal characters found in parameter 'limit'; legal range is '1-1000'.")),
+    ],
+    ids=["allOrders no symbol", "myTrades no symbol", "allOrders over 24h", "myTrades over 24h",
+         "myTrades fromId with a time", "allOrders limit", "myTrades limit"],
+)
+def test_order_history_queries_refuse_what_binance_refuses(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient], path: str, params: dict[str, str],
+    expected: tuple[int, str],
+) -> None:
+    answer = raw(new_account()).signed("GET", path, params)
+    assert answer.status_code == 400, answer.text
+    assert (answer.json()["code"], answer.json()["msg"]) == expected
+    # exactly 24 hours is still a valid window
+    if expected[0] == -1127:
+        fine = raw(new_account()).signed("GET", path, {**params, "endTime": str(24 * HOUR_MS)})
+        assert fine.status_code == 200 and fine.json() == []

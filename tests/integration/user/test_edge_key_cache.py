@@ -70,7 +70,7 @@ async def test_each_request_is_verified_at_the_edge_with_one_fetch_per_key(users
 
     with pytest.raises(ApiError) as forged:
         await signed(auth, key.key.api_key, "x" * 64)
-    assert (forged.value.status, forged.value.code) == (401, -1022)
+    assert (forged.value.status, forged.value.code) == (400, -1022)
 
 
 async def test_a_revoked_key_stops_working_within_the_ttl_and_at_once_when_forgotten(

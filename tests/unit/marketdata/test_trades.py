@@ -97,7 +97,8 @@ def test_agg_trades_are_selected_by_from_id_or_by_time(feed: Feed) -> None:
     ("kwargs", "reason"),
     [
         ({"from_id": 1, "start_time": T0}, "INVALID_PARAMETER_COMBINATION"),
-        ({"start_time": T0, "end_time": T0 + 3_600_001}, "INVALID_PARAMETER_COMBINATION"),
+        ({"start_time": T0, "end_time": T0 + 3_600_001}, "LOOKUP_INTERVAL_TOO_BIG"),
+        ({"start_time": T0, "end_time": T0 - 1}, "INVALID_PARAMETER_COMBINATION"),
         ({"limit": 0}, "ILLEGAL_PARAMETER"),
     ],
 )

@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from services.user.errors import InvalidRecvWindow, InvalidSignature, TimestampOutsideRecvWindow
+from services.user.errors import InvalidRecvWindow, InvalidSignature, TimestampAhead, TimestampOutsideRecvWindow
 from services.user.signatures import check_signature, check_timestamp, recv_window
 
 SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"  # Binance's docs example
@@ -77,5 +77,6 @@ def test_timestamp_older_than_the_window_is_refused() -> None:
 
 def test_timestamp_up_to_999_ms_in_the_future_is_accepted_1000_is_not() -> None:
     check_timestamp(1_000_999, 5_000, server_ms=1_000_000)
-    with pytest.raises(TimestampOutsideRecvWindow):
+    with pytest.raises(TimestampAhead) as refused:
         check_timestamp(1_001_000, 5_000, server_ms=1_000_000)
+    assert refused.value.args == (1_000,)  # Binance: "... was 1000ms ahead of the server's time."
