@@ -58,6 +58,12 @@ def _symbols(symbol: str, symbols: Sequence[str]) -> list[str]:
     return [symbol] if symbol else list(symbols)
 
 
+def _ticker_type(text: str) -> None:
+    """Binance's `type`: FULL (the default) or MINI; the edge renders MINI from the full ticker."""
+    if text not in ("", "FULL", "MINI"):
+        raise MarketDataError("ILLEGAL_PARAMETER", "type", "FULL, MINI")
+
+
 def _opt(message: object, field: str) -> int | None:
     return getattr(message, field) if message.HasField(field) else None  # type: ignore[attr-defined]
 
@@ -153,6 +159,7 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
         self, request: marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
     ) -> marketdata_pb2.GetTicker24hResponse:
         with _refusals():
+            _ticker_type(request.type)
             tickers = self._data.tickers_24h(_symbols(request.symbol, request.symbols), now_ms=self._clock_ms())
         return marketdata_pb2.GetTicker24hResponse(tickers=[convert.ticker(t) for t in tickers])
 
@@ -160,6 +167,7 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
         self, request: marketdata_pb2.GetRollingTickerRequest, context: grpc.aio.ServicerContext
     ) -> marketdata_pb2.GetTicker24hResponse:
         with _refusals():
+            _ticker_type(request.type)
             tickers = self._data.rolling_tickers(
                 _symbols(request.symbol, request.symbols), request.window_size or "1d", now_ms=self._clock_ms()
             )

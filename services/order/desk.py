@@ -264,6 +264,8 @@ class OrderDesk:
         """Binance's keepPriority amend: a lower quantity, same place in the queue.
         Returns (the amended order's view, transact time, the AMENDED event's seq)."""
         symbol = self._symbol(symbol_name)
+        if not new_qty:
+            raise errors.mandatory_missing("newQty")
         record = await self._find_open(user_id, symbol_name, order_id, orig_client_order_id)
         try:
             lots = symbol.qty_to_lots(parse_decimal(new_qty, "newQty"))

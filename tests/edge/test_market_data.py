@@ -90,6 +90,11 @@ def test_tickers_are_an_object_for_symbol_and_a_list_otherwise(traded: httpx.Cli
     assert sorted(t["symbol"] for t in two) == ["BNBUSDT", "BTCUSDT"]
     mini = get(traded, "/api/v3/ticker/24hr", symbol=SYMBOL, type="MINI")
     assert "bidPrice" not in mini and mini["lastPrice"] == "640.00000000"
+    for path in ("/api/v3/ticker/24hr", "/api/v3/ticker"):
+        odd = traded.get(path, params={"symbol": SYMBOL, "type": "TINY"})
+        assert (odd.status_code, odd.json()) == (
+            400, {"code": -1100, "msg": "Illegal characters found in parameter 'type'; legal range is 'FULL, MINI'."}
+        )
 
     assert get(traded, "/api/v3/ticker/price", symbol=SYMBOL) == {"symbol": SYMBOL, "price": "640.00000000"}
     assert isinstance(get(traded, "/api/v3/ticker/price"), list)

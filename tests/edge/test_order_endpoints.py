@@ -85,6 +85,9 @@ def test_amend_keep_priority_reduces_the_quantity_and_the_reservation(
     assert ledger.balances(account)["BTC"] == (D("0.988"), D("0.012"))
     too_big = client.signed("PUT", "/api/v3/order/amend/keepPriority", {**amend, "newQty": "2"}, in_body=True)
     assert too_big.status_code == 400 and too_big.json()["code"] == -1013
+    no_qty = client.signed("PUT", "/api/v3/order/amend/keepPriority", {k: amend[k] for k in ("symbol", "orderId")})
+    assert (no_qty.status_code, no_qty.json()["code"]) == (400, -1102)
+    assert no_qty.json()["msg"] == "Mandatory parameter 'newQty' was not sent, was empty/null, or malformed."
 
 
 def test_all_orders_lists_open_and_finished_orders_and_order_test_places_nothing(
