@@ -137,9 +137,13 @@ class Authenticator:
         )
         window = params.get("recvWindow", "")
         if window:
-            if not window.isdigit() or len(window) > 19:
-                raise from_rejection(order_errors.illegal_characters("recvWindow", "^[0-9]{1,20}$"))
-            request.recv_window = int(window)
+            # Binance takes up to three decimals (microseconds); the window is kept in whole ms,
+            # rounded up, so a fraction never refuses what Binance would accept
+            whole, dot, fraction = window.partition(".")
+            digits = window.isascii() and whole.isdigit() and len(whole) <= 18
+            if not (digits and (not dot or (fraction.isdigit() and len(fraction) <= 3))):
+                raise from_rejection(order_errors.illegal_characters("recvWindow", "^[0-9]{1,18}(\\.[0-9]{1,3})?$"))
+            request.recv_window = int(whole) + (1 if dot and int(fraction) else 0)
         return request
 
     async def session(self, headers: Mapping[bytes, bytes]) -> Caller:

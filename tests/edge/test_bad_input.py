@@ -109,6 +109,17 @@ def test_a_timestamp_ahead_of_the_server_is_refused_minus_1021_saying_so(client:
 def test_a_recv_window_above_60000_is_refused(client: RawClient) -> None:
     got = error_of(client.signed("GET", "/api/v3/account", {"recvWindow": "70000"}))
     assert got[:2] == (400, -1131)
+    assert error_of(client.signed("GET", "/api/v3/account", {"recvWindow": "60000.001"}))[:2] == (400, -1131)
+
+
+@pytest.mark.parametrize("window", ["5000", "6000.346", "59999.9"])
+def test_a_recv_window_may_have_up_to_three_decimals(client: RawClient, window: str) -> None:
+    assert client.signed("GET", "/api/v3/account", {"recvWindow": window}).status_code == 200
+
+
+@pytest.mark.parametrize("window", ["5000.1234", "5e3", "-1", "5000.", "\u0665\u0660\u0660\u0660"])
+def test_a_malformed_recv_window_is_refused_minus_1100(client: RawClient, window: str) -> None:
+    assert error_of(client.signed("GET", "/api/v3/account", {"recvWindow": window}))[:2] == (400, -1100)
 
 
 @pytest.mark.parametrize(
