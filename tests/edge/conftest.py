@@ -72,6 +72,10 @@ def _wait_serving(exchange: Exchange, timeout_s: float = 30.0) -> None:
 @pytest.fixture(scope="session")
 def exchange(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exchange]:
     platform = Platform(tmp_path_factory.mktemp("edge") / "exchange")
+    # Every test of the session talks to this edge from 127.0.0.1: Binance's 6,000 weight a
+    # minute per IP is a budget for one trader, which the whole suite exceeds on a fast host.
+    # The limits themselves are tested on edges of their own (test_rate_limits, test_ratelimit).
+    platform.overrides["SPOTEX_EDGE_WEIGHT_PER_MINUTE"] = "10000000"
     platform.start_all()
     try:
         edge = _start_edge(platform)
