@@ -171,9 +171,12 @@ class Settler:
     def _rejected(self, event: Event) -> None:
         if event.code in _NOT_A_SUBMIT_REJECTION or not self.knows(event.order_id):
             return
-        order = self.order(event.order_id)
-        if order.phase != OrderPhase.PENDING:  # an amend or cancel of a live order was refused
+        current = self.settlement.orders.get(event.order_id) or self._given[event.order_id]
+        if current.phase != OrderPhase.PENDING:
+            # an amend or cancel of a live or finished order was refused: the order is not
+            # touched, so the settlement does not write it again
             return
+        order = self.order(event.order_id)
         order.status = OrderStatus.REJECTED
         order.updated_ms = self.time_ms
         self._finish(order)

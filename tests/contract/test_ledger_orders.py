@@ -259,3 +259,37 @@ async def test_a_repeated_client_order_id_is_a_duplicate_even_at_the_open_order_
         PlaceOutcome.DUPLICATE, first,
     )
     assert await ledger.place_order(first, limits) == (PlaceOutcome.PLACED, first), "the same order written again"
+
+
+async def test_a_client_order_id_is_free_again_once_its_order_is_done(ledger: Ledger) -> None:
+    """Binance: "a unique id among open orders". A bot that reuses its ids (a grid level, an
+    order refused as -2010 and sent again corrected) must be able to."""
+    await funded(ledger, usdt=1_000)
+    first = an_order(1, reserved=100, client_order_id="level-3")
+    await ledger.place_order(first)
+    settlement = Settlement(SYMBOL, 1, 1)
+    done = release(settlement, first)
+    await ledger.apply_settlement(settlement)
+
+    again = an_order(2, reserved=100, client_order_id="level-3")
+    assert await ledger.place_order(again) == (PlaceOutcome.PLACED, again)
+    assert await ledger.get_order_by_client_id(1, SYMBOL, "level-3") == again, "the newest order with the id"
+    assert await ledger.get_order(SYMBOL, 1) == done
+    # and unique again while the new one is open
+    outcome, existing = await ledger.place_order(an_order(3, reserved=100, client_order_id="level-3"))
+    assert (outcome, existing) == (PlaceOutcome.DUPLICATE, again)
+    assert await ledger.balances(1) == [Balance("USDT", 900, 100)]
+
+
+async def test_an_order_placed_again_after_it_finished_is_still_placed_once(ledger: Ledger) -> None:
+    # a placement retried after its first attempt committed and the order then finished (which
+    # freed its client order id): the same order, not a second one
+    await funded(ledger, usdt=1_000)
+    first = an_order(1, reserved=100, client_order_id="once")
+    await ledger.place_order(first)
+    settlement = Settlement(SYMBOL, 1, 1)
+    release(settlement, first)
+    await ledger.apply_settlement(settlement)
+    assert (await ledger.place_order(first))[0] is PlaceOutcome.PLACED
+    assert await ledger.balances(1) == [Balance("USDT", 1_000, 0)]
+    assert await ledger.open_order_counts(1, SYMBOL) == (0, 0)

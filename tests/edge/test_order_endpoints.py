@@ -140,3 +140,31 @@ def test_order_history_queries_refuse_what_binance_refuses(
     if expected[0] == -1127:
         fine = raw(new_account()).signed("GET", path, {**params, "endTime": str(24 * HOUR_MS)})
         assert fine.status_code == 200 and fine.json() == []
+
+
+def test_a_client_order_id_can_be_used_again_once_its_order_is_done(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient], ledger: Ledger
+) -> None:
+    """Binance: newClientOrderId is "a unique id among open orders". A market maker resending a
+    refused LIMIT_MAKER with the same id, or reusing a canceled order's id, must be placed."""
+    seller, maker = new_account(ETH="1"), new_account(BTC="1")
+    ask = {"symbol": SYMBOL, "side": "SELL", "type": "LIMIT", "timeInForce": "GTC", "quantity": "1", "price": "0.05"}
+    raw(seller).signed("POST", "/api/v3/order", ask, in_body=True)
+    client = raw(maker)
+    post_only = {"symbol": SYMBOL, "side": "BUY", "type": "LIMIT_MAKER", "quantity": "1", "newClientOrderId": "mm-1"}
+
+    taking = client.signed("POST", "/api/v3/order", {**post_only, "price": "0.05"}, in_body=True)
+    assert (taking.status_code, taking.json()["code"]) == (400, -2010)
+    resting = client.signed("POST", "/api/v3/order", {**post_only, "price": "0.04"}, in_body=True)
+    assert resting.status_code == 200, resting.text
+    assert resting.json()["clientOrderId"] == "mm-1"
+    twice = client.signed("POST", "/api/v3/order", {**post_only, "price": "0.039"}, in_body=True)
+    assert (twice.status_code, twice.json()) == (400, {"code": -2010, "msg": "Duplicate order sent."})
+
+    client.signed("DELETE", "/api/v3/order", {"symbol": SYMBOL, "origClientOrderId": "mm-1"})
+    reused = client.signed("POST", "/api/v3/order", {**post_only, "price": "0.038"}, in_body=True)
+    assert reused.status_code == 200, reused.text
+    found = client.signed("GET", "/api/v3/order", {"symbol": SYMBOL, "origClientOrderId": "mm-1"}).json()
+    assert (found["orderId"], found["price"], found["status"]) == (reused.json()["orderId"], "0.03800000", "NEW")
+    assert [o.order_id for o in ledger.open_orders(maker)] == [reused.json()["orderId"]]
+    assert ledger.balances(maker)["BTC"] == (D("0.962"), D("0.038"))

@@ -235,6 +235,16 @@ def test_a_duplicate_order_id_rejection_releases_nothing(btcusdt: Symbol, fees: 
     assert not settlement.balances and 1 not in settlement.orders
 
 
+def test_a_refused_amend_leaves_the_order_out_of_the_settlement(btcusdt: Symbol, fees: FeeSchedule) -> None:
+    # unchanged, so not written again: writing a finished order again would free its client
+    # order id a second time (docs/data-model.md), whoever holds that id by then
+    for phase in (OrderPhase.LIVE, OrderPhase.DONE):
+        record = replace(pending_limit(btcusdt, 1, 1, BUY, P95K, 100), phase=phase)
+        refused = [ev(5, EventKind.REJECTED, 1, 1, code=RejectReason.INVALID_QUANTITY)]
+        settlement = settle(btcusdt, refused, {1: record}, 10, fees)
+        assert not settlement.balances and 1 not in settlement.orders
+
+
 def test_a_cancel_rejected_for_a_pending_order_leaves_it_pending(btcusdt: Symbol, fees: FeeSchedule) -> None:
     record = pending_limit(btcusdt, 1, 1, BUY, P95K, 100)
     settlement = settle(btcusdt, [ev(5, EventKind.REJECTED, 1, code=RejectReason.UNKNOWN_ORDER, side=BUY)],

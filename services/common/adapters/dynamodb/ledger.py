@@ -504,6 +504,14 @@ class DynamoLedger(DynamoStore):
             # impossible to find nothing: the dedupe item and the order commit together
             return self._stored(placement) or RuntimeError(f"client order id {placement.cid} has no order")
         if reasons[1] == "ConditionalCheckFailed":
+            stored = self._get(self._names.orders, {"symbol": _s(placement.order.symbol),
+                                                    "order_id": _n(placement.order.order_id)})
+            if stored is not None and (_order(stored).user_id, _order(stored).client_order_id) == (
+                placement.order.user_id, placement.order.client_order_id
+            ):
+                # this very order, committed in an attempt whose answer was lost, and finished
+                # since (which freed its client order id): placed, once
+                return PlaceOutcome.PLACED, None
             return ValueError(f"order id {placement.order.order_id} is already taken")
         return PlaceOutcome.INSUFFICIENT_FUNDS, None
 
@@ -520,9 +528,12 @@ class DynamoLedger(DynamoStore):
 
     def _placement_items(self, order: OrderRecord, attributes: dict[str, Any], cid: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = [
+            # unique among unfinished orders, as Binance: the id of a finished order (`done`,
+            # set by the settlement that finished it) may be taken again
             {"Put": {"TableName": self._names.client_ids,
                      "Item": {"cid": _s(cid), "order_id": _n(order.order_id), "symbol": _s(order.symbol)},
-                     "ConditionExpression": "attribute_not_exists(cid)"}},
+                     "ConditionExpression": "attribute_not_exists(cid) OR done = :done",
+                     "ExpressionAttributeValues": {":done": {"BOOL": True}}}},
             {"Put": {"TableName": self._names.orders, "Item": {**attributes, "v": _n(1)},
                      "ConditionExpression": "attribute_not_exists(order_id)"}},
             {"Put": {"TableName": self._names.open_orders, "Item": {**attributes, **_open_key(order), "v": _n(1)}}},
@@ -661,6 +672,13 @@ class DynamoLedger(DynamoStore):
             }}))
             if order.phase is OrderPhase.DONE:
                 writes.append(("open", {"Delete": {"TableName": self._names.open_orders, "Key": _open_key(order)}}))
+                # its client order id is free again (a settlement only names an order it changed,
+                # so this never frees the id of a newer order that took it over)
+                writes.append(("client_id", {"Update": {
+                    "TableName": self._names.client_ids,
+                    "Key": {"cid": _s(f"{order.user_id}#{order.symbol}#{order.client_order_id}")},
+                    "UpdateExpression": "SET done = :done", "ExpressionAttributeValues": {":done": {"BOOL": True}},
+                }}))
             else:
                 writes.append(("open", {"Put": {"TableName": self._names.open_orders,
                                                 "Item": {**attributes, **_open_key(order)}}}))

@@ -35,33 +35,14 @@ from services.common.adapters.embedded._sqlite import QuickReader, Worker, Write
 from services.common.ports import InsufficientFunds, OpenOrderLimits, PlaceOutcome
 from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: client order ids unique among unfinished orders only (was: forever)
 
 # Partial indexes only serve queries whose WHERE repeats their condition literally, which is
 # why the phase values appear as literals in the SQL below, not as parameters.
 _DONE = int(OrderPhase.DONE)
 _PENDING = int(OrderPhase.PENDING)
 
-_SCHEMA = f"""
-CREATE TABLE balances (
-    user_id   INTEGER NOT NULL,
-    asset     TEXT    NOT NULL,
-    available INTEGER NOT NULL DEFAULT 0,
-    locked    INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (user_id, asset),
-    CHECK (available >= 0 AND locked >= 0)
-) WITHOUT ROWID;
-
--- deposits and withdrawals: the primary key makes each tx_id count once
-CREATE TABLE transfers (
-    tx_id   TEXT    PRIMARY KEY,
-    kind    TEXT    NOT NULL CHECK (kind IN ('deposit', 'withdrawal')),
-    user_id INTEGER NOT NULL,
-    asset   TEXT    NOT NULL,
-    amount  INTEGER NOT NULL CHECK (amount > 0)
-) WITHOUT ROWID;
-
-CREATE TABLE orders (
+_ORDER_COLUMNS_SQL = """
     order_id        INTEGER PRIMARY KEY,
     symbol          TEXT    NOT NULL,
     user_id         INTEGER NOT NULL,
@@ -83,12 +64,39 @@ CREATE TABLE orders (
     phase           INTEGER NOT NULL,
     filled          INTEGER NOT NULL,
     cum_quote       INTEGER NOT NULL,
-    working_ms      INTEGER NOT NULL,
-    UNIQUE (user_id, symbol, client_order_id)
-);
+    working_ms      INTEGER NOT NULL
+"""
+
+# Binance: a client order id is "unique among open orders"; once its order is done, the id may
+# be used again, and a lookup by it finds the newest order that had it.
+_ORDER_INDEXES = f"""
 CREATE INDEX orders_by_user ON orders (user_id, symbol, order_id);
 CREATE INDEX orders_unfinished ON orders (user_id, symbol, order_id) WHERE phase <> {_DONE};
 CREATE INDEX orders_pending ON orders (order_id) WHERE phase = {_PENDING};
+CREATE UNIQUE INDEX orders_open_client_id ON orders (user_id, symbol, client_order_id) WHERE phase <> {_DONE};
+CREATE INDEX orders_by_client_id ON orders (user_id, symbol, client_order_id, order_id)"""
+
+_SCHEMA = f"""
+CREATE TABLE balances (
+    user_id   INTEGER NOT NULL,
+    asset     TEXT    NOT NULL,
+    available INTEGER NOT NULL DEFAULT 0,
+    locked    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, asset),
+    CHECK (available >= 0 AND locked >= 0)
+) WITHOUT ROWID;
+
+-- deposits and withdrawals: the primary key makes each tx_id count once
+CREATE TABLE transfers (
+    tx_id   TEXT    PRIMARY KEY,
+    kind    TEXT    NOT NULL CHECK (kind IN ('deposit', 'withdrawal')),
+    user_id INTEGER NOT NULL,
+    asset   TEXT    NOT NULL,
+    amount  INTEGER NOT NULL CHECK (amount > 0)
+) WITHOUT ROWID;
+
+CREATE TABLE orders ({_ORDER_COLUMNS_SQL});
+{_ORDER_INDEXES};
 
 -- one row per side of a fill: the key makes a replayed trade fail instead of doubling
 CREATE TABLE trades (
@@ -128,7 +136,6 @@ _ORDER_ENUMS: dict[str, type] = {
 }
 _ORDER_SELECT = f"SELECT {', '.join(_ORDER_COLUMNS)} FROM orders"
 _ORDER_VALUES = attrgetter(*_ORDER_COLUMNS)
-_ORDER_ID_COLUMN = _ORDER_COLUMNS.index("order_id")
 _IMMUTABLE_ORDER_COLUMNS = {"order_id", "symbol", "user_id", "client_order_id", "created_ms"}
 _ORDER_UPSERT = (
     f"INSERT INTO orders ({', '.join(_ORDER_COLUMNS)}) VALUES ({', '.join('?' * len(_ORDER_COLUMNS))}) "
@@ -219,7 +226,8 @@ class SqliteLedger:
 
     async def get_order_by_client_id(self, user_id: int, symbol: str, client_order_id: str) -> OrderRecord | None:
         rows = await self._reader.run(
-            _fetch, f"{_ORDER_SELECT} WHERE user_id = ? AND symbol = ? AND client_order_id = ?",
+            _fetch,
+            f"{_ORDER_SELECT} WHERE user_id = ? AND symbol = ? AND client_order_id = ? ORDER BY order_id DESC LIMIT 1",
             (user_id, symbol, client_order_id),
         )
         return _order(rows[0]) if rows else None
@@ -303,13 +311,31 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     # tables and the other then sees version 1
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == 0:
-        # not executescript(): it would COMMIT first and break the transaction (hence no
-        # semicolons inside the schema's comments)
-        for statement in _SCHEMA.split(";"):
-            if statement.strip():
-                conn.execute(statement)
+        _run_script(conn, _SCHEMA)
+    elif version == 1:
+        _run_script(conn, _TO_VERSION_2)
     elif version != SCHEMA_VERSION:
         raise RuntimeError(f"ledger schema version {version}, this code knows {SCHEMA_VERSION}")
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    # not executescript(): it would COMMIT first and break the transaction (hence no
+    # semicolons inside the scripts' comments)
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+# Version 1 declared the client order id UNIQUE forever, in the table itself: SQLite drops a
+# table constraint only by copying the table.
+_TO_VERSION_2 = f"""
+CREATE TABLE orders_v2 ({_ORDER_COLUMNS_SQL});
+INSERT INTO orders_v2 SELECT * FROM orders;
+DROP TABLE orders;
+ALTER TABLE orders_v2 RENAME TO orders;
+{_ORDER_INDEXES};
+PRAGMA user_version = 2
+"""
 
 
 def _transfer(conn: sqlite3.Connection, kind: str, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
@@ -357,13 +383,18 @@ def _place_order(
     """Returns the outcome and, for a DUPLICATE, the stored order's row."""
     values = dict(zip(_ORDER_COLUMNS, order, strict=True))
     user_id, symbol, asset, reserved = values["user_id"], values["symbol"], values["reserved_asset"], values["reserved"]
+    stored = conn.execute(
+        "SELECT user_id, symbol, client_order_id FROM orders WHERE order_id = ?", (values["order_id"],)
+    ).fetchone()
+    if stored is not None:
+        if stored != (user_id, symbol, values["client_order_id"]):
+            raise ValueError(f"order id {values['order_id']} is already taken")
+        return PlaceOutcome.PLACED, None  # this very order, written before: see Ledger.place_order
     existing = conn.execute(
-        f"{_ORDER_SELECT} WHERE user_id = ? AND symbol = ? AND client_order_id = ?",
+        f"{_ORDER_SELECT} WHERE user_id = ? AND symbol = ? AND client_order_id = ? AND phase <> {_DONE}",
         (user_id, symbol, values["client_order_id"]),
     ).fetchone()
     if existing is not None:
-        if existing[_ORDER_ID_COLUMN] == values["order_id"]:
-            return PlaceOutcome.PLACED, None  # this very order, written before: see Ledger.place_order
         return PlaceOutcome.DUPLICATE, existing
     if limits is not None and (limits.orders or limits.algo_orders):
         open_orders, open_stops = _open_order_counts(conn, user_id, symbol)
