@@ -56,6 +56,12 @@ _NOT_A_SUBMIT_REJECTION = frozenset({
 })
 
 
+def is_submit_rejection(code: int) -> bool:
+    """Whether a REJECTED event with this reason refuses a submit (the order never existed),
+    rather than a cancel or amend of some order, or a re-sent submit matching already has."""
+    return code not in _NOT_A_SUBMIT_REJECTION
+
+
 class SettlementError(Exception):
     """The events cannot be settled against these records; apply nothing."""
 
@@ -169,7 +175,7 @@ class Settler:
             order.working_ms = self.time_ms
 
     def _rejected(self, event: Event) -> None:
-        if event.code in _NOT_A_SUBMIT_REJECTION or not self.knows(event.order_id):
+        if not is_submit_rejection(event.code) or not self.knows(event.order_id):
             return
         current = self.settlement.orders.get(event.order_id) or self._given[event.order_id]
         if current.phase != OrderPhase.PENDING:

@@ -136,7 +136,8 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
                 for user_id, payload in reports:
                     if not wanted or user_id in wanted:
                         yield user_event(user_id, payload)
-                for user_id, assets in changed_balances(applied.settlement).items():
+                changed = changed_balances(applied.settlement, batch.events, applied.orders_before)
+                for user_id, assets in changed.items():
                     if wanted and user_id not in wanted:
                         continue
                     balances = [b for b in await self._ledger.balances(user_id) if b.asset in assets]

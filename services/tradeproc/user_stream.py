@@ -2,7 +2,8 @@
 
 - `execution_reports(symbol, events, orders, time_ms, fees)` -> [(user_id, executionReport)]
   in event order: one report per order change, as Binance sends them.
-- `changed_balances(settlement)` -> {user_id: {asset, ...}}: who needs an account update.
+- `changed_balances(settlement, events, orders)` -> {user_id: {asset, ...}}: who needs an
+  account update.
 - `account_position(balances, assets, time_ms)` -> outboundAccountPosition for one user, from
   the balances as they are AFTER the ledger applied the settlement (the ledger's to read).
 
@@ -13,10 +14,12 @@ Execution types (`x`) per engine event:
 | TRADE (once per side) | TRADE | FILLED on the order's last fill, else PARTIALLY_FILLED |
 | ORDER CANCELED / EXPIRED | CANCELED / EXPIRED | the same |
 | ORDER EXPIRED_IN_MATCH | TRADE_PREVENTION | EXPIRED_IN_MATCH |
-| REJECTED of a submit | REJECTED | REJECTED (`r` = the engine's reason name) |
 | AMENDED | REPLACED (Binance's keepPriority amend) | unchanged |
 | TRIGGERED | NEW, now with `w` true | NEW |
 ORDER events with FILLED/PARTIALLY_FILLED repeat what the TRADE report said, so send nothing.
+A submit the engine refuses (LIMIT_MAKER that would take, a stop that would trigger at once) is
+not reported: Binance answers it as a -2010 refusal and "REJECTED ... is never pushed into the
+User Data Stream"; nor is the lock and release of its funds.
 
 Binance's fields that spotex has no value for are constant: `F` (iceberg) "0.00000000",
 `g` (order list) -1, `M` false; `C` is the order's client id on a cancel (the cancel request's
@@ -29,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from engine_ext.codes import EventKind, OrderStatus, RejectReason
+from engine_ext.codes import EventKind, OrderStatus
 from engine_ext.events import Event
 from services.common.markets import Asset, Symbol
 from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
@@ -41,7 +44,7 @@ from services.order.responses import (
     is_working,
     shown_orig_qty,
 )
-from services.tradeproc.domain import Settler
+from services.tradeproc.domain import Settler, is_submit_rejection
 from services.tradeproc.fees import FeeSchedule
 
 UserEvent = tuple[int, dict[str, Any]]  # (user id, Binance event payload)
@@ -70,13 +73,10 @@ def execution_reports(
         reports.append((order.user_id, _report(symbol, order, execution_type, event, time_ms, **extra)))
 
     for event in batch:
-        pending_before = event.kind == EventKind.REJECTED and _is_pending(settler, event.order_id)
         settler.apply(event)
         match event.kind:
             case EventKind.ACCEPTED | EventKind.TRIGGERED:
                 report(settler.order(event.order_id), "NEW", event)
-            case EventKind.REJECTED if pending_before:
-                report(settler.order(event.order_id), "REJECTED", event, reject_reason=RejectReason(event.code).name)
             case EventKind.TRADE:
                 for trade in settler.settlement.trades[-2:]:
                     order = settler.order(trade.order_id)
@@ -88,10 +88,6 @@ def execution_reports(
             case _:
                 pass
     return reports
-
-
-def _is_pending(settler: Settler, order_id: int) -> bool:
-    return settler.knows(order_id) and settler.order(order_id).phase == OrderPhase.PENDING
 
 
 def _status_after_each_fill(batch: Sequence[Event]) -> dict[tuple[int, int], OrderStatus]:
@@ -120,7 +116,6 @@ def _report(
     *,
     status: OrderStatus | None = None,
     fill: TradeRecord | None = None,
-    reject_reason: str = "NONE",
 ) -> dict[str, Any]:
     status = order.status if status is None else status
     # `w`, "is the order on the book": a taker mid-match is not (Binance's own sample shows a
@@ -150,7 +145,7 @@ def _report(
         "C": order.client_order_id if execution_type == "CANCELED" else "",
         "x": execution_type,
         "X": status.name,
-        "r": reject_reason,
+        "r": "NONE",  # a refused submit is not reported (module doc)
         "i": order.order_id,
         "l": format_qty(symbol, fill.qty if fill else 0),
         "z": format_qty(symbol, order.filled),
@@ -174,12 +169,31 @@ def _report(
     return payload
 
 
-def changed_balances(settlement: Settlement) -> dict[int, set[str]]:
-    """The assets whose balance the settlement changes, per user (fee account included)."""
+def changed_balances(
+    settlement: Settlement, events: Sequence[Sequence[int]], orders: Mapping[int, OrderRecord]
+) -> dict[int, set[str]]:
+    """The assets whose balance changed, per user (fee account included), as Binance announces
+    them: what the settlement moves, and, with an order's NEW, the funds its placement locked
+    (the order service reserved them, so the settlement shows no delta). A user whose only
+    events are refused submits gets nothing: the lock and release were never announced."""
     changed: dict[int, set[str]] = {}
     for (user_id, asset), delta in settlement.balances.items():
         if delta.available or delta.locked:
             changed.setdefault(user_id, set()).add(asset)
+    refused: set[int] = set()
+    involved: set[int] = set()
+    for raw in events:
+        event = Event(*raw)
+        order = orders.get(event.order_id)
+        submitted = order is not None and order.phase == OrderPhase.PENDING
+        if event.kind == EventKind.REJECTED and submitted and is_submit_rejection(event.code):
+            refused.add(event.user_id)
+            continue
+        if event.kind == EventKind.ACCEPTED and submitted and order is not None and order.reserved:
+            changed.setdefault(order.user_id, set()).add(order.reserved_asset)
+        involved.update(u for u in (event.user_id, event.maker_user_id) if u)
+    for user_id in refused - involved:
+        changed.pop(user_id, None)
     return changed
 
 

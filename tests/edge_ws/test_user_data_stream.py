@@ -30,13 +30,18 @@ async def test_fills_reach_the_owner_as_execution_reports_and_account_positions(
             fill=lambda m: m["e"] == "executionReport" and m["x"] == "TRADE",
             position=lambda m: m["e"] == "outboundAccountPosition",
         )
+        after_fill = await seller_socket.event(lambda m: m.get("e") == "outboundAccountPosition")
         buyer_fill = await buyer_socket.event(lambda m: m.get("e") == "executionReport" and m["x"] == "TRADE")
     fill = seller_saw["fill"]
     assert fill["s"] == SYMBOL and fill["i"] == resting.order.order_id and fill["S"] == "SELL"
     assert Decimal(fill["l"]) == Decimal("0.4") and Decimal(fill["L"]) == Decimal("0.036")
     assert fill["X"] == "PARTIALLY_FILLED"
     assert fill["m"] is True and seller_saw["new"]["X"] == "NEW"
-    assert {b["a"] for b in seller_saw["position"]["B"]} >= {"ETH", "BTC"}
+    # as Binance: the lock of the placement comes with the NEW, the fill's balances after it
+    assert seller_saw["position"]["B"] == [{"a": "ETH", "f": "4.00000000", "l": "1.00000000"}]
+    assert {b["a"]: (Decimal(b["f"]), Decimal(b["l"])) for b in after_fill["B"]} == {
+        "ETH": (Decimal(4), Decimal("0.6")), "BTC": (Decimal("0.0144") - Decimal("0.0000144"), Decimal(0)),
+    }
     assert buyer_fill["S"] == "BUY" and buyer_fill["X"] == "FILLED" and buyer_fill["m"] is False
 
 

@@ -21,6 +21,11 @@ def reports_of_last_command(sim: SimulatedExchange) -> list[tuple[int, dict[str,
     return execution_reports(sim.symbol, events, records, time_ms, sim.fees)
 
 
+def changed_of_last_command(sim: SimulatedExchange) -> dict[int, set[str]]:
+    events, records, time_ms = sim.batches[-1]
+    return changed_balances(settle(sim.symbol, events, records, time_ms, sim.fees), events, records)
+
+
 def test_a_new_limit_order_is_reported_new_and_working(exchange: SimulatedExchange) -> None:
     exchange.submit(1, Side.BUY, OrderType.LIMIT, price=P95K, qty=123)
     [(user, report)] = reports_of_last_command(exchange)
@@ -83,12 +88,12 @@ def test_a_maker_expired_by_self_trade_prevention_is_a_trade_prevention(exchange
     ]
 
 
-def test_a_refused_submit_is_reported_rejected_with_the_reason(exchange: SimulatedExchange) -> None:
+def test_a_refused_submit_is_not_pushed_nor_its_funds(exchange: SimulatedExchange) -> None:
+    # Binance: "REJECTED ... is never pushed into the User Data Stream"; the REST call answered -2010
     exchange.submit(2, Side.SELL, OrderType.LIMIT, price=P95K, qty=100)
     exchange.submit(1, Side.BUY, OrderType.LIMIT_MAKER, price=P95K, qty=100)
-    [(_, report)] = reports_of_last_command(exchange)
-    assert (report["x"], report["X"], report["r"], report["w"]) == ("REJECTED", "REJECTED", "WOULD_TAKE", False)
-    assert "W" not in report
+    assert reports_of_last_command(exchange) == []
+    assert changed_of_last_command(exchange) == {}
 
 
 def test_a_stop_is_new_but_not_working_until_it_triggers(exchange: SimulatedExchange) -> None:
@@ -114,9 +119,15 @@ def test_a_keep_priority_amend_is_reported_replaced(exchange: SimulatedExchange)
 def test_the_users_whose_balances_moved_are_named_with_their_assets(exchange: SimulatedExchange) -> None:
     exchange.submit(2, Side.SELL, OrderType.LIMIT, price=P95K, qty=100)
     exchange.submit(1, Side.BUY, OrderType.LIMIT, price=P95K, qty=100)
-    events, records, time_ms = exchange.batches[-1]
-    settlement = settle(exchange.symbol, events, records, time_ms, exchange.fees)
-    assert changed_balances(settlement) == {0: {"BTC", "USDT"}, 1: {"BTC", "USDT"}, 2: {"BTC", "USDT"}}
+    assert changed_of_last_command(exchange) == {0: {"BTC", "USDT"}, 1: {"BTC", "USDT"}, 2: {"BTC", "USDT"}}
+
+
+def test_a_new_order_announces_the_funds_its_placement_locked(exchange: SimulatedExchange) -> None:
+    # Binance sends outboundAccountPosition with the NEW: the lock is a balance change too
+    exchange.submit(1, Side.BUY, OrderType.LIMIT, price=P95K, qty=100)
+    assert changed_of_last_command(exchange) == {1: {"USDT"}}
+    exchange.submit(2, Side.SELL, OrderType.LIMIT, price=P95K + 1, qty=100)
+    assert changed_of_last_command(exchange) == {2: {"BTC"}}
 
 
 def test_account_position_lists_free_and_locked_per_asset() -> None:
