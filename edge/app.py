@@ -52,7 +52,7 @@ def build_app(
     routes: list[BaseRoute] = [RestRoutes({path: api.endpoint(path) for path in api.paths})]
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
     if ws_routes is not None:
-        routes.extend(ws_routes(clients, config))
+        routes.extend(ws_routes(clients, config, authenticator=authenticator))
     middleware = []
     if settings.client_address_header:
         middleware.append(Middleware(ClientAddressFromHeader, header=settings.client_address_header))

@@ -1,7 +1,8 @@
 """Binance Spot's WebSocket streams: market streams (raw, combined, live SUBSCRIBE) and the
 user data stream of a listenKey, served from the market data and trade processing services.
 
-    endpoints.py   the URLs (/ws, /ws/<stream|listenKey|anything>, /stream?streams=)
+    endpoints.py   the URLs (/ws, /ws/<stream|listenKey|anything>, /stream?streams=, /ws-api/v3)
+    api.py         the WebSocket API's user data stream subscription (ccxt pro, python-binance)
     connection.py  one client: subscriptions, live requests, outbox, closing
     requests.py    SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / SET_PROPERTY / GET_PROPERTY
     streams.py     stream names; catalog.py: the listed symbols they may name
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from edge.auth import Authenticator
 from exchange.v1 import marketdata_pb2_grpc, tradeproc_pb2_grpc, user_pb2_grpc
 from services.common import backends
 from services.common.config import Config
@@ -57,9 +59,11 @@ def context_from_config(config: Config, limits: WsLimits) -> WsContext:
     )
 
 
-def routes(clients: object, config: Config, limits: WsLimits | None = None) -> list[BaseRoute]:
+def routes(
+    clients: object, config: Config, limits: WsLimits | None = None, authenticator: Authenticator | None = None
+) -> list[BaseRoute]:
     """The WebSocket routes of the edge app. `clients` (the REST side's stubs) is not used:
     streams get their own channels. Limits default to Binance's, overridable from the
-    environment (SPOTEX_EDGE_WS_*)."""
+    environment (SPOTEX_EDGE_WS_*). `authenticator` (the REST side's) serves /ws-api/v3."""
     chosen = limits or WsLimits.from_env()
-    return WsEndpoints(lambda: context_from_config(config, chosen), chosen).routes()
+    return WsEndpoints(lambda: context_from_config(config, chosen), chosen, authenticator).routes()

@@ -5,6 +5,7 @@
     /ws/<listenKey>          the account's user data stream
     /ws/<anything else>      as /ws (ccxt pro opens /ws/0, /ws/1, ... and then subscribes)
     /stream?streams=a/b/c    combined: every event wrapped as {"stream": .., "data": ..}
+    /ws-api/v3               Binance's WebSocket API, for its user data stream (api.py)
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from edge.auth import Authenticator
+
+from .api import WsApiConnection
 from .connection import ClientConnection, UserStream, WsContext
-from .limits import ConnectionAttempts, WsLimits
+from .limits import ConnectionAttempts, MessageRate, WsLimits
 from .streams import Stream, UnknownStream, looks_like_stream
 
 # Binance listen keys are 60 alphanumerics (so are the user service's). Other paths that are not
@@ -27,12 +31,15 @@ _LISTEN_KEY = re.compile(r"[A-Za-z0-9]{60}")
 
 
 class WsEndpoints:
-    def __init__(self, make_context: Callable[[], WsContext], limits: WsLimits) -> None:
+    def __init__(
+        self, make_context: Callable[[], WsContext], limits: WsLimits, authenticator: Authenticator | None = None
+    ) -> None:
         # The context holds gRPC channels, which belong to the event loop that serves; it is
         # built with the first connection rather than at import.
         self._make_context = make_context
         self._context: WsContext | None = None
         self._limits = limits
+        self._authenticator = authenticator  # the REST side's: the WebSocket API signs as REST does
         self._attempts = ConnectionAttempts(limits.connections_per_window, limits.connection_window_s)
 
     @property
@@ -46,6 +53,7 @@ class WsEndpoints:
             WebSocketRoute("/ws", self.bare),
             WebSocketRoute("/ws/{target:path}", self.raw_or_user),
             WebSocketRoute("/stream", self.combined),
+            WebSocketRoute("/ws-api/v3", self.api),
         ]
 
     async def bare(self, websocket: WebSocket) -> None:
@@ -96,6 +104,15 @@ class WsEndpoints:
             await _deny(websocket, 503, -1001, "Internal error; unable to process your request. Please try again.")
             return
         await self._serve(websocket, combined=True, streams=streams)
+
+    async def api(self, websocket: WebSocket) -> None:
+        if not await self._admitted(websocket):
+            return
+        if self._authenticator is None:
+            await _deny(websocket, 404, -1000, "The WebSocket API is not served by this edge.")
+            return
+        rate = MessageRate(self._limits.messages_per_second)
+        await WsApiConnection(websocket, self.context.user_events, self._authenticator, rate).serve()
 
     async def _admitted(self, websocket: WebSocket) -> bool:
         ip = websocket.client.host if websocket.client else ""
