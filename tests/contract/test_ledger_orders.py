@@ -293,3 +293,16 @@ async def test_an_order_placed_again_after_it_finished_is_still_placed_once(ledg
     assert (await ledger.place_order(first))[0] is PlaceOutcome.PLACED
     assert await ledger.balances(1) == [Balance("USDT", 1_000, 0)]
     assert await ledger.open_order_counts(1, SYMBOL) == (0, 0)
+
+
+async def test_at_the_open_order_limit_a_finished_orders_client_id_is_no_duplicate(ledger: Ledger) -> None:
+    await funded(ledger, usdt=1_000)
+    limits = OpenOrderLimits(orders=1)
+    first = an_order(1, reserved=10, client_order_id="reused")
+    await ledger.place_order(first, limits)
+    settlement = Settlement(SYMBOL, 1, 1)
+    release(settlement, first)
+    await ledger.apply_settlement(settlement)
+    await ledger.place_order(an_order(2, reserved=10), limits)  # the one open order allowed
+    outcome, _ = await ledger.place_order(an_order(3, reserved=10, client_order_id="reused"), limits)
+    assert outcome is PlaceOutcome.TOO_MANY_ORDERS

@@ -501,8 +501,11 @@ class DynamoLedger(DynamoStore):
         self, placement: _Placement, reasons: list[str]
     ) -> tuple[PlaceOutcome, OrderRecord | None] | Exception:
         if reasons[0] == "ConditionalCheckFailed":
-            # impossible to find nothing: the dedupe item and the order commit together
-            return self._stored(placement) or RuntimeError(f"client order id {placement.cid} has no order")
+            # Nothing found: the order holding the id finished between the refusal and this read
+            # (the dedupe item and the order commit together, so it cannot be missing).
+            return self._stored(placement) or Unavailable(
+                f"client order id {placement.cid} was freed while this order was placed; nothing was written"
+            )
         if reasons[1] == "ConditionalCheckFailed":
             stored = self._get(self._names.orders, {"symbol": _s(placement.order.symbol),
                                                     "order_id": _n(placement.order.order_id)})
@@ -516,7 +519,8 @@ class DynamoLedger(DynamoStore):
         return PlaceOutcome.INSUFFICIENT_FUNDS, None
 
     def _stored(self, placement: _Placement) -> tuple[PlaceOutcome, OrderRecord | None] | None:
-        """The outcome when the placement's client order id is already stored, else None."""
+        """The outcome when the placement's client order id is held by an unfinished order (or
+        is this very order's), else None: a finished order's id is free."""
         existing = self._by_client_id(placement.cid)
         if existing is None:
             return None
@@ -524,6 +528,8 @@ class DynamoLedger(DynamoStore):
             # this very order committed in an attempt whose answer was lost (botocore retries a
             # request after a dropped connection): placed, once, not a duplicate
             return PlaceOutcome.PLACED, None
+        if existing.phase is OrderPhase.DONE:
+            return None
         return PlaceOutcome.DUPLICATE, existing
 
     def _placement_items(self, order: OrderRecord, attributes: dict[str, Any], cid: str) -> list[dict[str, Any]]:
