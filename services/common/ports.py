@@ -58,7 +58,7 @@ class SnapshotStore(Protocol):
 
 class PlaceOutcome(Enum):
     PLACED = "placed"
-    DUPLICATE = "duplicate"  # (user, client order id) exists: the existing record is returned
+    DUPLICATE = "duplicate"  # an unfinished order has (user, symbol, client order id): it is returned
     INSUFFICIENT_FUNDS = "insufficient_funds"
     TOO_MANY_ORDERS = "too_many_orders"  # the user's open orders on the symbol are at the limit
     TOO_MANY_ALGO_ORDERS = "too_many_algo_orders"  # the same for stop orders
@@ -98,7 +98,8 @@ class Ledger(Protocol):
     async def place_order(
         self, order: OrderRecord, limits: OpenOrderLimits | None = None
     ) -> tuple[PlaceOutcome, OrderRecord]:
-        """Atomically: dedupe (user, client_order_id), check `limits` against the user's
+        """Atomically: dedupe (user, symbol, client_order_id) among unfinished orders (as
+        Binance: a finished order's id may be used again), check `limits` against the user's
         unfinished orders on the symbol (all of them; stop types for `algo_orders`), move
         `order.reserved` of `order.reserved_asset` from available to locked (never below zero),
         store the order; the first check that fails is the outcome. The same order placed again
@@ -107,7 +108,8 @@ class Ledger(Protocol):
 
     async def get_order(self, symbol: str, order_id: int) -> OrderRecord | None: ...
 
-    async def get_order_by_client_id(self, user_id: int, symbol: str, client_order_id: str) -> OrderRecord | None: ...
+    async def get_order_by_client_id(self, user_id: int, symbol: str, client_order_id: str) -> OrderRecord | None:
+        """The newest order with that client order id."""
 
     async def get_orders(self, symbol: str, order_ids: Sequence[int]) -> dict[int, OrderRecord]: ...
 
