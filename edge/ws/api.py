@@ -46,6 +46,7 @@ class WsApiConnection:
         self._outbox: asyncio.Queue[str | None] = asyncio.Queue()
         self._subscriptions: dict[int, tuple[int, _Subscription]] = {}  # id -> (user id, sink)
         self._next_id = 0
+        self._dropped = False
 
     async def serve(self) -> None:
         await self._ws.accept()
@@ -61,7 +62,10 @@ class WsApiConnection:
                 await writer
 
     def send(self, text: str) -> None:
+        if self._dropped:
+            return
         if self._outbox.qsize() >= MAX_QUEUED:
+            self._dropped = True
             self._outbox.put_nowait(None)  # the writer closes the connection
         else:
             self._outbox.put_nowait(text)
