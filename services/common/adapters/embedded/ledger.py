@@ -211,8 +211,8 @@ class SqliteLedger:
         self, order: OrderRecord, limits: OpenOrderLimits | None = None
     ) -> tuple[PlaceOutcome, OrderRecord]:
         """Returns the stored order when DUPLICATE, otherwise `order` itself. Client order ids
-        are unique per (user, symbol), as `get_order_by_client_id` looks them up. The limits are
-        counted inside the write transaction: one writer, so no order slips in between."""
+        are unique per (user, symbol) among unfinished orders (the partial unique index). The
+        limits are counted inside the write transaction: one writer, so no order slips in between."""
         if order.reserved < 0:
             raise ValueError(f"order {order.order_id}: negative reservation {order.reserved}")
         # the row is taken here, on the caller's side: the record may change once we return
@@ -308,7 +308,7 @@ def _check_positive(amount: int, tx_id: str) -> None:
 
 def _create_schema(conn: sqlite3.Connection) -> None:
     # in the Writer's BEGIN IMMEDIATE: of two processes starting together, one creates the
-    # tables and the other then sees version 1
+    # tables and the other then sees the current version
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == 0:
         _run_script(conn, _SCHEMA)
