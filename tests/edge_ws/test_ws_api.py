@@ -39,8 +39,9 @@ async def test_a_signed_subscription_streams_the_accounts_events(edge: Edge, tra
     async with connect(edge.ws + "/ws-api/v3") as api:
         await api.send({"id": "sub-1", "method": "userDataStream.subscribe.signature", "params": signed(key, secret)})
         assert await api.recv() == {"id": "sub-1", "status": 200, "result": {"subscriptionId": 0}}
-        resting = await seller.place(SYMBOL, "SELL", "1.000", "0.03600")
-        await buyer.place(SYMBOL, "BUY", "0.400", "0.03600")
+        # below every ask the other tests of the session leave on ETHBTC, so this buy takes it
+        resting = await seller.place(SYMBOL, "SELL", "1.000", "0.03010")
+        await buyer.place(SYMBOL, "BUY", "0.400", "0.03010")
         new = await api.event(lambda m: m.get("event", {}).get("x") == "NEW")
         fill = await api.event(lambda m: m.get("event", {}).get("x") == "TRADE")
         position = await api.event(lambda m: m.get("event", {}).get("e") == "outboundAccountPosition")
