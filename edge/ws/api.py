@@ -29,30 +29,29 @@ from edge.auth import Authenticator
 from edge.errors import ApiError
 from edge.rest.policy import Security
 
+from .connection import CLOSE_POLICY, Outbox
 from .hub import Frame
-from .limits import MessageRate
+from .limits import MessageRate, WsLimits
 from .user_data import UserEvents
-
-MAX_QUEUED = 10_000  # frames waiting for a client that does not read: then it is dropped
-CLOSE_POLICY = 1008
 
 
 class WsApiConnection:
-    def __init__(self, websocket: WebSocket, user_events: UserEvents, auth: Authenticator, rate: MessageRate) -> None:
+    def __init__(self, websocket: WebSocket, user_events: UserEvents, auth: Authenticator, limits: WsLimits) -> None:
         self._ws = websocket
         self._user_events = user_events
         self._auth = auth
-        self._rate = rate
-        self._outbox: asyncio.Queue[str | None] = asyncio.Queue()
+        self._rate = MessageRate(limits.messages_per_second)
+        # as the stream connections: a client whose backlog passes backlog_bytes is dropped
+        self._outbox = Outbox(limits.backlog_bytes)
+        self._dropping: asyncio.Task[None] | None = None
         self._subscriptions: dict[int, tuple[int, _Subscription]] = {}  # id -> (user id, sink)
         self._next_id = 0
-        self._dropped = False
 
     async def serve(self) -> None:
         await self._ws.accept()
         writer = asyncio.create_task(self._write())
         try:
-            await self._read()
+            await self._read()  # until the client leaves, or is closed on (_close)
         finally:
             for user_id, sink in self._subscriptions.values():
                 self._user_events.detach(user_id, sink)
@@ -62,22 +61,19 @@ class WsApiConnection:
                 await writer
 
     def send(self, text: str) -> None:
-        if self._dropped:
-            return
-        if self._outbox.qsize() >= MAX_QUEUED:
-            self._dropped = True
-            self._outbox.put_nowait(None)  # the writer closes the connection
-        else:
-            self._outbox.put_nowait(text)
+        if self._dropping is None and not self._outbox.put(text):
+            self._dropping = asyncio.get_running_loop().create_task(self._close("slow consumer"))
+
+    async def _close(self, reason: str) -> None:
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+            await self._ws.close(CLOSE_POLICY, reason)
 
     async def _write(self) -> None:
-        while (text := await self._outbox.get()) is not None:
-            try:
-                await self._ws.send_text(text)
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                return
-        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
-            await self._ws.close(CLOSE_POLICY, "slow consumer")
+        try:
+            while True:
+                await self._ws.send_text(await self._outbox.get())
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
 
     async def _read(self) -> None:
         while True:
@@ -85,8 +81,7 @@ class WsApiConnection:
             if message["type"] == "websocket.disconnect":
                 return
             if not self._rate.allow():
-                with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
-                    await self._ws.close(CLOSE_POLICY, "too many messages")
+                await self._close("too many messages")
                 return
             self.send(await self._answer(message.get("text") or message.get("bytes") or b""))
 

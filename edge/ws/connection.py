@@ -57,7 +57,7 @@ class UserStream:
     owner: ListenKeyOwner
 
 
-class _Outbox:
+class Outbox:
     """Texts waiting for the ASGI writer, bounded in bytes."""
 
     __slots__ = ("_bytes", "_capacity", "_ready", "_texts")
@@ -95,7 +95,7 @@ class ClientConnection:
         self._ctx = context
         self._combined = combined
         self._subscriptions: dict[str, Stream] = {}  # in subscription order (LIST_SUBSCRIPTIONS)
-        self._outbox = _Outbox(context.limits.backlog_bytes)
+        self._outbox = Outbox(context.limits.backlog_bytes)
         self._direct: DirectWriter | None = None
         self._rate = MessageRate(context.limits.messages_per_second)
         self._user: UserStream | None = None

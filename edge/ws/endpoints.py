@@ -22,7 +22,7 @@ from edge.auth import Authenticator
 
 from .api import WsApiConnection
 from .connection import ClientConnection, UserStream, WsContext
-from .limits import ConnectionAttempts, MessageRate, WsLimits
+from .limits import ConnectionAttempts, WsLimits
 from .streams import Stream, UnknownStream, looks_like_stream
 
 # Binance listen keys are 60 alphanumerics (so are the user service's). Other paths that are not
@@ -111,8 +111,7 @@ class WsEndpoints:
         if self._authenticator is None:
             await _deny(websocket, 404, -1000, "The WebSocket API is not served by this edge.")
             return
-        rate = MessageRate(self._limits.messages_per_second)
-        await WsApiConnection(websocket, self.context.user_events, self._authenticator, rate).serve()
+        await WsApiConnection(websocket, self.context.user_events, self._authenticator, self._limits).serve()
 
     async def _admitted(self, websocket: WebSocket) -> bool:
         ip = websocket.client.host if websocket.client else ""
