@@ -509,7 +509,8 @@ class DynamoLedger(DynamoStore):
         if reasons[1] == "ConditionalCheckFailed":
             stored = self._get(self._names.orders, {"symbol": _s(placement.order.symbol),
                                                     "order_id": _n(placement.order.order_id)})
-            if stored is not None and (_order(stored).user_id, _order(stored).client_order_id) == (
+            found = None if stored is None else _order(stored)
+            if found is not None and (found.user_id, found.client_order_id) == (
                 placement.order.user_id, placement.order.client_order_id
             ):
                 # this very order, committed in an attempt whose answer was lost, and finished
