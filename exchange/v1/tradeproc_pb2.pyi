@@ -120,6 +120,16 @@ class StreamUserEventsRequest(_message.Message):
     user_ids: _containers.RepeatedScalarFieldContainer[int]
     def __init__(self, user_ids: _Optional[_Iterable[int]] = ...) -> None: ...
 
+class PublishUserEventsRequest(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[UserEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[UserEvent, _Mapping]]] = ...) -> None: ...
+
+class PublishUserEventsResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class UserEvent(_message.Message):
     __slots__ = ("user_id", "event_time", "execution_report", "account_position", "balance_update")
     USER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -55,6 +55,11 @@ class TradeProcessingServiceStub:
                 request_serializer=exchange_dot_v1_dot_tradeproc__pb2.StreamUserEventsRequest.SerializeToString,
                 response_deserializer=exchange_dot_v1_dot_tradeproc__pb2.UserEvent.FromString,
                 _registered_method=True)
+        self.PublishUserEvents = channel.unary_unary(
+                '/exchange.v1.TradeProcessingService/PublishUserEvents',
+                request_serializer=exchange_dot_v1_dot_tradeproc__pb2.PublishUserEventsRequest.SerializeToString,
+                response_deserializer=exchange_dot_v1_dot_tradeproc__pb2.PublishUserEventsResponse.FromString,
+                _registered_method=True)
         self.WatchSettlement = channel.unary_stream(
                 '/exchange.v1.TradeProcessingService/WatchSettlement',
                 request_serializer=exchange_dot_v1_dot_tradeproc__pb2.WatchSettlementRequest.SerializeToString,
@@ -95,6 +100,16 @@ class TradeProcessingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PublishUserEvents(self, request, context):
+        """Events other services produce for that stream, passed on to its subscribers: the user
+        service's `balanceUpdate` and `outboundAccountPosition` of each deposit and withdrawal
+        (trade processing runs once, so every edge replica sees them whichever user-service replica
+        applied the transfer). At most once, like the stream.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchSettlement(self, request, context):
         """Settlement progress: the last settled engine seq per symbol, first for every symbol, then
         each time it moves. The order service answers an order only once its events are settled,
@@ -126,6 +141,11 @@ def add_TradeProcessingServiceServicer_to_server(servicer, server):
                     servicer.StreamUserEvents,
                     request_deserializer=exchange_dot_v1_dot_tradeproc__pb2.StreamUserEventsRequest.FromString,
                     response_serializer=exchange_dot_v1_dot_tradeproc__pb2.UserEvent.SerializeToString,
+            ),
+            'PublishUserEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishUserEvents,
+                    request_deserializer=exchange_dot_v1_dot_tradeproc__pb2.PublishUserEventsRequest.FromString,
+                    response_serializer=exchange_dot_v1_dot_tradeproc__pb2.PublishUserEventsResponse.SerializeToString,
             ),
             'WatchSettlement': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchSettlement,
@@ -242,6 +262,33 @@ class TradeProcessingService:
             '/exchange.v1.TradeProcessingService/StreamUserEvents',
             exchange_dot_v1_dot_tradeproc__pb2.StreamUserEventsRequest.SerializeToString,
             exchange_dot_v1_dot_tradeproc__pb2.UserEvent.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishUserEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/exchange.v1.TradeProcessingService/PublishUserEvents',
+            exchange_dot_v1_dot_tradeproc__pb2.PublishUserEventsRequest.SerializeToString,
+            exchange_dot_v1_dot_tradeproc__pb2.PublishUserEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -76,6 +76,7 @@ class TradeProcessingServiceStub:
     ListTrades: _UnaryUnary[exchange_v1_tradeproc_pb2.ListTradesRequest, exchange_v1_tradeproc_pb2.ListTradesResponse]
     GetOrderHistory: _UnaryUnary[exchange_v1_tradeproc_pb2.GetOrderHistoryRequest, exchange_v1_tradeproc_pb2.GetOrderHistoryResponse]
     StreamUserEvents: _UnaryStream[exchange_v1_tradeproc_pb2.StreamUserEventsRequest, exchange_v1_tradeproc_pb2.UserEvent]
+    PublishUserEvents: _UnaryUnary[exchange_v1_tradeproc_pb2.PublishUserEventsRequest, exchange_v1_tradeproc_pb2.PublishUserEventsResponse]
     WatchSettlement: _UnaryStream[exchange_v1_tradeproc_pb2.WatchSettlementRequest, exchange_v1_tradeproc_pb2.SettlementProgress]
 
 class TradeProcessingServiceServicer:
@@ -91,6 +92,9 @@ class TradeProcessingServiceServicer:
     def StreamUserEvents(
         self, request: exchange_v1_tradeproc_pb2.StreamUserEventsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[exchange_v1_tradeproc_pb2.UserEvent] | Iterator[exchange_v1_tradeproc_pb2.UserEvent]: ...
+    def PublishUserEvents(
+        self, request: exchange_v1_tradeproc_pb2.PublishUserEventsRequest, context: grpc.aio.ServicerContext
+    ) -> exchange_v1_tradeproc_pb2.PublishUserEventsResponse | Awaitable[exchange_v1_tradeproc_pb2.PublishUserEventsResponse]: ...
     def WatchSettlement(
         self, request: exchange_v1_tradeproc_pb2.WatchSettlementRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[exchange_v1_tradeproc_pb2.SettlementProgress] | Iterator[exchange_v1_tradeproc_pb2.SettlementProgress]: ...
@@ -108,5 +112,7 @@ class TradeProcessingService:
     def GetOrderHistory(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def StreamUserEvents(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def PublishUserEvents(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def WatchSettlement(*args: Any, **kwargs: Any) -> Any: ...

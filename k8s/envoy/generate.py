@@ -35,7 +35,7 @@ TLS_DIR = "/etc/envoy/tls"  # the pod's cert-manager Secret: tls.crt, tls.key, c
 # real backends: tradeproc and marketdata read engine events from Kafka, not from matching).
 PEERS: dict[str, tuple[str, ...]] = {
     "edge": ("user", "order", "marketdata", "tradeproc"),
-    "user": (),
+    "user": ("tradeproc",),
     "order": ("matching", "tradeproc"),
     "matching": (),
     "marketdata": ("matching",),

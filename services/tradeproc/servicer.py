@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -16,11 +18,15 @@ from services.common.ports import Ledger
 from services.common.records import TradeRecord
 from services.order.responses import format_price, format_qty
 from services.tradeproc.fees import FeeSchedule
-from services.tradeproc.settlement_loop import SettlementLoop
+from services.tradeproc.settlement_loop import Applied, SettlementLoop
 from services.tradeproc.user_events import user_event
 from services.tradeproc.user_stream import account_position, changed_balances, execution_reports
 
+log = logging.getLogger(__name__)
+
 MAX_TRADES = 1000
+# Per user-event stream (one per edge replica): beyond this, its events are dropped, logged.
+MAX_QUEUED_USER_EVENTS = 10_000
 MAX_LOOKUP_INTERVAL_MS = 24 * 3_600_000  # myTrades' startTime..endTime at most (Binance -1127)
 DEFAULT_TRADES = 500
 
@@ -44,6 +50,7 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
         self._ledger = ledger
         self._loop = loop
         self._fees = fees
+        self._published_listeners: set[asyncio.Queue[Applied | tradeproc_pb2.UserEvent]] = set()
 
     async def GetAccount(self, request: tradeproc_pb2.GetAccountRequest, context: Any) -> tradeproc_pb2.Account:
         user_id = caller_user_id(context)
@@ -87,7 +94,8 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
         if request.HasField("from_id") and timed:
             raise ServiceError("INVALID_PARAMETER_COMBINATION")  # Binance: fromId or a time range
         if (
-            request.HasField("start_time") and request.HasField("end_time")
+            request.HasField("start_time")
+            and request.HasField("end_time")
             and request.end_time - request.start_time > MAX_LOOKUP_INTERVAL_MS
         ):
             raise ServiceError("LOOKUP_INTERVAL_TOO_BIG", str(MAX_LOOKUP_INTERVAL_MS // 3_600_000))
@@ -123,20 +131,27 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
         self, request: tradeproc_pb2.StreamUserEventsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[tradeproc_pb2.UserEvent]:
         wanted = set(request.user_ids)
-        queue = self._loop.listen()
+        # settlements applied here, and events other services publish (PublishUserEvents)
+        queue: asyncio.Queue[Applied | tradeproc_pb2.UserEvent] = asyncio.Queue(maxsize=MAX_QUEUED_USER_EVENTS)
+        self._loop.listen(queue)
+        self._published_listeners.add(queue)
         # headers now, not with the first event: they tell the edge the stream is registered,
         # so no event of a socket it has just acknowledged can be missed
         await context.send_initial_metadata(())
         try:
             while True:
-                applied = await queue.get()
-                batch = applied.batch
+                item = await queue.get()
+                if isinstance(item, tradeproc_pb2.UserEvent):
+                    if not wanted or item.user_id in wanted:
+                        yield item
+                    continue
+                batch = item.batch
                 symbol = self._symbols[batch.symbol]
-                reports = execution_reports(symbol, batch.events, applied.orders_before, batch.time_ms, self._fees)
+                reports = execution_reports(symbol, batch.events, item.orders_before, batch.time_ms, self._fees)
                 for user_id, payload in reports:
                     if not wanted or user_id in wanted:
                         yield user_event(user_id, payload)
-                changed = changed_balances(applied.settlement, batch.events, applied.orders_before)
+                changed = changed_balances(item.settlement, batch.events, item.orders_before)
                 for user_id, assets in changed.items():
                     if wanted and user_id not in wanted:
                         continue
@@ -144,6 +159,18 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
                     yield user_event(user_id, account_position(balances, self._assets, batch.time_ms))
         finally:
             self._loop.unlisten(queue)
+            self._published_listeners.discard(queue)
+
+    async def PublishUserEvents(
+        self, request: tradeproc_pb2.PublishUserEventsRequest, context: Any
+    ) -> tradeproc_pb2.PublishUserEventsResponse:
+        for queue in self._published_listeners:
+            for event in request.events:
+                try:
+                    queue.put_nowait(event)
+                except asyncio.QueueFull:  # at most once, like Binance's stream
+                    log.warning("user event listener is behind; dropping a published event for it")
+        return tradeproc_pb2.PublishUserEventsResponse()
 
     async def WatchSettlement(
         self, request: tradeproc_pb2.WatchSettlementRequest, context: grpc.aio.ServicerContext

@@ -39,6 +39,12 @@ class Applied:
     settlement: Settlement  # of this batch alone
 
 
+class AppliedSink(Protocol):
+    """Where listen() puts each Applied: an asyncio.Queue (bounded) of them or of more."""
+
+    def put_nowait(self, item: Applied, /) -> None: ...
+
+
 @runtime_checkable
 class GroupedEventSource(Protocol):
     """An EventSource that can also yield everything it already received as one group
@@ -61,7 +67,7 @@ class SettlementLoop:
         self._fees = fees
         self.settled: dict[str, int] = {}
         self._watchers: set[asyncio.Queue[dict[str, int]]] = set()
-        self._settlement_listeners: set[asyncio.Queue[Applied]] = set()
+        self._settlement_listeners: set[AppliedSink] = set()
         self._ready = asyncio.Event()
 
     async def run(self) -> None:
@@ -143,15 +149,13 @@ class SettlementLoop:
     def unwatch(self, queue: asyncio.Queue[dict[str, int]]) -> None:
         self._watchers.discard(queue)
 
-    def listen(self) -> asyncio.Queue[Applied]:
+    def listen(self, sink: AppliedSink) -> None:
         """Every applied settlement with its events and the orders as they were before it
-        (the user data stream builds on them)."""
-        queue: asyncio.Queue[Applied] = asyncio.Queue(maxsize=10_000)
-        self._settlement_listeners.add(queue)
-        return queue
+        (the user data stream builds on them). A full sink (asyncio.QueueFull) misses it."""
+        self._settlement_listeners.add(sink)
 
-    def unlisten(self, queue: asyncio.Queue[Applied]) -> None:
-        self._settlement_listeners.discard(queue)
+    def unlisten(self, sink: AppliedSink) -> None:
+        self._settlement_listeners.discard(sink)
 
     def _notify(self, progress: dict[str, int]) -> None:
         for queue in self._watchers:

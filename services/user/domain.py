@@ -105,6 +105,8 @@ class Authenticated:
 @dataclass(frozen=True, slots=True)
 class Transfer:
     tx_id: str
+    user_id: int
+    delta: int  # minor units moved: positive for a deposit, negative for a withdrawal
     balance: Balance  # the asset's balance after the transfer
     duplicate: bool  # the tx id had been applied before; nothing moved this time
     time_ms: int
@@ -132,7 +134,10 @@ class UserDomain:
         assets: Mapping[str, Asset] = ASSETS,
         hasher: PasswordHasher | None = None,
         clock: Callable[[], int] = now_ms,
+        on_transfer: Callable[[Transfer], None] = lambda transfer: None,
     ) -> None:
+        """`on_transfer` is told of each applied deposit and withdrawal (not of a duplicate)
+        and must not block: the user data stream's balanceUpdate comes from it."""
         self._store = store
         self._ledger = ledger
         self._jwt_key = secrets_.jwt_key
@@ -141,6 +146,7 @@ class UserDomain:
         self.assets = dict(assets)
         self._hasher = hasher or PASSWORD_HASHER
         self._clock = clock
+        self._on_transfer = on_transfer
         # argon2 costs tens of ms and 19 MiB per hash: it runs off the event loop, in a pool no
         # larger than the CPU count, which also bounds the memory a burst of logins can take.
         self._hashing = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="argon2")
@@ -320,13 +326,13 @@ class UserDomain:
     async def deposit(self, caller: Caller, user_id: int, asset: str, amount: str, tx_id: str) -> Transfer:
         minor = await self._transfer_args(caller, user_id, asset, amount, tx_id)
         applied = await self._ledger.deposit(tx_id, user_id, asset, minor)
-        return await self._transfer(tx_id, user_id, asset, duplicate=not applied)
+        return await self._transfer(tx_id, user_id, asset, minor, duplicate=not applied)
 
     async def withdraw(self, caller: Caller, user_id: int, asset: str, amount: str, tx_id: str) -> Transfer:
         """Raises ports.InsufficientFunds when the available balance is short."""
         minor = await self._transfer_args(caller, user_id, asset, amount, tx_id)
         applied = await self._ledger.withdraw(tx_id, user_id, asset, minor)
-        return await self._transfer(tx_id, user_id, asset, duplicate=not applied)
+        return await self._transfer(tx_id, user_id, asset, -minor, duplicate=not applied)
 
     async def balances(self, caller: Caller, user_id: int | None, assets: Sequence[str]) -> list[Balance]:
         if user_id is None:
@@ -353,9 +359,12 @@ class UserDomain:
             raise InvalidParameter("userId", "an existing user id")
         return minor
 
-    async def _transfer(self, tx_id: str, user_id: int, asset: str, *, duplicate: bool) -> Transfer:
+    async def _transfer(self, tx_id: str, user_id: int, asset: str, delta: int, *, duplicate: bool) -> Transfer:
         balance = next((b for b in await self._ledger.balances(user_id) if b.asset == asset), Balance(asset, 0, 0))
-        return Transfer(tx_id, balance, duplicate, self._clock())
+        transfer = Transfer(tx_id, user_id, delta, balance, duplicate, self._clock())
+        if not duplicate:
+            self._on_transfer(transfer)
+        return transfer
 
     def _asset(self, name: str) -> Asset:
         asset = self.assets.get(name)

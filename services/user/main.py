@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from exchange.v1 import user_pb2, user_pb2_grpc
+from exchange.v1 import tradeproc_pb2_grpc, user_pb2, user_pb2_grpc
 from services.common import backends
+from services.common.catalog import ASSETS
 from services.common.config import Config
+from services.common.grpcutil.channel import connect
 from services.common.grpcutil.errors import ErrorTable
 from services.common.grpcutil.server import Service, start_server
 from services.common.process import serve_forever
 from services.user.domain import UserDomain
 from services.user.servicer import ERRORS, UserServicer
+from services.user.user_events import TransferPublisher
 
 
 async def run(config: Config) -> None:
     store = backends.open_user_store(config)
     ledger = backends.open_ledger(config)
-    domain = UserDomain(store, ledger, config.secrets())
+    tradeproc = connect(config.address("tradeproc"))
+    publisher = TransferPublisher(tradeproc_pb2_grpc.TradeProcessingServiceStub(tradeproc), ASSETS)
+    domain = UserDomain(store, ledger, config.secrets(), on_transfer=publisher.publish)
+    publisher.start()
     server = await start_server(
         [user_service(domain)],
         config.ports["user"],
@@ -27,6 +33,8 @@ async def run(config: Config) -> None:
         await serve_forever()
     finally:
         await server.stop(grace=5.0)
+        await publisher.close()
+        await tradeproc.close()
         domain.close()
         await ledger.close()
         await store.close()

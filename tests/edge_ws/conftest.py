@@ -154,11 +154,18 @@ class Trader:
     users: Any  # UserServiceStub
     admin_token: str
 
-    async def deposit(self, asset: str, amount: str) -> None:
-        request = user_pb2.DepositRequest(
-            user_id=self.user_id, asset=asset, amount=amount, transaction_id=f"ws-test-{os.getpid()}-{next(_transfers)}"
-        )
-        await self.users.Deposit(request, metadata=(("authorization", "Bearer " + self.admin_token),))
+    async def deposit(self, asset: str, amount: str, transaction_id: str | None = None) -> None:
+        tx_id = transaction_id or f"ws-test-{os.getpid()}-{next(_transfers)}"
+        request = user_pb2.DepositRequest(user_id=self.user_id, asset=asset, amount=amount, transaction_id=tx_id)
+        await self.users.Deposit(request, metadata=self._operator())
+
+    async def withdraw(self, asset: str, amount: str) -> None:
+        tx_id = f"ws-test-{os.getpid()}-{next(_transfers)}"
+        request = user_pb2.WithdrawRequest(user_id=self.user_id, asset=asset, amount=amount, transaction_id=tx_id)
+        await self.users.Withdraw(request, metadata=self._operator())
+
+    def _operator(self) -> tuple[tuple[str, str], ...]:
+        return (("authorization", "Bearer " + self.admin_token),)
 
     async def place(
         self, symbol: str, side: str, quantity: str, price: str | None = None

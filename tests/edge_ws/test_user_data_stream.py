@@ -1,5 +1,5 @@
-"""The user data stream on /ws/<listenKey>: an account's own executionReports and balances,
-and listenKeyExpired when the key goes."""
+"""The user data stream on /ws/<listenKey>: an account's own executionReports, balances and
+balanceUpdates (deposits, withdrawals), and listenKeyExpired when the key goes."""
 
 from __future__ import annotations
 
@@ -43,6 +43,25 @@ async def test_fills_reach_the_owner_as_execution_reports_and_account_positions(
         "ETH": (Decimal(4), Decimal("0.6")), "BTC": (Decimal("0.0144") - Decimal("0.0000144"), Decimal(0)),
     }
     assert buyer_fill["S"] == "BUY" and buyer_fill["X"] == "FILLED" and buyer_fill["m"] is False
+
+
+async def test_deposits_and_withdrawals_reach_the_owner_as_balance_updates(edge: Edge, traders: Traders) -> None:
+    trader, other = await traders.funded(ETH="2"), await traders.funded()
+    async with connect(edge.ws + "/ws/" + await trader.listen_key()) as socket:
+        await other.deposit("ETH", "9")  # another account's: not on this socket
+        await trader.deposit("ETH", "1.5", transaction_id=f"udt-{trader.user_id}")
+        await trader.deposit("ETH", "1.5", transaction_id=f"udt-{trader.user_id}")  # a duplicate moves nothing
+        await trader.withdraw("ETH", "0.25")
+        seen = [await socket.recv(timeout=5) for _ in range(4)]
+        with pytest.raises(TimeoutError):
+            await socket.recv(timeout=0.5)
+    deposited, after_deposit, withdrawn, after_withdrawal = seen
+    assert {k: deposited[k] for k in "ead"} == {"e": "balanceUpdate", "a": "ETH", "d": "1.50000000"}
+    assert deposited["T"] > 0 and deposited["E"] >= deposited["T"]
+    assert after_deposit["e"] == "outboundAccountPosition"
+    assert after_deposit["B"] == [{"a": "ETH", "f": "3.50000000", "l": "0.00000000"}]
+    assert {k: withdrawn[k] for k in "ead"} == {"e": "balanceUpdate", "a": "ETH", "d": "-0.25000000"}
+    assert after_withdrawal["B"] == [{"a": "ETH", "f": "3.25000000", "l": "0.00000000"}]
 
 
 async def test_one_account_never_sees_another_accounts_events(edge: Edge, traders: Traders) -> None:

@@ -83,14 +83,15 @@ async def test_after_unsubscribing_no_more_events_arrive(edge: Edge, traders: Tr
 
 
 @contextlib.asynccontextmanager
-async def pro_client(edge: Edge, key: str, secret: str) -> AsyncIterator[Any]:
+async def pro_client(edge: Edge, key: str, secret: str, **options: Any) -> AsyncIterator[Any]:
     import ccxt.pro
 
     exchange = ccxt.pro.binance({
         "apiKey": key, "secret": secret,
         "urls": {"api": {"public": edge.http + "/api/v3", "private": edge.http + "/api/v3",
                          "ws": {"spot": edge.ws + "/ws", "ws-api": {"spot": edge.ws + "/ws-api/v3"}}}},
-        "options": {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False, "fetchMargins": False},
+        "options": {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False, "fetchMargins": False,
+                    **options},
     })  # fmt: skip
     try:
         await exchange.load_markets()
@@ -130,3 +131,23 @@ async def test_ccxt_pro_watches_its_orders_and_balance(edge: Edge, traders: Trad
         assert (watched["id"], watched["status"], watched["side"]) == (str(resting.order.order_id), "open", "sell")
         seen = await asyncio.wait_for(balance, 10)  # the lock of the new order, announced with it
         assert (Decimal(str(seen["ETH"]["free"])), Decimal(str(seen["ETH"]["used"]))) == (Decimal(4), Decimal(1))
+
+
+async def test_ccxt_pro_sees_a_deposit_in_watch_balance(edge: Edge, traders: Traders) -> None:
+    trader = await traders.funded(ETH="5")
+    key, secret = await api_key(trader)
+    async with pro_client(edge, key, secret, watchBalance={"fetchBalanceSnapshot": True}) as exchange:
+        balance = asyncio.ensure_future(exchange.watch_balance())
+        await subscribed(edge, trader.user_id)
+        await watching(exchange, "spot:balance")  # once ccxt holds its snapshot (5 ETH, over REST)
+        await trader.deposit("ETH", "0.75")
+        seen = await asyncio.wait_for(balance, 10)  # the balanceUpdate: ccxt adds `d` to free
+        assert Decimal(str(seen["ETH"]["free"])) == Decimal("5.75")
+        for _ in range(100):  # then the outboundAccountPosition sets free and used
+            cached = exchange.balance["spot"]["ETH"]
+            if cached["used"] is not None:
+                break
+            await asyncio.sleep(0.05)
+    assert (Decimal(str(cached["free"])), Decimal(str(cached["used"])), Decimal(str(cached["total"]))) == (
+        Decimal("5.75"), Decimal(0), Decimal("5.75"),
+    )

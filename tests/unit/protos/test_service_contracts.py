@@ -96,6 +96,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "ListTrades": ("get", "/api/v3/myTrades"),
         "GetOrderHistory": None,
         "StreamUserEvents": None,
+        "PublishUserEvents": None,
         "WatchSettlement": None,
     },
 }

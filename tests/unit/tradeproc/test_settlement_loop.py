@@ -3,6 +3,7 @@ per symbol, with exactly the effect of settling them one by one."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
@@ -103,7 +104,8 @@ async def test_a_group_of_batches_settles_in_one_write_as_if_one_by_one(
     batches = [EventBatch(btcusdt.name, time_ms, events) for events, _, time_ms in exchange.batches]
     source = GroupedSource([batches])
     loop = SettlementLoop({btcusdt.name: btcusdt}, ledger, source, fees)  # type: ignore[arg-type]
-    listener = loop.listen()
+    listener: asyncio.Queue[Applied] = asyncio.Queue()
+    loop.listen(listener)
 
     await loop.run()
 

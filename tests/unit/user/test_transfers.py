@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
-from services.common.ports import InsufficientFunds
+from services.common.ports import InsufficientFunds, Ledger
 from services.common.records import Balance
-from services.user.domain import Caller, Permission, UserDomain
+from services.user.domain import Caller, Permission, Transfer, UserDomain
 from services.user.errors import (
     InvalidParameter,
     PermissionDenied,
@@ -14,7 +16,7 @@ from services.user.errors import (
     Unauthenticated,
     UnknownAsset,
 )
-from tests.unit.user.fakes import MemoryLedger
+from tests.unit.user.fakes import FAST_HASHER, Clock, MemoryLedger, MemoryUserStore, make_secrets
 
 OPERATOR = Caller(None, frozenset({Permission.ADMIN}))
 ALICE = Caller(1, frozenset({Permission.READ, Permission.TRADE}))
@@ -112,3 +114,26 @@ async def test_someone_elses_balances_need_admin(domain: UserDomain) -> None:
     with pytest.raises(PermissionDenied):
         await domain.balances(ALICE, 2, [])
     assert await domain.balances(OPERATOR, 2, []) == []
+
+
+async def test_each_applied_transfer_is_announced_once_with_its_signed_amount(
+    store: MemoryUserStore, ledger: MemoryLedger, clock: Clock
+) -> None:
+    announced: list[Transfer] = []
+    domain = UserDomain(
+        store, cast(Ledger, ledger), make_secrets(), hasher=FAST_HASHER, clock=clock, on_transfer=announced.append
+    )
+    await domain.register("bob@example.com", "correct horse battery")
+    try:
+        await domain.deposit(OPERATOR, 2, "BTC", "1", "in-1")
+        await domain.deposit(OPERATOR, 2, "BTC", "1", "in-1")  # a duplicate moved nothing
+        await domain.withdraw(OPERATOR, 2, "BTC", "0.25", "out-1")
+        with pytest.raises(InsufficientFunds):
+            await domain.withdraw(OPERATOR, 2, "BTC", "5", "out-2")
+    finally:
+        domain.close()
+
+    assert [(t.tx_id, t.user_id, t.delta, t.balance.available) for t in announced] == [
+        ("in-1", 2, ONE_BTC, ONE_BTC),
+        ("out-1", 2, -ONE_BTC // 4, 3 * ONE_BTC // 4),
+    ]

@@ -1,0 +1,72 @@
+"""Deposits and withdrawals onto Binance's user data stream.
+
+Trade processing serves that stream (`StreamUserEvents`, read by every edge replica); the user
+service applies transfers, possibly in several replicas. So each applied transfer is passed to
+trade processing (`PublishUserEvents`) as Binance sends it: `balanceUpdate`, then the asset's
+`outboundAccountPosition`. Best effort and at most once, like the stream itself: a transfer is
+never held up or refused because trade processing is away; its events are then dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+
+import grpc
+
+from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
+from services.common.markets import Asset
+from services.tradeproc.user_events import user_event
+from services.tradeproc.user_stream import account_position, balance_update
+from services.user.domain import Transfer
+
+log = logging.getLogger(__name__)
+
+# Transfers waiting for trade processing: beyond this many, new ones are dropped (and logged).
+MAX_PENDING = 10_000
+PUBLISH_TIMEOUT_S = 5.0
+
+
+def transfer_events(transfer: Transfer, assets: Mapping[str, Asset]) -> list[tradeproc_pb2.UserEvent]:
+    asset = assets[transfer.balance.asset]  # a transfer's asset is listed: the domain checked
+    update = balance_update(asset, transfer.delta, transfer.time_ms)
+    position = account_position([transfer.balance], {asset.name: asset}, transfer.time_ms)
+    return [user_event(transfer.user_id, update), user_event(transfer.user_id, position)]
+
+
+class TransferPublisher:
+    def __init__(self, tradeproc: tradeproc_pb2_grpc.TradeProcessingServiceStub, assets: Mapping[str, Asset]) -> None:
+        self._tradeproc = tradeproc
+        self._assets = assets
+        self._pending: asyncio.Queue[Transfer] = asyncio.Queue(maxsize=MAX_PENDING)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="transfer-publisher")
+
+    def publish(self, transfer: Transfer) -> None:
+        """UserDomain's on_transfer: never blocks the transfer that was just applied."""
+        try:
+            self._pending.put_nowait(transfer)
+        except asyncio.QueueFull:
+            log.warning("trade processing is behind; a transfer's balanceUpdate is dropped")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            transfers = [await self._pending.get()]
+            while not self._pending.empty():
+                transfers.append(self._pending.get_nowait())
+            events = [event for transfer in transfers for event in transfer_events(transfer, self._assets)]
+            try:
+                request = tradeproc_pb2.PublishUserEventsRequest(events=events)
+                await self._tradeproc.PublishUserEvents(request, timeout=PUBLISH_TIMEOUT_S)
+            except grpc.aio.AioRpcError as exc:
+                log.warning("balanceUpdates of %d transfers dropped", len(transfers), extra={"code": exc.code().name})
