@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from pathlib import Path
 
-from services.common.adapters.embedded.ledger import SqliteLedger
-from services.common.ports import PlaceOutcome
-from services.common.records import Balance
+from engine_ext.codes import OrderType
+from services.common.adapters.embedded.ledger import SCHEMA_VERSION, SqliteLedger
+from services.common.ports import OpenOrderLimits, PlaceOutcome
+from services.common.records import Balance, OrderRecord
 from tests.contract.builders import SYMBOL, an_order
 
 
@@ -53,5 +55,38 @@ async def test_a_version_1_ledger_keeps_its_orders_and_frees_the_ids_of_finished
     finally:
         await migrated.close()
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert "UNIQUE" not in conn.execute("SELECT sql FROM sqlite_master WHERE name = 'orders'").fetchone()[0]
+        assert _indexes(conn) >= {"orders_unfinished", "orders_open_stops"}
+
+
+def _a_stop(order_id: int) -> OrderRecord:
+    return dataclasses.replace(an_order(order_id), order_type=OrderType.STOP_LOSS_LIMIT, stop_price=9)
+
+
+def _indexes(conn: sqlite3.Connection) -> set[str]:
+    return {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+async def test_a_version_2_ledger_gets_the_index_that_counts_open_stop_orders(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    ledger = SqliteLedger(path)
+    await ledger.deposit("usdt", 1, "USDT", 1_000)
+    await ledger.place_order(_a_stop(1))
+    await ledger.place_order(an_order(2, reserved=100))
+    await ledger.close()
+    with sqlite3.connect(path, isolation_level=None) as conn:  # as version 2 left it
+        conn.execute("DROP INDEX orders_open_stops")
+        conn.execute("PRAGMA user_version = 2")
+
+    migrated = SqliteLedger(path)
+    try:
+        assert await migrated.open_order_counts(1, SYMBOL) == (2, 1)
+        limits = OpenOrderLimits(orders=200, algo_orders=1)
+        stop = _a_stop(3)
+        assert (await migrated.place_order(stop, limits))[0] is PlaceOutcome.TOO_MANY_ALGO_ORDERS
+    finally:
+        await migrated.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert "orders_open_stops" in _indexes(conn)

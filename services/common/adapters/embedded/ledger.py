@@ -35,12 +35,15 @@ from services.common.adapters.embedded._sqlite import QuickReader, Worker, Write
 from services.common.ports import InsufficientFunds, OpenOrderLimits, PlaceOutcome
 from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
 
-SCHEMA_VERSION = 2  # 2: client order ids unique among unfinished orders only (was: forever)
+# 2: client order ids unique among unfinished orders only (was: forever)
+# 3: index orders_open_stops, so MAX_NUM_ALGO_ORDERS is counted without reading order rows
+SCHEMA_VERSION = 3
 
 # Partial indexes only serve queries whose WHERE repeats their condition literally, which is
 # why the phase values appear as literals in the SQL below, not as parameters.
 _DONE = int(OrderPhase.DONE)
 _PENDING = int(OrderPhase.PENDING)
+_STOP_TYPES = f"({', '.join(str(int(t)) for t in sorted(STOP_TYPES))})"
 
 _ORDER_COLUMNS_SQL = """
     order_id        INTEGER PRIMARY KEY,
@@ -74,7 +77,9 @@ CREATE INDEX orders_by_user ON orders (user_id, symbol, order_id);
 CREATE INDEX orders_unfinished ON orders (user_id, symbol, order_id) WHERE phase <> {_DONE};
 CREATE INDEX orders_pending ON orders (order_id) WHERE phase = {_PENDING};
 CREATE UNIQUE INDEX orders_open_client_id ON orders (user_id, symbol, client_order_id) WHERE phase <> {_DONE};
-CREATE INDEX orders_by_client_id ON orders (user_id, symbol, client_order_id, order_id)"""
+CREATE INDEX orders_by_client_id ON orders (user_id, symbol, client_order_id, order_id);
+CREATE INDEX IF NOT EXISTS orders_open_stops ON orders (user_id, symbol)
+    WHERE phase <> {_DONE} AND order_type IN {_STOP_TYPES}"""
 
 _SCHEMA = f"""
 CREATE TABLE balances (
@@ -312,8 +317,11 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == 0:
         _run_script(conn, _SCHEMA)
-    elif version == 1:
-        _run_script(conn, _TO_VERSION_2)
+        return
+    if version == 1:
+        _run_script(conn, _TO_VERSION_2)  # with version 3's index already
+    elif version == 2:
+        _run_script(conn, _TO_VERSION_3)
     elif version != SCHEMA_VERSION:
         raise RuntimeError(f"ledger schema version {version}, this code knows {SCHEMA_VERSION}")
 
@@ -334,7 +342,12 @@ INSERT INTO orders_v2 SELECT * FROM orders;
 DROP TABLE orders;
 ALTER TABLE orders_v2 RENAME TO orders;
 {_ORDER_INDEXES};
-PRAGMA user_version = 2
+PRAGMA user_version = 3
+"""
+
+_TO_VERSION_3 = f"""
+CREATE INDEX orders_open_stops ON orders (user_id, symbol) WHERE phase <> {_DONE} AND order_type IN {_STOP_TYPES};
+PRAGMA user_version = 3
 """
 
 
@@ -366,15 +379,33 @@ def _allocate_order_ids(conn: sqlite3.Connection, count: int) -> range:
     return range(end - count, end)
 
 
-_OPEN_COUNTS = (
-    f"SELECT COUNT(*), COALESCE(SUM(order_type IN ({', '.join(str(int(t)) for t in sorted(STOP_TYPES))})), 0)"
-    f" FROM orders WHERE user_id = ? AND symbol = ? AND phase <> {_DONE}"
+# Counted from partial indexes alone, never from order rows, and pinned to them: without
+# statistics SQLite's planner took orders_by_client_id, which walks every order the user ever
+# had on the symbol (finished ones too), so each placement grew slower with the user's history.
+_OPEN_ORDERS = (
+    f"SELECT COUNT(*) FROM orders INDEXED BY orders_unfinished WHERE user_id = ? AND symbol = ? AND phase <> {_DONE}"
+)
+_OPEN_STOPS = (
+    "SELECT COUNT(*) FROM orders INDEXED BY orders_open_stops"
+    f" WHERE user_id = ? AND symbol = ? AND phase <> {_DONE} AND order_type IN {_STOP_TYPES}"
 )
 
 
 def _open_order_counts(conn: sqlite3.Connection, user_id: int, symbol: str) -> tuple[int, int]:
-    orders, stops = conn.execute(_OPEN_COUNTS, (user_id, symbol)).fetchone()
-    return int(orders), int(stops)
+    orders = conn.execute(_OPEN_ORDERS, (user_id, symbol)).fetchone()[0]
+    return int(orders), _open_stops(conn, user_id, symbol)
+
+
+def _open_stops(conn: sqlite3.Connection, user_id: int, symbol: str) -> int:
+    return int(conn.execute(_OPEN_STOPS, (user_id, symbol)).fetchone()[0])
+
+
+def _over_limits(conn: sqlite3.Connection, user_id: int, symbol: str, limits: OpenOrderLimits) -> PlaceOutcome | None:
+    if limits.orders and conn.execute(_OPEN_ORDERS, (user_id, symbol)).fetchone()[0] >= limits.orders:
+        return PlaceOutcome.TOO_MANY_ORDERS
+    if limits.algo_orders and _open_stops(conn, user_id, symbol) >= limits.algo_orders:
+        return PlaceOutcome.TOO_MANY_ALGO_ORDERS
+    return None
 
 
 def _place_order(
@@ -396,12 +427,9 @@ def _place_order(
     ).fetchone()
     if existing is not None:
         return PlaceOutcome.DUPLICATE, existing
-    if limits is not None and (limits.orders or limits.algo_orders):
-        open_orders, open_stops = _open_order_counts(conn, user_id, symbol)
-        if limits.orders and open_orders >= limits.orders:
-            return PlaceOutcome.TOO_MANY_ORDERS, None
-        if limits.algo_orders and open_stops >= limits.algo_orders:
-            return PlaceOutcome.TOO_MANY_ALGO_ORDERS, None
+    refused = _over_limits(conn, user_id, symbol, limits) if limits is not None else None
+    if refused is not None:
+        return refused, None
     if reserved:
         # the funds check is the UPDATE's own WHERE clause: no window between check and debit
         debited = conn.execute(
