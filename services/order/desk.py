@@ -244,6 +244,7 @@ class OrderDesk:
         )
 
     async def cancel_all(self, user_id: int, symbol_name: str) -> list[dict[str, Any]]:
+        """Binance answers -2011 "Unknown order sent." when there is nothing to cancel."""
         self._symbol(symbol_name)
         open_orders = await self._ledger.open_orders(user_id, symbol_name)
         results = await asyncio.gather(
@@ -256,7 +257,10 @@ class OrderDesk:
                 isinstance(result, errors.OrderRejected) and result.reason == "UNKNOWN_ORDER"
             ):
                 raise result
-        return [r for r in results if isinstance(r, dict)]
+        canceled = [r for r in results if isinstance(r, dict)]
+        if not canceled:
+            raise errors.unknown_order()
+        return canceled
 
     async def amend_keep_priority(
         self, user_id: int, symbol_name: str, order_id: int | None, orig_client_order_id: str | None, new_qty: str

@@ -185,6 +185,12 @@ def test_unknown_orders_are_minus_2011_on_cancel_and_minus_2013_on_query(client:
     )
 
 
+def test_canceling_all_open_orders_when_there_are_none_is_minus_2011(client: RawClient) -> None:
+    assert client.signed("GET", "/api/v3/openOrders", {"symbol": "SOLUSDT"}).json() == []
+    got = error_of(client.signed("DELETE", "/api/v3/openOrders", {"symbol": "SOLUSDT"}))
+    assert got == (400, -2011, "Unknown order sent.")  # as Binance answers it
+
+
 def test_a_malformed_number_is_minus_1100(client: RawClient) -> None:
     got = error_of(client.signed("GET", "/api/v3/order", {"symbol": SYMBOL, "orderId": "12ab"}))
     assert got == (400, -1100, "Illegal characters found in parameter 'orderId'; legal range is '^[0-9]{1,20}$'.")
