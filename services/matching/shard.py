@@ -40,7 +40,7 @@ import secrets
 import struct
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -211,15 +211,25 @@ class MatchingShard:
 
         Raises AlreadyJournaled for a submit whose order id was journaled before.
         """
+        return await self.submit(symbol, command)
+
+    def submit(self, symbol: str, command: np.void) -> Awaitable[Executed]:
+        """`execute` without waiting: the command is queued now, so commands submitted together
+        are journaled together, and no task is made per command. A shard that is recovering
+        queues it once recovered (or refuses it, as `execute`)."""
         if self._fenced:
             raise ShardFenced(f"matching shard {self.shard}: another process owns its journal")
-        if not self._healthy:
-            await self._await_recovery()
         if symbol not in self._books:
             raise KeyError(symbol)
+        if not self._healthy:
+            return self._submit_after_recovery(symbol, command)
         reply: asyncio.Future[Executed] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(symbol, command, reply, time.perf_counter_ns()))
-        return await reply
+        return reply
+
+    async def _submit_after_recovery(self, symbol: str, command: np.void) -> Executed:
+        await self._await_recovery()
+        return await self.submit(symbol, command)
 
     async def _await_recovery(self) -> None:
         """Rebuilding after a failed append (a journal outage): a brief blip is waited out, a
