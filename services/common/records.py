@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 
 from engine_ext.codes import OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
@@ -51,6 +52,15 @@ class OrderRecord:
     filled: int = 0  # lots
     cum_quote: int = 0  # quote minor units traded
     working_ms: int = 0  # when it entered the book (stops: when triggered)
+
+
+_ORDER_FIELDS = operator.attrgetter(*(f.name for f in fields(OrderRecord)))
+
+
+def copy_order(order: OrderRecord) -> OrderRecord:
+    """A shallow copy. Settlement copies every order it touches; dataclasses.replace costs five
+    times as much."""
+    return OrderRecord(*_ORDER_FIELDS(order))
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,12 +38,18 @@ point in time): nothing may be applied.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 
 from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus, RejectReason, Side
 from engine_ext.events import Event
 from services.common.markets import Symbol
-from services.common.records import FEE_ACCOUNT_USER_ID, OrderPhase, OrderRecord, Settlement, TradeRecord
+from services.common.records import (
+    FEE_ACCOUNT_USER_ID,
+    OrderPhase,
+    OrderRecord,
+    Settlement,
+    TradeRecord,
+    copy_order,
+)
 from services.order.domain import LIMIT_PRICED_TYPES, resting_reservation
 from services.tradeproc.fees import FeeSchedule, fill_commission
 
@@ -291,6 +297,6 @@ class Settler:
             given = self._given.get(order_id)
             if given is None:
                 raise SettlementError(f"{self.symbol.name}: no record for order {order_id}")
-            touched = self.settlement.orders[order_id] = replace(given)
+            touched = self.settlement.orders[order_id] = copy_order(given)
         return touched
 
