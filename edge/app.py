@@ -1,8 +1,10 @@
 """The edge's ASGI app: the REST surface of the routing table, /openapi.json generated from the
-same table, and the WebSocket routes of edge/ws when that package is present."""
+same table, the WebSocket routes of edge/ws when that package is present, and the web UI
+(edge/web: `/` and its files under `/web/`, static, built on the public API alone)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -10,8 +12,9 @@ from starlette.applications import Starlette
 from starlette.datastructures import URLPath
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, NoMatchFound, Route
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Match, Mount, NoMatchFound, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from edge.auth import Authenticator
@@ -51,12 +54,23 @@ def build_app(
 
     routes: list[BaseRoute] = [RestRoutes({path: api.endpoint(path) for path in api.paths})]
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
+    # the UI's files under /web only: a static mount at / would answer unknown API paths with
+    # its own 404 instead of Binance's {"code": -1000, ...}
+    routes.append(Route("/", _web_ui_page, methods=["GET", "HEAD"]))
+    routes.append(Mount("/web", StaticFiles(directory=WEB_UI)))
     if ws_routes is not None:
         routes.extend(ws_routes(clients, config, authenticator=authenticator))
     middleware = []
     if settings.client_address_header:
         middleware.append(Middleware(ClientAddressFromHeader, header=settings.client_address_header))
     return Starlette(routes=routes, middleware=middleware, exception_handlers={404: _not_found, 405: _not_allowed})
+
+
+WEB_UI = Path(__file__).parent / "web"
+
+
+async def _web_ui_page(request: Request) -> Response:
+    return FileResponse(WEB_UI / "index.html", media_type="text/html")
 
 
 class RestRoutes(BaseRoute):
