@@ -1,0 +1,86 @@
+"""ExecuteStream's batches: every command is queued on its shard before any reply is awaited
+(so they are journaled together), replies keep the commands' order, a symbol the process does
+not own is refused alone, and a shard outage fails the batch without leaving unread failures."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from typing import cast
+
+import numpy as np
+import pytest
+
+from engine_ext.events import EVENT_DTYPE
+from exchange.v1 import matching_pb2
+from services.common.grpcutil.errors import ServiceError
+from services.common.ports import Unavailable
+from services.matching.servicer import MatchingServicer
+from services.matching.shard import Executed, MatchingShard, Timings
+
+
+class QueueingShard:
+    """The part of MatchingShard the servicer uses: submit() queues, replies come later."""
+
+    symbols = ("BTCUSDT",)
+    last_time_ms = 1_000
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[int, asyncio.Future[Executed]]] = []
+
+    def submit(self, symbol: str, command: np.void) -> asyncio.Future[Executed]:
+        reply: asyncio.Future[Executed] = asyncio.get_running_loop().create_future()
+        self.queued.append((int(command["order_id"]), reply))
+        return reply
+
+
+def cancel(order_id: int, symbol: str = "BTCUSDT") -> matching_pb2.Command:
+    return matching_pb2.Command(symbol=symbol, cancel=matching_pb2.CancelCommand(order_id=order_id))
+
+
+def executed(seq: int) -> Executed:
+    events = np.zeros(1, dtype=EVENT_DTYPE)
+    events["seq"] = seq
+    return Executed(events, Timings(0, 0, 0, 0))
+
+
+def servicer(shard: QueueingShard) -> MatchingServicer:
+    return MatchingServicer([cast(MatchingShard, shard)], [])
+
+
+async def test_a_batch_is_queued_whole_before_any_reply_and_answered_in_order() -> None:
+    shard = QueueingShard()
+    batch = matching_pb2.CommandBatch(batch_id=7, commands=[cancel(1), cancel(2, "NOPEUSDT"), cancel(3)])
+    reply = asyncio.ensure_future(servicer(shard)._execute(batch))
+    await asyncio.sleep(0)
+    assert [order_id for order_id, _ in shard.queued] == [1, 3]  # both, before either is answered
+
+    shard.queued[1][1].set_result(executed(12))  # answered out of order
+    shard.queued[0][1].set_result(executed(11))
+    answered = await reply
+
+    assert answered.batch_id == 7
+    first, refused, third = answered.results
+    assert [e.seq for e in first.events] == [11] and [e.seq for e in third.events] == [12]
+    assert refused.error.code != 0 and not refused.events  # the unowned symbol alone
+
+
+async def test_an_outage_fails_the_batch_and_leaves_no_unread_failure(caplog: pytest.LogCaptureFixture) -> None:
+    shard = QueueingShard()
+    batch = matching_pb2.CommandBatch(batch_id=1, commands=[cancel(1), cancel(2), cancel(3)])
+    reply = asyncio.ensure_future(servicer(shard)._execute(batch))
+    await asyncio.sleep(0)
+    outage = Unavailable("journal down")
+    for _, queued in shard.queued:
+        queued.set_exception(outage)
+
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    with pytest.raises(ServiceError):
+        await reply
+    # an unread failure is reported when its future is collected: drop every reference
+    del reply, queued
+    shard.queued.clear()
+    gc.collect()
+    await asyncio.sleep(0)
+    assert "never retrieved" not in caplog.text
