@@ -101,10 +101,11 @@ class TradeProcessingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def PublishUserEvents(self, request, context):
-        """Events other services produce for that stream, passed on to its subscribers: the user
-        service's `balanceUpdate` and `outboundAccountPosition` of each deposit and withdrawal
-        (trade processing runs once, so every edge replica sees them whichever user-service replica
-        applied the transfer). At most once, like the stream.
+        """The user service's deposits and withdrawals for that stream: `balance_update` events only
+        (anything else is ILLEGAL_PARAMETER), each passed on with the asset's
+        `outboundAccountPosition` read when it is sent. Trade processing runs once, so every edge
+        replica sees a transfer whichever user-service replica applied it (while a rolling update
+        runs two trade-processing pods, one may miss it). At most once, like the stream.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -59,7 +59,14 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
     async def _execute(self, batch: matching_pb2.CommandBatch) -> matching_pb2.EventBatch:
         # every command is queued on its shard before any is awaited, so they are journaled
         # together, without a task per command (gather's) on the hop's hottest path
-        submitted = [self._submit(command) for command in batch.commands]
+        submitted: list[_Submitted] = []
+        try:
+            for command in batch.commands:
+                submitted.append(self._submit(command))
+        except BaseException:
+            for queued in submitted:
+                queued.abandon()
+            raise
         results = []
         for index, one in enumerate(submitted):
             try:
@@ -74,7 +81,11 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
         shard = self._owner.get(command.symbol)
         if shard is None:
             return _Submitted(command, refused=error_status("SYMBOL_NOT_ON_SHARD", command.symbol))
-        record = command_record(command)
+        try:
+            record = command_record(command)
+        except ValueError:  # no op: refused alone, as a command for another shard is
+            refused = error_status("ILLEGAL_PARAMETER", "command", "one of submit, cancel, amend or replace")
+            return _Submitted(command, refused=refused)
         try:
             return _Submitted(command, record, shard.submit(command.symbol, record))
         except Unavailable as exc:

@@ -216,7 +216,8 @@ class MatchingShard:
     def submit(self, symbol: str, command: np.void) -> Awaitable[Executed]:
         """`execute` without waiting: the command is queued now, so commands submitted together
         are journaled together, and no task is made per command. A shard that is recovering
-        queues it once recovered (or refuses it, as `execute`)."""
+        queues it only once recovered, when it is awaited (or refuses it, as `execute`): a
+        batch's commands then go one by one."""
         if self._fenced:
             raise ShardFenced(f"matching shard {self.shard}: another process owns its journal")
         if symbol not in self._books:
@@ -348,7 +349,8 @@ class MatchingShard:
                 state = self._books[item.symbol]
                 batch_ids = fresh.setdefault(item.symbol, set())
                 if new_id in state.seen or new_id in batch_ids:
-                    item.reply.set_exception(AlreadyJournaled(f"order {new_id} is already journaled"))
+                    if not item.reply.done():  # its caller may have gone (a canceled call)
+                        item.reply.set_exception(AlreadyJournaled(f"order {new_id} is already journaled"))
                     continue
                 batch_ids.add(new_id)
             accepted.append(item)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -131,19 +131,22 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
         self, request: tradeproc_pb2.StreamUserEventsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[tradeproc_pb2.UserEvent]:
         wanted = set(request.user_ids)
-        # settlements applied here, and events other services publish (PublishUserEvents)
+        # settlements applied here, and the transfers other services publish (PublishUserEvents)
         queue: asyncio.Queue[Applied | tradeproc_pb2.UserEvent] = asyncio.Queue(maxsize=MAX_QUEUED_USER_EVENTS)
-        self._loop.listen(queue)
-        self._published_listeners.add(queue)
-        # headers now, not with the first event: they tell the edge the stream is registered,
-        # so no event of a socket it has just acknowledged can be missed
-        await context.send_initial_metadata(())
         try:
+            self._loop.listen(queue)
+            self._published_listeners.add(queue)
+            # headers now, not with the first event: they tell the edge the stream is registered,
+            # so no event of a socket it has just acknowledged can be missed
+            await context.send_initial_metadata(())
             while True:
                 item = await queue.get()
                 if isinstance(item, tradeproc_pb2.UserEvent):
                     if not wanted or item.user_id in wanted:
                         yield item
+                        # the asset's balance as it is now, as for a settlement below: a figure
+                        # read when the transfer was applied could be older than one already sent
+                        yield await self._position(item.user_id, {item.balance_update.asset}, item.event_time)
                     continue
                 batch = item.batch
                 symbol = self._symbols[batch.symbol]
@@ -153,17 +156,23 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
                         yield user_event(user_id, payload)
                 changed = changed_balances(item.settlement, batch.events, item.orders_before)
                 for user_id, assets in changed.items():
-                    if wanted and user_id not in wanted:
-                        continue
-                    balances = [b for b in await self._ledger.balances(user_id) if b.asset in assets]
-                    yield user_event(user_id, account_position(balances, self._assets, batch.time_ms))
+                    if not wanted or user_id in wanted:
+                        yield await self._position(user_id, assets, batch.time_ms)
         finally:
             self._loop.unlisten(queue)
             self._published_listeners.discard(queue)
 
+    async def _position(self, user_id: int, assets: Collection[str], time_ms: int) -> tradeproc_pb2.UserEvent:
+        balances = [b for b in await self._ledger.balances(user_id) if b.asset in assets]
+        return user_event(user_id, account_position(balances, self._assets, time_ms))
+
     async def PublishUserEvents(
         self, request: tradeproc_pb2.PublishUserEventsRequest, context: Any
     ) -> tradeproc_pb2.PublishUserEventsResponse:
+        # balanceUpdates only: the rest of the stream is this service's to say
+        for event in request.events:
+            if event.WhichOneof("payload") != "balance_update" or event.balance_update.asset not in self._assets:
+                raise ServiceError("ILLEGAL_PARAMETER", "events", "balance_update events of listed assets")
         for queue in self._published_listeners:
             for event in request.events:
                 try:

@@ -6,8 +6,6 @@
   account update.
 - `account_position(balances, assets, time_ms)` -> outboundAccountPosition for one user, from
   the balances as they are AFTER the ledger applied the settlement (the ledger's to read).
-- `balance_update(asset, delta, time_ms)` -> balanceUpdate of a deposit or withdrawal (the
-  user service sends it, with the account_position after it).
 
 Execution types (`x`) per engine event:
 | event | x | X |
@@ -212,7 +210,3 @@ def account_position(balances: Iterable[Balance], assets: Mapping[str, Asset], t
         ],
     }
 
-
-def balance_update(asset: Asset, delta: int, time_ms: int) -> dict[str, Any]:
-    """Binance's balanceUpdate: `d` is signed (a withdrawal is negative), `T` the clear time."""
-    return {"e": "balanceUpdate", "E": time_ms, "a": asset.name, "d": asset.format(delta), "T": time_ms}

@@ -20,7 +20,7 @@ async def run(config: Config) -> None:
     ledger = backends.open_ledger(config)
     tradeproc = connect(config.address("tradeproc"))
     publisher = TransferPublisher(tradeproc_pb2_grpc.TradeProcessingServiceStub(tradeproc), ASSETS)
-    domain = UserDomain(store, ledger, config.secrets(), on_transfer=publisher.publish)
+    domain = UserDomain(store, ledger, config.secrets(), assets=ASSETS, on_transfer=publisher.publish)
     publisher.start()
     server = await start_server(
         [user_service(domain)],

@@ -2,9 +2,11 @@
 
 Trade processing serves that stream (`StreamUserEvents`, read by every edge replica); the user
 service applies transfers, possibly in several replicas. So each applied transfer is passed to
-trade processing (`PublishUserEvents`) as Binance sends it: `balanceUpdate`, then the asset's
-`outboundAccountPosition`. Best effort and at most once, like the stream itself: a transfer is
-never held up or refused because trade processing is away; its events are then dropped.
+trade processing (`PublishUserEvents`) as Binance's `balanceUpdate`; trade processing adds the
+asset's `outboundAccountPosition`, read from the ledger as it sends it (a balance read here
+could be older than one it has already sent). Best effort and at most once, like the stream
+itself: a transfer is never held up or refused because trade processing is away; its events
+are then dropped.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ import grpc
 
 from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
 from services.common.markets import Asset
-from services.tradeproc.user_events import user_event
-from services.tradeproc.user_stream import account_position, balance_update
 from services.user.domain import Transfer
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,12 @@ MAX_PENDING = 10_000
 PUBLISH_TIMEOUT_S = 5.0
 
 
-def transfer_events(transfer: Transfer, assets: Mapping[str, Asset]) -> list[tradeproc_pb2.UserEvent]:
-    asset = assets[transfer.balance.asset]  # a transfer's asset is listed: the domain checked
-    update = balance_update(asset, transfer.delta, transfer.time_ms)
-    position = account_position([transfer.balance], {asset.name: asset}, transfer.time_ms)
-    return [user_event(transfer.user_id, update), user_event(transfer.user_id, position)]
+def balance_update(transfer: Transfer, asset: Asset) -> tradeproc_pb2.UserEvent:
+    """Binance's balanceUpdate: `d` signed (a withdrawal is negative), `T` the clear time."""
+    update = tradeproc_pb2.BalanceUpdate(
+        asset=asset.name, balance_delta=asset.format(transfer.delta), clear_time=transfer.time_ms
+    )
+    return tradeproc_pb2.UserEvent(user_id=transfer.user_id, event_time=transfer.time_ms, balance_update=update)
 
 
 class TransferPublisher:
@@ -64,9 +65,12 @@ class TransferPublisher:
             transfers = [await self._pending.get()]
             while not self._pending.empty():
                 transfers.append(self._pending.get_nowait())
-            events = [event for transfer in transfers for event in transfer_events(transfer, self._assets)]
+            # a transfer's asset is listed: the domain checked
+            events = [balance_update(t, self._assets[t.balance.asset]) for t in transfers]
             try:
                 request = tradeproc_pb2.PublishUserEventsRequest(events=events)
                 await self._tradeproc.PublishUserEvents(request, timeout=PUBLISH_TIMEOUT_S)
             except grpc.aio.AioRpcError as exc:
                 log.warning("balanceUpdates of %d transfers dropped", len(transfers), extra={"code": exc.code().name})
+            except Exception:  # whatever it was, the next transfers still get their turn
+                log.exception("balanceUpdates of %d transfers dropped", len(transfers))

@@ -90,3 +90,21 @@ async def test_a_version_2_ledger_gets_the_index_that_counts_open_stop_orders(tm
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert "orders_open_stops" in _indexes(conn)
+
+
+async def test_an_index_made_for_other_stop_types_is_made_again(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    ledger = SqliteLedger(path)
+    await ledger.deposit("usdt", 1, "USDT", 1_000)
+    await ledger.place_order(_a_stop(1))
+    await ledger.close()
+    with sqlite3.connect(path, isolation_level=None) as conn:  # as code with fewer stop types made it
+        conn.execute("DROP INDEX orders_open_stops")
+        older = "CREATE INDEX orders_open_stops ON orders (user_id, symbol) WHERE phase <> 2 AND order_type IN (3)"
+        conn.execute(older)
+
+    reopened = SqliteLedger(path)
+    try:
+        assert await reopened.open_order_counts(1, SYMBOL) == (1, 1)
+    finally:
+        await reopened.close()

@@ -1,6 +1,7 @@
 """ExecuteStream's batches: every command is queued on its shard before any reply is awaited
-(so they are journaled together), replies keep the commands' order, a symbol the process does
-not own is refused alone, and a shard outage fails the batch without leaving unread failures."""
+(so they are journaled together), replies keep the commands' order, a command for a symbol the
+process does not own or without an op is refused alone, and a shard outage fails the batch
+without leaving unread failures."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import gc
 import logging
 from typing import cast
 
+import grpc
 import numpy as np
 import pytest
 
@@ -51,7 +53,8 @@ def servicer(shard: QueueingShard) -> MatchingServicer:
 
 async def test_a_batch_is_queued_whole_before_any_reply_and_answered_in_order() -> None:
     shard = QueueingShard()
-    batch = matching_pb2.CommandBatch(batch_id=7, commands=[cancel(1), cancel(2, "NOPEUSDT"), cancel(3)])
+    no_op = matching_pb2.Command(symbol="BTCUSDT")
+    batch = matching_pb2.CommandBatch(batch_id=7, commands=[cancel(1), cancel(2, "NOPEUSDT"), no_op, cancel(3)])
     reply = asyncio.ensure_future(servicer(shard)._execute(batch))
     await asyncio.sleep(0)
     assert [order_id for order_id, _ in shard.queued] == [1, 3]  # both, before either is answered
@@ -61,9 +64,10 @@ async def test_a_batch_is_queued_whole_before_any_reply_and_answered_in_order() 
     answered = await reply
 
     assert answered.batch_id == 7
-    first, refused, third = answered.results
-    assert [e.seq for e in first.events] == [11] and [e.seq for e in third.events] == [12]
-    assert refused.error.code != 0 and not refused.events  # the unowned symbol alone
+    first, unowned, malformed, last = answered.results
+    assert [e.seq for e in first.events] == [11] and [e.seq for e in last.events] == [12]
+    assert unowned.error.code == grpc.StatusCode.FAILED_PRECONDITION.value[0] and not unowned.events  # alone
+    assert malformed.error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0] and not malformed.events
 
 
 async def test_an_outage_fails_the_batch_and_leaves_no_unread_failure(caplog: pytest.LogCaptureFixture) -> None:

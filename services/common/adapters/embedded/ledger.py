@@ -71,6 +71,9 @@ _ORDER_COLUMNS_SQL = """
     working_ms      INTEGER NOT NULL
 """
 
+_OPEN_STOPS_INDEX = (
+    f"CREATE INDEX orders_open_stops ON orders (user_id, symbol) WHERE phase <> {_DONE} AND order_type IN {_STOP_TYPES}"
+)
 # Binance: a client order id is "unique among open orders"; once its order is done, the id may
 # be used again, and a lookup by it finds the newest order that had it.
 _ORDER_INDEXES = f"""
@@ -79,8 +82,7 @@ CREATE INDEX orders_unfinished ON orders (user_id, symbol, order_id) WHERE phase
 CREATE INDEX orders_pending ON orders (order_id) WHERE phase = {_PENDING};
 CREATE UNIQUE INDEX orders_open_client_id ON orders (user_id, symbol, client_order_id) WHERE phase <> {_DONE};
 CREATE INDEX orders_by_client_id ON orders (user_id, symbol, client_order_id, order_id);
-CREATE INDEX IF NOT EXISTS orders_open_stops ON orders (user_id, symbol)
-    WHERE phase <> {_DONE} AND order_type IN {_STOP_TYPES}"""
+{_OPEN_STOPS_INDEX}"""
 
 _SCHEMA = f"""
 CREATE TABLE balances (
@@ -325,6 +327,17 @@ def _create_schema(conn: sqlite3.Connection) -> None:
         _run_script(conn, _TO_VERSION_3)
     elif version != SCHEMA_VERSION:
         raise RuntimeError(f"ledger schema version {version}, this code knows {SCHEMA_VERSION}")
+    _match_stop_types(conn)
+
+
+def _match_stop_types(conn: sqlite3.Connection) -> None:
+    """orders_open_stops lists the stop order types in its WHERE clause, and the count of
+    _OPEN_STOPS must repeat it to use the index it names: made by a version of the code with
+    other stop types, the index is made again (otherwise every such count would fail)."""
+    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'orders_open_stops'").fetchone()
+    if f"order_type IN {_STOP_TYPES}" not in sql:
+        conn.execute("DROP INDEX orders_open_stops")
+        conn.execute(_OPEN_STOPS_INDEX)
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -347,7 +360,7 @@ PRAGMA user_version = 3
 """
 
 _TO_VERSION_3 = f"""
-CREATE INDEX orders_open_stops ON orders (user_id, symbol) WHERE phase <> {_DONE} AND order_type IN {_STOP_TYPES};
+{_OPEN_STOPS_INDEX};
 PRAGMA user_version = 3
 """
 
