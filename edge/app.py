@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, NoMatchFound, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from edge.auth import Authenticator
 from edge.client_address import ClientAddressFromHeader
@@ -57,7 +57,7 @@ def build_app(
     # the UI's files under /web only: a static mount at / would answer unknown API paths with
     # its own 404 instead of Binance's {"code": -1000, ...}
     routes.append(Route("/", _web_ui_page, methods=["GET", "HEAD"]))
-    routes.append(Mount("/web", StaticFiles(directory=WEB_UI)))
+    routes.append(Mount("/web", _WithWebUiHeaders(StaticFiles(directory=WEB_UI))))
     if ws_routes is not None:
         routes.extend(ws_routes(clients, config, authenticator=authenticator))
     middleware = []
@@ -67,10 +67,34 @@ def build_app(
 
 
 WEB_UI = Path(__file__).parent / "web"
+# The page holds an API secret in its session storage: it loads nothing from elsewhere, cannot
+# be framed (clickjacking an order form), and sends no referrer.
+WEB_UI_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+}
 
 
 async def _web_ui_page(request: Request) -> Response:
-    return FileResponse(WEB_UI / "index.html", media_type="text/html")
+    return FileResponse(WEB_UI / "index.html", media_type="text/html", headers=WEB_UI_HEADERS)
+
+
+class _WithWebUiHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(name.encode(), value.encode()) for name, value in WEB_UI_HEADERS.items()]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self._app(scope, receive, send_with_headers)
 
 
 class RestRoutes(BaseRoute):

@@ -20,6 +20,7 @@ const state = {
   market: null, // the market data WebSocket
   user: null, // the user data stream WebSocket
   userTimer: null,
+  noFaucet: false, // the edge is not in dev mode
 };
 
 // -- notices -----------------------------------------------------------------------------
@@ -203,13 +204,18 @@ async function select(name) {
 // -- the market data stream ----------------------------------------------------------------
 
 function connectMarket(attempt = 0) {
-  const streams = ["!miniTicker@arr", ...(state.selected ? streamsOf(state.selected) : [])];
+  const opened = state.selected;
+  const streams = ["!miniTicker@arr", ...(opened ? streamsOf(opened) : [])];
   const socket = new WebSocket(exchange.combinedStreams(streams));
   state.market = socket;
   socket.onopen = () => {
     attempt = 0;
     $("connection").textContent = "live";
     $("connection").className = "up";
+    if (state.selected !== opened) { // another market was chosen while connecting
+      if (opened) socket.send(JSON.stringify({ method: "UNSUBSCRIBE", params: streamsOf(opened), id: Date.now() }));
+      socket.send(JSON.stringify({ method: "SUBSCRIBE", params: streamsOf(state.selected), id: Date.now() + 1 }));
+    }
   };
   socket.onmessage = (message) => {
     const { stream, data } = JSON.parse(message.data);
@@ -280,7 +286,7 @@ function onUserEvent(event) {
     if (event.x === "TRADE") notify(`${event.S} ${trimZeros(event.l)} ${event.s} at ${trimZeros(event.L)}: ${event.X}`);
     if (event.s === state.selected) refreshOpenOrders();
   } else if (event.e === "listenKeyExpired") {
-    startUserStream();
+    startUserStream().catch(failed);
   }
 }
 
@@ -308,7 +314,7 @@ function showSignedIn() {
   const signedIn = Boolean(exchange.key);
   $("auth-form").hidden = signedIn;
   $("signed-in").hidden = !signedIn;
-  $("faucet-form").hidden = !signedIn;
+  $("faucet-form").hidden = !signedIn || state.noFaucet;
   $("who").textContent = signedIn ? `user #${exchange.session.userId}` : "";
   $("place").textContent = signedIn ? "Place order" : "Log in to trade";
   if (!signedIn) {
@@ -317,10 +323,15 @@ function showSignedIn() {
   }
 }
 
+const UI_KEY_LABEL = "web-ui";
+
 async function signIn(email, password) {
   await exchange.login(email, password);
-  // the signed endpoints take an API key: the UI makes its own for this session
-  await exchange.createApiKey("web-ui");
+  // The signed endpoints take an API key: the UI makes its own for this session, and revokes
+  // those of earlier sessions (a closed tab cannot revoke its own).
+  const earlier = (await exchange.apiKeys()).filter((k) => k.label === UI_KEY_LABEL);
+  await Promise.all(earlier.map((k) => exchange.revokeApiKey(k.apiKey)));
+  await exchange.createApiKey(UI_KEY_LABEL);
   sessionStorage.setItem(STORAGE, JSON.stringify({ session: exchange.session, key: exchange.key }));
   await begin();
 }
@@ -342,6 +353,7 @@ async function signOut() {
 
 function restore() {
   const saved = JSON.parse(sessionStorage.getItem(STORAGE) ?? "null");
+  if (saved && saved.session.expiresAt < Date.now()) sessionStorage.removeItem(STORAGE);
   if (!saved || saved.session.expiresAt < Date.now()) return;
   exchange.session = saved.session;
   exchange.key = saved.key;
@@ -401,6 +413,10 @@ function wireForms() {
     try {
       await exchange.faucet($("faucet-asset").value, $("faucet-amount").value.trim());
     } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        state.noFaucet = true; // not in dev mode: there are no test funds here
+        $("faucet-form").hidden = true;
+      }
       failed(error);
     }
   });

@@ -85,6 +85,7 @@ export class Exchange {
     return this.key;
   }
 
+  async apiKeys() { return (await this.withSession("GET", "/api/v1/apiKeys")).keys ?? []; }
   revokeApiKey(apiKey) { return this.withSession("DELETE", "/api/v1/apiKey", { apiKey }); }
   faucet(asset, amount) { return this.withSession("POST", "/api/v1/faucet", { asset, amount }); }
 

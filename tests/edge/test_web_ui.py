@@ -29,10 +29,12 @@ def test_the_page_and_its_files_are_served(exchange: Exchange) -> None:
         page = http.get("/")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert '<script type="module" src="/web/app.js"></script>' in page.text
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         for name, kind in (("app.js", "javascript"), ("binance.js", "javascript"), ("style.css", "text/css")):
             served = http.get("/web/" + name)
             assert served.status_code == 200 and kind in served.headers["content-type"], name
             assert served.content == (WEB_UI / name).read_bytes()
+            assert served.headers["x-content-type-options"] == "nosniff"
         # the UI takes nothing from the API's namespace: unknown paths still get Binance's error
         missing = http.get("/web/nothing.js")
         assert (missing.status_code, missing.json()["code"]) == (404, -1000)
@@ -40,7 +42,9 @@ def test_the_page_and_its_files_are_served(exchange: Exchange) -> None:
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_the_scripts_parse(script: str) -> None:
-    checked = subprocess.run([_node(), "--check", str(WEB_UI / script)], capture_output=True, text=True)
+    # as ES modules, as the page loads them (a plain --check would guess the kind of file)
+    source = (WEB_UI / script).read_text()
+    checked = subprocess.run([_node(), "--input-type=module", "--check"], input=source, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
 
 
