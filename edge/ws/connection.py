@@ -104,10 +104,14 @@ class ClientConnection:
         self._close_code = CLOSE_NORMAL
         self._close_reason = ""
         self._flush_before_close = True
+        self._held: list[Frame] | None = None  # frames delivered while a request is answered
 
     # -- the hub's side: never waits ------------------------------------------------------------
 
     def deliver(self, frame: Frame) -> None:
+        if self._held is not None:  # a request is being answered: its reply goes out first
+            self._held.append(frame)
+            return
         self._put(frame, self._combined)
 
     def _put(self, frame: Frame, combined: bool) -> None:
@@ -215,12 +219,19 @@ class ClientConnection:
             data = message.get("text")
             if data is None:
                 data = message.get("bytes") or b""
+            # Binance answers a SUBSCRIBE before the stream's first event; the hub hands a new
+            # subscriber the stream's current state at once, so events wait for the reply
+            self._held = []
             try:
                 request = parse_request(data)
                 reply = await self._answer(request)
             except RequestRefused as refused:
                 reply = refused.reply()
+            finally:
+                held, self._held = self._held, None
             self._reply(reply)
+            for frame in held:
+                self._put(frame, self._combined)
 
     async def _watch_listen_key(self, user: UserStream) -> None:
         await watch_expiry(self._ctx.listen_keys, user.listen_key, user.owner, self._ctx.limits.listen_key_recheck_s)

@@ -35,7 +35,7 @@ class RelayedUpstreams:
         self.depth_gaps = 0
 
     def open(self, stream: Stream) -> Upstream:
-        return _Relayed(self, stream, self._subscriber.open(stream.name))
+        return _Relayed(self, stream, self._subscriber.open(stream.source))
 
     def check_diff(self, stream: str, raw: bytes) -> None:
         diff = orjson.loads(raw)

@@ -91,13 +91,14 @@ def parse_request(text: str | bytes) -> Request:
 
 
 def _request_id(value: Any) -> RequestId:
-    # Binance: an unsigned integer, an alphanumeric string of up to 36 characters, or null.
+    # Binance: a 64-bit signed integer, an alphanumeric string of up to 36 characters, or null
+    # (its refusal still says "unsigned").
     if value is None:
         return None
     if isinstance(value, bool):
         raise invalid("request ID must be an unsigned integer")
     if isinstance(value, int):
-        if not 0 <= value <= _MAX_ID:
+        if not -_MAX_ID - 1 <= value <= _MAX_ID:
             raise invalid("request ID must be an unsigned integer")
         return value
     if isinstance(value, str) and len(value) <= _MAX_ID_CHARS and value.replace("-", "").isalnum():

@@ -53,6 +53,12 @@ class Stream:
     name: str  # exactly as Binance spells it, the key of every subscription
     kind: StreamKind
     symbol: str | None  # uppercase exchange symbol ("BTCUSDT"); None for the !...@arr streams
+    alias_of: str | None = None  # an older spelling: the stream market data serves under this name
+
+    @property
+    def source(self) -> str:
+        """The name market data knows the stream by."""
+        return self.alias_of or self.name
 
 
 _SYMBOL_STREAM = re.compile(r"([a-z0-9]{1,20})@([A-Za-z0-9_@]+)")
@@ -68,6 +74,9 @@ _SIMPLE = {
 }
 _PARTIAL_DEPTH = re.compile(r"depth(5|10|20)(@100ms)?")
 _ALL_MARKET = {"!ticker@arr": StreamKind.ALL_TICKERS, "!miniTicker@arr": StreamKind.ALL_MINI_TICKERS}
+# Older spellings Binance still serves: python-binance's miniticker_socket opens the first. Both
+# get the stream's own pushes, once a second (a 3000ms subscriber gets them more often).
+_ALIASES = {"!miniTicker@arr@1000ms": "!miniTicker@arr", "!miniTicker@arr@3000ms": "!miniTicker@arr"}
 
 
 class UnknownStream(ValueError):
@@ -78,6 +87,8 @@ def parse_stream(name: str, symbols: Collection[str]) -> Stream:
     """`symbols` are the listed exchange symbols (uppercase). Raises UnknownStream."""
     if name in _ALL_MARKET:
         return Stream(name, _ALL_MARKET[name], None)
+    if name in _ALIASES:
+        return Stream(name, _ALL_MARKET[_ALIASES[name]], None, alias_of=_ALIASES[name])
     match = _SYMBOL_STREAM.fullmatch(name)
     if match is None:
         raise UnknownStream(name)

@@ -82,7 +82,7 @@ class _Subscription:
 
     def __init__(self, stub: marketdata_pb2_grpc.MarketDataServiceStub, stream: Stream) -> None:
         self._stream = stream
-        self._call: Any = stub.Subscribe(marketdata_pb2.SubscribeRequest(streams=[stream.name]))
+        self._call: Any = stub.Subscribe(marketdata_pb2.SubscribeRequest(streams=[stream.source]))
 
     async def ready(self) -> None:
         # The service sends its initial metadata once the stream is registered (servicer.py);

@@ -113,6 +113,33 @@ async def test_ticker_streams(edge: Edge, traders: Traders) -> None:
     assert avg["s"] == SYMBOL and avg["i"] == "5m" and Decimal(avg["w"]) > 0
 
 
+async def test_a_subscribe_is_answered_before_the_streams_current_state(edge: Edge, traders: Traders) -> None:
+    ticker = f"{STREAM_SYMBOL}@ticker"
+    async with connect(edge.ws + "/ws/" + ticker) as first:
+        await _cross(traders, "157.00")
+        await first.event(lambda m: m.get("e") == "24hrTicker")  # the stream has a state to hand out
+        async with connect(edge.ws + "/ws") as second:
+            await second.send({"method": "SUBSCRIBE", "params": [ticker], "id": 5})
+            assert await second.recv() == {"result": None, "id": 5}
+            assert (await second.recv())["e"] == "24hrTicker"
+
+
+async def test_the_older_spellings_of_the_all_market_mini_tickers_are_served(edge: Edge, traders: Traders) -> None:
+    # python-binance's miniticker_socket opens /ws/!miniTicker@arr@1000ms
+    streams = ["!miniTicker@arr@1000ms", "!miniTicker@arr@3000ms"]
+    async with (
+        connect(edge.ws + "/ws/" + streams[0]) as raw,
+        connect(edge.ws + "/stream?streams=" + streams[1]) as wrapped,
+    ):
+        await _cross(traders, "155.75")
+        last = Decimal("155.75")
+        minis = await raw.event(lambda m: any(t["s"] == SYMBOL and Decimal(t["c"]) == last for t in m))
+        combined = await wrapped.event(lambda m: any(t["s"] == SYMBOL and Decimal(t["c"]) == last for t in m["data"]))
+        assert await raw.request("LIST_SUBSCRIPTIONS") == {"result": [streams[0]], "id": 1}
+    assert all(t["e"] == "24hrMiniTicker" for t in minis)
+    assert combined["stream"] == streams[1]
+
+
 async def test_kline_stream_carries_the_open_candle(edge: Edge, traders: Traders) -> None:
     async with connect(edge.ws + "/ws") as client:
         assert await client.request("SUBSCRIBE", [f"{STREAM_SYMBOL}@kline_1m"]) == {"result": None, "id": 1}

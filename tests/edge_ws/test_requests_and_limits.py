@@ -42,7 +42,7 @@ async def _ask(client: Client, raw: str | bytes) -> Any:
         ('{"method": "SUBSCRIBE", "params": ["nosuchcoin@trade"], "id": 15}', 2, 15),
         ('{"method": "SUBSCRIBE", "params": ["btcusdt@kline_2m"], "id": 16}', 2, 16),
         ('{"method": "SUBSCRIBE", "params": ["btcusdt@depth@500ms"], "id": 17}', 2, 17),
-        ('{"method": "SUBSCRIBE", "params": ["btcusdt@trade"], "id": -1}', 2, None),
+        ('{"method": "SUBSCRIBE", "params": ["btcusdt@trade"], "id": 9223372036854775808}', 2, None),
         ('{"method": "SUBSCRIBE", "params": ["btcusdt@trade"], "id": 1.5}', 2, None),
         ('{"method": "SUBSCRIBE", "params": ["btcusdt@trade"], "id": {"a": 1}}', 2, None),
         ('{"method": "LIST_SUBSCRIPTIONS", "params": ["x"], "id": 18}', 2, 18),
@@ -76,10 +76,13 @@ async def test_a_subscribe_naming_one_bad_stream_subscribes_none_of_them(edge: E
     assert edge.endpoints.context.hub.upstream_count == 0
 
 
-async def test_string_and_null_request_ids_are_echoed(edge: Edge) -> None:
+async def test_string_null_and_negative_request_ids_are_echoed(edge: Edge) -> None:
+    # Binance: "64-bit signed integer; alphanumeric strings, max length 36; null"
     async with connect(edge.ws + "/ws") as client:
         assert await _ask(client, '{"method": "LIST_SUBSCRIPTIONS", "id": "req-1"}') == {"result": [], "id": "req-1"}
         assert await _ask(client, '{"method": "LIST_SUBSCRIPTIONS", "id": null}') == {"result": [], "id": None}
+        lowest = -(2**63)
+        assert await _ask(client, f'{{"method": "LIST_SUBSCRIPTIONS", "id": {lowest}}}') == {"result": [], "id": lowest}
 
 
 async def test_a_path_that_is_not_a_stream_opens_an_empty_connection(edge: Edge) -> None:
