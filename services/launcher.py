@@ -187,6 +187,7 @@ async def _run(args: argparse.Namespace) -> None:
 
         demo_task = asyncio.create_task(demo_when_up())
     print(f"spotex: data in {config.data_dir}; services on {config.host} ports {config.ports}. Ctrl-C stops.")
+    print(f"spotex: web UI and Binance API at http://{config.address('edge')}/")
     try:
         await service_task
     finally:
