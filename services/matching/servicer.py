@@ -206,7 +206,7 @@ class _Submitted:
     command: matching_pb2.Command
     record: np.void | None = None
     pending: Awaitable[Executed] | None = None
-    refused: status_pb2.Status | None = None  # the shard does not own the symbol
+    refused: status_pb2.Status | None = None  # not this shard's symbol, or no op
     unavailable: Unavailable | None = None
 
     def abandon(self) -> None:
