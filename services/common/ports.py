@@ -73,6 +73,15 @@ class OpenOrderLimits:
     orders: int
     algo_orders: int = 0
 
+    def refusal(self, open_orders: int, open_stops: int) -> PlaceOutcome | None:
+        """What placing one more order would break, given the user's unfinished orders on the
+        symbol and the stop orders among them; MAX_NUM_ORDERS is checked first."""
+        if self.orders and open_orders >= self.orders:
+            return PlaceOutcome.TOO_MANY_ORDERS
+        if self.algo_orders and open_stops >= self.algo_orders:
+            return PlaceOutcome.TOO_MANY_ALGO_ORDERS
+        return None
+
 
 class Ledger(Protocol):
     async def deposit(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:

@@ -267,12 +267,10 @@ def _over_limit(placement: _Placement, counts: dict[tuple[int, str], tuple[int, 
     if key is None or limits is None:
         return None
     orders, stops = counts[key]
-    if limits.orders and orders >= limits.orders:
-        return PlaceOutcome.TOO_MANY_ORDERS
-    if limits.algo_orders and stops >= limits.algo_orders:
-        return PlaceOutcome.TOO_MANY_ALGO_ORDERS
-    counts[key] = (orders + 1, stops + (placement.order.order_type in _STOP_TYPES))
-    return None
+    refusal = limits.refusal(orders, stops)
+    if refusal is None:
+        counts[key] = (orders + 1, stops + (placement.order.order_type in _STOP_TYPES))
+    return refusal
 
 
 class DynamoLedger(DynamoStore):

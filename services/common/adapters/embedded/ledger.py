@@ -406,20 +406,18 @@ _OPEN_STOPS = (
 
 
 def _open_order_counts(conn: sqlite3.Connection, user_id: int, symbol: str) -> tuple[int, int]:
-    orders = conn.execute(_OPEN_ORDERS, (user_id, symbol)).fetchone()[0]
-    return int(orders), _open_stops(conn, user_id, symbol)
+    return _count(conn, _OPEN_ORDERS, user_id, symbol), _count(conn, _OPEN_STOPS, user_id, symbol)
 
 
-def _open_stops(conn: sqlite3.Connection, user_id: int, symbol: str) -> int:
-    return int(conn.execute(_OPEN_STOPS, (user_id, symbol)).fetchone()[0])
+def _count(conn: sqlite3.Connection, sql: str, user_id: int, symbol: str) -> int:
+    return int(conn.execute(sql, (user_id, symbol)).fetchone()[0])
 
 
 def _over_limits(conn: sqlite3.Connection, user_id: int, symbol: str, limits: OpenOrderLimits) -> PlaceOutcome | None:
-    if limits.orders and conn.execute(_OPEN_ORDERS, (user_id, symbol)).fetchone()[0] >= limits.orders:
-        return PlaceOutcome.TOO_MANY_ORDERS
-    if limits.algo_orders and _open_stops(conn, user_id, symbol) >= limits.algo_orders:
-        return PlaceOutcome.TOO_MANY_ALGO_ORDERS
-    return None
+    # only the counts a limit needs: a plain limit order has no algo-order limit
+    orders = _count(conn, _OPEN_ORDERS, user_id, symbol) if limits.orders else 0
+    stops = _count(conn, _OPEN_STOPS, user_id, symbol) if limits.algo_orders else 0
+    return limits.refusal(orders, stops)
 
 
 def _place_order(
