@@ -81,8 +81,7 @@ CREATE INDEX orders_by_user ON orders (user_id, symbol, order_id);
 CREATE INDEX orders_unfinished ON orders (user_id, symbol, order_id) WHERE phase <> {_DONE};
 CREATE INDEX orders_pending ON orders (order_id) WHERE phase = {_PENDING};
 CREATE UNIQUE INDEX orders_open_client_id ON orders (user_id, symbol, client_order_id) WHERE phase <> {_DONE};
-CREATE INDEX orders_by_client_id ON orders (user_id, symbol, client_order_id, order_id);
-{_OPEN_STOPS_INDEX}"""
+CREATE INDEX orders_by_client_id ON orders (user_id, symbol, client_order_id, order_id)"""
 
 _SCHEMA = f"""
 CREATE TABLE balances (
@@ -130,9 +129,7 @@ CREATE INDEX trades_by_order ON trades (order_id);
 CREATE TABLE watermarks (symbol TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 
 CREATE TABLE sequences (name TEXT PRIMARY KEY, next_value INTEGER NOT NULL) WITHOUT ROWID;
-INSERT INTO sequences VALUES ('order_id', 1);
-
-PRAGMA user_version = {SCHEMA_VERSION};
+INSERT INTO sequences VALUES ('order_id', 1)
 """
 
 # Rows <-> records: the column lists come from the records, so a new field fails loudly
@@ -320,24 +317,26 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == 0:
         _run_script(conn, _SCHEMA)
-        return
-    if version == 1:
-        _run_script(conn, _TO_VERSION_2)  # with version 3's index already
-    elif version == 2:
-        _run_script(conn, _TO_VERSION_3)
-    elif version != SCHEMA_VERSION:
+    elif version == 1:
+        _run_script(conn, _TO_VERSION_2)
+    elif version not in (2, SCHEMA_VERSION):  # version 3 only adds the index made below
         raise RuntimeError(f"ledger schema version {version}, this code knows {SCHEMA_VERSION}")
-    _match_stop_types(conn)
+    _make_stop_index(conn)
+    if version != SCHEMA_VERSION:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def _match_stop_types(conn: sqlite3.Connection) -> None:
-    """orders_open_stops lists the stop order types in its WHERE clause, and the count of
-    _OPEN_STOPS must repeat it to use the index it names: made by a version of the code with
-    other stop types, the index is made again (otherwise every such count would fail)."""
-    (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'orders_open_stops'").fetchone()
-    if f"order_type IN {_STOP_TYPES}" not in sql:
+def _make_stop_index(conn: sqlite3.Connection) -> None:
+    """orders_open_stops as this code defines it. It lists the stop order types in its WHERE
+    clause, and the count of _OPEN_STOPS must repeat them to use the index it names: missing
+    (older files) or made by code with other stop types, it is made now (otherwise every such
+    count would fail with 'no query solution')."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'orders_open_stops'").fetchone()
+    if row is not None and f"order_type IN {_STOP_TYPES}" in row[0]:
+        return
+    if row is not None:
         conn.execute("DROP INDEX orders_open_stops")
-        conn.execute(_OPEN_STOPS_INDEX)
+    conn.execute(_OPEN_STOPS_INDEX)
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -355,13 +354,7 @@ CREATE TABLE orders_v2 ({_ORDER_COLUMNS_SQL});
 INSERT INTO orders_v2 SELECT * FROM orders;
 DROP TABLE orders;
 ALTER TABLE orders_v2 RENAME TO orders;
-{_ORDER_INDEXES};
-PRAGMA user_version = 3
-"""
-
-_TO_VERSION_3 = f"""
-{_OPEN_STOPS_INDEX};
-PRAGMA user_version = 3
+{_ORDER_INDEXES}
 """
 
 
