@@ -33,6 +33,7 @@ from services.matching.convert import event_tuple
 from services.order import errors
 from services.order.domain import (
     LIMIT_PRICED_TYPES,
+    MAX_LOOKUP_INTERVAL_MS,
     NewOrder,
     OrderContext,
     OrderIntent,
@@ -50,7 +51,6 @@ from services.tradeproc.fees import FeeSchedule
 log = logging.getLogger(__name__)
 
 ORDER_ID_BLOCK = 1000
-MAX_LOOKUP_INTERVAL_MS = 24 * 3_600_000  # allOrders' startTime..endTime at most (Binance -1127)
 REDRIVE_AFTER_MS = 10_000  # younger PENDING orders may still be on their way to matching
 CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 

@@ -81,6 +81,8 @@ TIF_TYPES = frozenset({OrderType.LIMIT, OrderType.STOP_LOSS_LIMIT, OrderType.TAK
 # Binance's default for most spot symbols since 2023; markets.Symbol has no per-symbol value yet.
 DEFAULT_SELF_TRADE_PREVENTION = SelfTradePrevention.EXPIRE_MAKER
 STOP_MARKET_BUY_HEADROOM_PERCENT = 10
+# Binance -1127: an account's history (allOrders, myTrades) is asked for at most 24 hours at a time
+MAX_LOOKUP_INTERVAL_MS = 24 * 3_600_000
 ENGINE_MAX_VALUE = 2**62  # docs/engine.md: 1 <= price, qty, quote_qty, stop_price, cap <= 2**62
 INT64_MAX = 2**63 - 1
 

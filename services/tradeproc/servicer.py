@@ -16,6 +16,7 @@ from services.common.grpcutil.errors import ServiceError
 from services.common.markets import Asset, Symbol
 from services.common.ports import Ledger
 from services.common.records import TradeRecord
+from services.order.domain import MAX_LOOKUP_INTERVAL_MS
 from services.order.responses import format_price, format_qty
 from services.tradeproc.fees import FeeSchedule
 from services.tradeproc.settlement_loop import Applied, SettlementLoop
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 MAX_TRADES = 1000
 # Per user-event stream (one per edge replica): beyond this, its events are dropped, logged.
 MAX_QUEUED_USER_EVENTS = 10_000
-MAX_LOOKUP_INTERVAL_MS = 24 * 3_600_000  # myTrades' startTime..endTime at most (Binance -1127)
 DEFAULT_TRADES = 500
 
 

@@ -209,4 +209,3 @@ def account_position(balances: Iterable[Balance], assets: Mapping[str, Asset], t
             for b in balances
         ],
     }
-
