@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.common.aio import cancel_and_wait
 from services.common.config import Config
 
 log = logging.getLogger("spotex.launcher")
@@ -144,9 +145,7 @@ async def run_single(config: Config, names: Sequence[str], stop: asyncio.Event) 
                 raise task.exception()  # type: ignore[misc]
     finally:
         for task in reversed(tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
 
 
 async def main_async(args: argparse.Namespace) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from typing import Any
 
 
 def reraise_if_cancelled() -> None:
@@ -16,3 +18,13 @@ def reraise_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
+
+
+async def cancel_and_wait(task: asyncio.Future[Any] | None) -> None:
+    """Stop a task this code started, and wait until it has: its CancelledError is the end it
+    was asked for; any other exception it ends with reaches the caller."""
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -19,6 +19,7 @@ import grpc
 
 from exchange.v1 import marketdata_pb2, marketdata_pb2_grpc
 from services.common import backends
+from services.common.aio import cancel_and_wait
 from services.common.catalog import DEMO_SYMBOLS
 from services.common.config import Config
 from services.common.grpcutil.server import Service, start_server
@@ -117,9 +118,7 @@ async def run(config: Config) -> None:
         if server is not None:
             await server.stop(grace=5.0)
         for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         if recorder is not None and store is not None:
             # the newest views, so that the next start resumes from here
             with contextlib.suppress(Exception):

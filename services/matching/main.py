@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 
@@ -11,6 +10,7 @@ from grpc_health.v1 import health_pb2
 
 from exchange.v1 import matching_pb2, matching_pb2_grpc
 from services.common import backends
+from services.common.aio import cancel_and_wait
 from services.common.catalog import DEMO_SYMBOLS
 from services.common.config import Config
 from services.common.grpcutil.server import RunningServer, Service, start_server
@@ -56,9 +56,7 @@ async def run(config: Config) -> None:
     try:
         await serve_forever()
     finally:
-        watching.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watching
+        await cancel_and_wait(watching)
         await server.stop(grace=5.0)
         for shard in shards:
             await shard.stop()  # final snapshots make the next start fast

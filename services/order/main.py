@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from exchange.v1 import matching_pb2, matching_pb2_grpc, order_pb2, order_pb2_grpc
 from services.common import backends
+from services.common.aio import cancel_and_wait
 from services.common.catalog import DEMO_SYMBOLS
 from services.common.config import Config
 from services.common.grpcutil.channel import connect
@@ -47,9 +47,7 @@ async def run(config: Config) -> None:
     finally:
         servicer.stop_streams()
         await server.stop(grace=5.0)
-        redriving.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await redriving
+        await cancel_and_wait(redriving)
         await router.close()
         await settlement.close()
         await ledger.close()

@@ -9,7 +9,6 @@ command's result.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 from collections.abc import AsyncIterator
@@ -19,6 +18,7 @@ from typing import Any
 import grpc
 
 from exchange.v1 import matching_pb2, matching_pb2_grpc
+from services.common.aio import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +63,7 @@ class ShardConnection:
             timer.cancel()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         stream = _Stream()

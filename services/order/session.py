@@ -11,7 +11,6 @@ next order opens a new stream on the same channel.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from typing import Any
 import grpc
 
 from exchange.v1 import order_pb2
+from services.common.aio import cancel_and_wait
 from services.common.grpcutil.errors import status_of
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,4 @@ class _Stream:
     async def close(self) -> None:
         self._call.cancel()
         for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)

@@ -8,13 +8,13 @@ WatchSettlement stream per order-service process, not one call per order.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 
 import grpc
 
 from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
+from services.common.aio import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,7 @@ class SettlementWatch:
         self._task = asyncio.create_task(self._follow(), name="settlement-watch")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def wait(self, symbol: str, seq: int, timeout_s: float) -> bool:
         """True once `seq` of `symbol` is settled; False if that takes longer than timeout_s."""

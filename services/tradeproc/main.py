@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
 from services.common import backends
+from services.common.aio import cancel_and_wait
 from services.common.catalog import ASSETS, DEMO_SYMBOLS
 from services.common.config import Config
 from services.common.grpcutil.server import Service, start_server
@@ -35,7 +35,5 @@ async def run(config: Config) -> None:
         settling.result()  # the loop only ends by failing: surface why
     finally:
         await server.stop(grace=5.0)
-        settling.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await settling
+        await cancel_and_wait(settling)
         await ledger.close()

@@ -12,13 +12,13 @@ are then dropped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 
 import grpc
 
 from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
+from services.common.aio import cancel_and_wait
 from services.common.markets import Asset
 from services.user.domain import Transfer
 
@@ -55,10 +55,7 @@ class TransferPublisher:
             log.warning("trade processing is behind; a transfer's balanceUpdate is dropped")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

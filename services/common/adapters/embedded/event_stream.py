@@ -10,7 +10,6 @@ applied twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import grpc
 
 from exchange.v1 import matching_pb2, matching_pb2_grpc
+from services.common.aio import cancel_and_wait
 from services.common.ports import EventBatch
 from services.matching.convert import event_tuple
 
@@ -66,9 +66,7 @@ class MatchingEventSource:
                             if group:
                                 yield group
                     finally:
-                        reader.cancel()
-                        with contextlib.suppress(asyncio.CancelledError):
-                            await reader
+                        await cancel_and_wait(reader)
             except grpc.aio.AioRpcError as exc:
                 log.warning("event stream from %s broke (%s); reconnecting", self._address, exc.code().name)
             except _StreamEnded:

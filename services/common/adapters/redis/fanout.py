@@ -36,6 +36,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from services.common.adapters.redis import UNAVAILABLE_ERRORS, open_client, unavailable_on_outage
+from services.common.aio import cancel_and_wait
 from services.common.ports import StreamDemand, Unavailable
 
 log = logging.getLogger(__name__)
@@ -292,10 +293,7 @@ class RedisStreamSubscriber:
 
     async def close(self) -> None:
         reader, self._reader = self._reader, None
-        if reader is not None:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+        await cancel_and_wait(reader)
         if self._pubsub is not None and self._listener is not None:
             await _close_quietly(self._pubsub, self._listener)
         self._pubsub = self._listener = None
