@@ -188,13 +188,31 @@ async def _run(args: argparse.Namespace) -> None:
     print(f"spotex: data in {config.data_dir}; services on {config.host} ports {config.ports}. Ctrl-C stops.")
     print(f"spotex: web UI and Binance API at http://{config.address('edge')}/")
     try:
-        await service_task
+        await _until_stopped(service_task, stop)
     finally:
         stop.set()
         if demo_task is not None:
             demo_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await demo_task
+
+
+async def _until_stopped(service_task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    """Wait for the services to end by themselves, or for Ctrl-C. A runner still starting
+    services is waiting on a health check, not on `stop`: it is cancelled instead, and its
+    `finally` stops what it started (the same graceful drain as after start-up)."""
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait([service_task, stopper], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if not service_task.done():
+        try:
+            await asyncio.wait_for(asyncio.shield(service_task), 2.0)  # a started runner drains itself
+        except TimeoutError:
+            await cancel_and_wait(service_task)
+        return
+    await service_task  # its exception, if it ended with one
 
 
 def main(argv: Sequence[str] | None = None) -> None:
