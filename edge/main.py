@@ -18,6 +18,7 @@ from edge.clients import Clients
 from edge.ratelimit import rate_limiter_for
 from edge.settings import EdgeSettings
 from services.common.config import Config
+from services.common.process import freeze_startup_heap
 
 try:
     from edge.ws import server_options as ws_server_options
@@ -55,6 +56,7 @@ async def run(config: Config) -> None:
             **(ws_server_options() if ws_server_options is not None else {}),  # type: ignore[arg-type]
         )
     )
+    freeze_startup_heap()
     serving = asyncio.create_task(server.serve(), name="edge-http")
     try:
         await asyncio.shield(serving)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import faulthandler
+import gc
 import logging
 import signal
 from collections.abc import Callable, Coroutine
@@ -38,4 +39,15 @@ async def _until_signal(service: Coroutine[Any, Any, None]) -> None:
 
 async def serve_forever() -> None:
     """What a service's `run` awaits once it is up: nothing, until it is cancelled."""
+    freeze_startup_heap()
     await asyncio.Event().wait()
+
+
+def freeze_startup_heap() -> None:
+    """Call once a process is up. What it made while starting (modules, protobuf descriptors,
+    stubs, the engine) lives as long as the process, yet every full collection walked all of it
+    again: 20-30 ms each, about every 3 s in the order service under load, a pause for every
+    order in flight. Frozen, those objects are out of the collector's view (a full collection
+    then took 0.1-0.3 ms); they are still freed by reference counting if ever released."""
+    gc.collect()
+    gc.freeze()
