@@ -176,6 +176,7 @@ class MatchingShard:
         self._clock = clock
         self._books: dict[str, _SymbolState] = {}
         self._queue: asyncio.Queue[_Pending] = asyncio.Queue()
+        self._unpublished = False  # a batch is applied to the books, its events not yet durable
         self._subscribers: set[asyncio.Queue[EventRecord | None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._healthy = False
@@ -201,7 +202,10 @@ class MatchingShard:
             self._runner.cancel()
             await asyncio.gather(self._runner, return_exceptions=True)
             self._runner = None
-        if not self._fenced:
+        # Books holding a batch whose events are not durable (its publication failed, a recovery
+        # that replayed it could not re-publish them, or the stop cut the publication short):
+        # a snapshot of them would hide that batch from the replay that re-publishes its events.
+        if self._healthy and not self._unpublished:
             for state_symbol in self._books:
                 await self._save_snapshot(state_symbol)
         self._end_subscriptions()
@@ -368,10 +372,12 @@ class MatchingShard:
         journaled = time.perf_counter_ns()
 
         self.last_time_ms = time_ms
+        self._unpublished = True
         results = self._apply(offset, [item.symbol for item in accepted], commands)
         matched = time.perf_counter_ns()
         event_records = [_record(sym, time_ms, events) for sym, events in results.per_symbol.items() if len(events)]
         await self._append_events(event_records)
+        self._unpublished = False
         published = time.perf_counter_ns()
         for item, events in zip(accepted, results.per_command, strict=True):
             if not item.reply.done():
@@ -482,6 +488,7 @@ class MatchingShard:
         """Restore the snapshots, replay the journal after them, claim it (unless another
         writer took it over since this shard last held it: then fence), publish lost events."""
         self._healthy = False
+        self._unpublished = False  # the books are rebuilt; what replay brings back is published below
         self._books = {symbol: await self._restore(symbol) for symbol in self.symbols}
         oldest = min(self._books.values(), key=lambda state: state.journal_offset)
         self._epoch, self._epoch_writer, self._epoch_offset = oldest.journal_epoch, oldest.journal_writer, -1

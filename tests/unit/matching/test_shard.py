@@ -166,3 +166,42 @@ async def test_a_subscriber_gets_history_then_live_events_without_gaps(memory_lo
     seen = [seq for seq in seen if seq <= last.result()]
     assert seen == list(range(3, last.result() + 1))
     await shard.stop()
+
+
+async def test_a_stop_after_a_failed_publication_leaves_its_events_to_the_next_start(memory_log, memory_snapshots):
+    shard = await started(memory_log, memory_snapshots)
+    await shard.execute("BTCUSDT", limit(1, 7, Side.SELL, 100, 5))
+    memory_log.fail_topics.add(EVENTS_TOPIC)
+    with pytest.raises(Unavailable):
+        await shard.execute("BTCUSDT", limit(2, 8, Side.BUY, 100, 2))  # journaled, events not published
+    await asyncio.sleep(0.05)  # recovery replays it and cannot publish: still unhealthy
+    await shard.stop()  # a snapshot now would hold the trade and hide it from the next replay
+    memory_log.fail_topics.clear()
+    again = await started(memory_log, memory_snapshots)
+    assert published(memory_log, "BTCUSDT") == list(range(1, again.last_seq("BTCUSDT") + 1))
+    assert again.book("BTCUSDT").best_ask() == (100, 3)
+    await again.stop()
+
+
+async def test_a_stop_that_cuts_a_publication_short_leaves_its_events_to_the_next_start(memory_log, memory_snapshots):
+    shard = await started(memory_log, memory_snapshots)
+    await shard.execute("BTCUSDT", limit(1, 7, Side.SELL, 100, 5))
+    append = memory_log.append
+    stuck = asyncio.Event()
+
+    async def events_never_durable(topic, partition, payloads):
+        if topic == EVENTS_TOPIC:
+            stuck.set()
+            await asyncio.Event().wait()  # a slow broker: stop() cancels this wait
+        return await append(topic, partition, payloads)
+
+    memory_log.append = events_never_durable
+    placed = asyncio.create_task(shard.execute("BTCUSDT", limit(2, 8, Side.BUY, 100, 2)))
+    await stuck.wait()  # journaled and applied, its events on their way
+    await shard.stop()
+    placed.cancel()
+    memory_log.append = append
+    again = await started(memory_log, memory_snapshots)
+    assert published(memory_log, "BTCUSDT") == list(range(1, again.last_seq("BTCUSDT") + 1))
+    assert again.book("BTCUSDT").best_ask() == (100, 3)
+    await again.stop()
