@@ -55,6 +55,15 @@ def market_payload(event: marketdata_pb2.MarketEvent) -> Payload | None:
         }
     if kind == "ticker":
         return ticker_payload(event.ticker, e)
+    if kind == "window_ticker":
+        w = event.window_ticker
+        t = w.ticker
+        return {
+            "e": f"{w.window}Ticker", "E": e, "s": t.symbol, "p": t.price_change, "P": t.price_change_percent,
+            "o": t.open_price, "h": t.high_price, "l": t.low_price, "c": t.last_price, "w": t.weighted_avg_price,
+            "v": t.volume, "q": t.quote_volume, "O": t.open_time, "C": t.close_time, "F": t.first_id,
+            "L": t.last_id, "n": t.count,
+        }
     if kind == "kline":
         k = event.kline
         c = k.kline

@@ -29,6 +29,8 @@ class StreamKind(Enum):
     AVG_PRICE = "avgPrice"
     ALL_TICKERS = "!ticker@arr"
     ALL_MINI_TICKERS = "!miniTicker@arr"
+    WINDOW_TICKER = "ticker_<window>"
+    ALL_WINDOW_TICKERS = "!ticker_<window>@arr"
 
 
 # Streams whose every event is the stream's whole current state: the last one can be replayed
@@ -43,9 +45,13 @@ STATE_KINDS = frozenset(
         StreamKind.AVG_PRICE,
         StreamKind.ALL_TICKERS,
         StreamKind.ALL_MINI_TICKERS,
+        StreamKind.WINDOW_TICKER,
+        StreamKind.ALL_WINDOW_TICKERS,
     }
 )
-ARRAY_KINDS = frozenset({StreamKind.ALL_TICKERS, StreamKind.ALL_MINI_TICKERS})
+ARRAY_KINDS = frozenset({StreamKind.ALL_TICKERS, StreamKind.ALL_MINI_TICKERS, StreamKind.ALL_WINDOW_TICKERS})
+# The windows of Binance's rolling window ticker streams (@ticker_1h, !ticker_4h@arr...).
+TICKER_WINDOWS = frozenset({"1h", "4h", "1d"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +83,7 @@ _ALL_MARKET = {"!ticker@arr": StreamKind.ALL_TICKERS, "!miniTicker@arr": StreamK
 # Older spellings Binance still serves: python-binance's miniticker_socket opens the first. Both
 # get the stream's own pushes, once a second (a 3000ms subscriber gets them more often).
 _ALIASES = {"!miniTicker@arr@1000ms": "!miniTicker@arr", "!miniTicker@arr@3000ms": "!miniTicker@arr"}
+_ALL_WINDOW_TICKERS = re.compile(r"!ticker_([0-9a-z]+)@arr")
 
 
 class UnknownStream(ValueError):
@@ -89,6 +96,9 @@ def parse_stream(name: str, symbols: Collection[str]) -> Stream:
         return Stream(name, _ALL_MARKET[name], None)
     if name in _ALIASES:
         return Stream(name, _ALL_MARKET[_ALIASES[name]], None, alias_of=_ALIASES[name])
+    every = _ALL_WINDOW_TICKERS.fullmatch(name)
+    if every is not None and every[1] in TICKER_WINDOWS:
+        return Stream(name, StreamKind.ALL_WINDOW_TICKERS, None)
     match = _SYMBOL_STREAM.fullmatch(name)
     if match is None:
         raise UnknownStream(name)
@@ -101,6 +111,8 @@ def parse_stream(name: str, symbols: Collection[str]) -> Stream:
             kind = StreamKind.PARTIAL_DEPTH
         elif rest.startswith("kline_") and rest[len("kline_") :] in KLINE_INTERVALS:
             kind = StreamKind.KLINE
+        elif rest.startswith("ticker_") and rest[len("ticker_") :] in TICKER_WINDOWS:
+            kind = StreamKind.WINDOW_TICKER
         else:
             raise UnknownStream(name)
     return Stream(name, kind, symbol)

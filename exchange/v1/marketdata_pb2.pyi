@@ -315,7 +315,7 @@ class SubscribeRequest(_message.Message):
     def __init__(self, streams: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MarketEvent(_message.Message):
-    __slots__ = ("stream", "event_time", "trade", "agg_trade", "depth", "kline", "ticker", "mini_ticker", "book_ticker", "partial_depth", "avg_price", "last_in_array")
+    __slots__ = ("stream", "event_time", "trade", "agg_trade", "depth", "kline", "ticker", "mini_ticker", "book_ticker", "partial_depth", "avg_price", "window_ticker", "last_in_array")
     STREAM_FIELD_NUMBER: _ClassVar[int]
     EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
     TRADE_FIELD_NUMBER: _ClassVar[int]
@@ -327,6 +327,7 @@ class MarketEvent(_message.Message):
     BOOK_TICKER_FIELD_NUMBER: _ClassVar[int]
     PARTIAL_DEPTH_FIELD_NUMBER: _ClassVar[int]
     AVG_PRICE_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_TICKER_FIELD_NUMBER: _ClassVar[int]
     LAST_IN_ARRAY_FIELD_NUMBER: _ClassVar[int]
     stream: str
     event_time: int
@@ -339,8 +340,17 @@ class MarketEvent(_message.Message):
     book_ticker: BookTicker
     partial_depth: PartialDepth
     avg_price: AvgPriceUpdate
+    window_ticker: WindowTicker
     last_in_array: bool
-    def __init__(self, stream: _Optional[str] = ..., event_time: _Optional[int] = ..., trade: _Optional[_Union[TradeUpdate, _Mapping]] = ..., agg_trade: _Optional[_Union[AggTradeUpdate, _Mapping]] = ..., depth: _Optional[_Union[DepthUpdate, _Mapping]] = ..., kline: _Optional[_Union[KlineUpdate, _Mapping]] = ..., ticker: _Optional[_Union[Ticker24h, _Mapping]] = ..., mini_ticker: _Optional[_Union[MiniTicker, _Mapping]] = ..., book_ticker: _Optional[_Union[BookTicker, _Mapping]] = ..., partial_depth: _Optional[_Union[PartialDepth, _Mapping]] = ..., avg_price: _Optional[_Union[AvgPriceUpdate, _Mapping]] = ..., last_in_array: _Optional[bool] = ...) -> None: ...
+    def __init__(self, stream: _Optional[str] = ..., event_time: _Optional[int] = ..., trade: _Optional[_Union[TradeUpdate, _Mapping]] = ..., agg_trade: _Optional[_Union[AggTradeUpdate, _Mapping]] = ..., depth: _Optional[_Union[DepthUpdate, _Mapping]] = ..., kline: _Optional[_Union[KlineUpdate, _Mapping]] = ..., ticker: _Optional[_Union[Ticker24h, _Mapping]] = ..., mini_ticker: _Optional[_Union[MiniTicker, _Mapping]] = ..., book_ticker: _Optional[_Union[BookTicker, _Mapping]] = ..., partial_depth: _Optional[_Union[PartialDepth, _Mapping]] = ..., avg_price: _Optional[_Union[AvgPriceUpdate, _Mapping]] = ..., window_ticker: _Optional[_Union[WindowTicker, _Mapping]] = ..., last_in_array: _Optional[bool] = ...) -> None: ...
+
+class WindowTicker(_message.Message):
+    __slots__ = ("window", "ticker")
+    WINDOW_FIELD_NUMBER: _ClassVar[int]
+    TICKER_FIELD_NUMBER: _ClassVar[int]
+    window: str
+    ticker: Ticker24h
+    def __init__(self, window: _Optional[str] = ..., ticker: _Optional[_Union[Ticker24h, _Mapping]] = ...) -> None: ...
 
 class AvgPriceUpdate(_message.Message):
     __slots__ = ("symbol", "interval", "price", "last_trade_time")

@@ -22,6 +22,7 @@ from .views import (
     TickerPayload,
     TickerView,
     TradePayload,
+    WindowTickerPayload,
 )
 
 
@@ -163,6 +164,8 @@ def market_event(event: StreamEvent) -> marketdata_pb2.MarketEvent:
         )
     elif isinstance(p, TickerPayload):
         message.ticker.CopyFrom(ticker(p.ticker))
+    elif isinstance(p, WindowTickerPayload):
+        message.window_ticker.CopyFrom(marketdata_pb2.WindowTicker(window=p.window, ticker=ticker(p.ticker)))
     elif isinstance(p, MiniTickerPayload):
         m = p.ticker
         message.mini_ticker.CopyFrom(

@@ -17,7 +17,6 @@ from collections.abc import Hashable
 from .candles import Candle, CandleSeries, kline_view
 from .domain import MarketData, SymbolMarket
 from .streams import StreamKind, StreamSpec
-from .tickers import DAY_MS
 from .views import (
     AvgPricePayload,
     BookTickerPayload,
@@ -27,6 +26,7 @@ from .views import (
     PartialDepthPayload,
     StreamEvent,
     TickerPayload,
+    WindowTickerPayload,
 )
 
 
@@ -103,47 +103,61 @@ class _PartialDepth(_Changing):
         return [StreamEvent(self.spec.name, now_ms, PartialDepthPayload(snapshot))]
 
 
-def _ticker_key(market: SymbolMarket, now_ms: int, with_book: bool) -> Hashable:
+def _ticker_key(market: SymbolMarket, now_ms: int, window_ms: int, with_book: bool) -> Hashable:
     # The window's content changes with a trade, or when its minute-aligned start moves on.
     last = market.tape.last_trade()
-    window_start = (max(now_ms, market.time_ms) - DAY_MS) // 60_000
+    window_start = (max(now_ms, market.time_ms) - window_ms) // 60_000
     return (last.trade_id if last else 0, window_start, market.last_update_id if with_book else 0)
 
 
+def _ticker_event(spec: StreamSpec, market: SymbolMarket, now_ms: int) -> StreamEvent:
+    ticker = market.ticker(spec.window_ms, now_ms)
+    payload: MiniTickerPayload | TickerPayload | WindowTickerPayload
+    if spec.window:
+        payload = WindowTickerPayload(spec.window, ticker)
+    elif spec.kind in (StreamKind.MINI_TICKER, StreamKind.ALL_MINI_TICKERS):
+        payload = MiniTickerPayload(ticker)
+    else:
+        payload = TickerPayload(ticker)
+    return StreamEvent(spec.name, now_ms, payload)
+
+
+def _with_book(spec: StreamSpec) -> bool:
+    """Only the full 24h ticker carries the best bid and ask: a book change changes it."""
+    return spec.kind in (StreamKind.TICKER, StreamKind.ALL_TICKERS)
+
+
 class _Ticker(_Changing):
-    def __init__(self, spec: StreamSpec, market: SymbolMarket, mini: bool) -> None:
+    """<symbol>@ticker, @miniTicker and @ticker_<window>."""
+
+    def __init__(self, spec: StreamSpec, market: SymbolMarket) -> None:
         super().__init__(spec)
         self._market = market
-        self._mini = mini
 
     def key(self, now_ms: int) -> Hashable:
-        return _ticker_key(self._market, now_ms, with_book=not self._mini)
+        return _ticker_key(self._market, now_ms, self.spec.window_ms, _with_book(self.spec))
 
     def current(self, now_ms: int) -> list[StreamEvent]:
-        ticker = self._market.ticker(DAY_MS, now_ms)
-        payload = MiniTickerPayload(ticker) if self._mini else TickerPayload(ticker)
-        return [StreamEvent(self.spec.name, now_ms, payload)]
+        return [_ticker_event(self.spec, self._market, now_ms)]
 
 
 class _AllTickers(LiveStream):
-    """!ticker@arr / !miniTicker@arr: like Binance, each push carries only the symbols whose
-    ticker changed. One StreamEvent per symbol, all with the same event time."""
+    """!ticker@arr, !miniTicker@arr and !ticker_<window>@arr: like Binance, each push carries
+    only the symbols whose ticker changed. One StreamEvent per symbol, all with the same event
+    time."""
 
-    def __init__(self, spec: StreamSpec, markets: list[SymbolMarket], mini: bool) -> None:
+    def __init__(self, spec: StreamSpec, markets: list[SymbolMarket]) -> None:
         super().__init__(spec)
         self._markets = markets
-        self._mini = mini
         self._keys: dict[str, Hashable] = {}
 
     def _event(self, market: SymbolMarket, now_ms: int) -> StreamEvent:
-        ticker = market.ticker(DAY_MS, now_ms)
-        payload = MiniTickerPayload(ticker) if self._mini else TickerPayload(ticker)
-        return StreamEvent(self.spec.name, now_ms, payload)
+        return _ticker_event(self.spec, market, now_ms)
 
     def poll(self, now_ms: int) -> list[StreamEvent]:
         out = []
         for market in self._markets:
-            key = _ticker_key(market, now_ms, with_book=not self._mini)
+            key = _ticker_key(market, now_ms, self.spec.window_ms, _with_book(self.spec))
             if self._keys.get(market.name) != key:
                 self._keys[market.name] = key
                 out.append(self._event(market, now_ms))
@@ -209,8 +223,8 @@ class _Kline(LiveStream):
 
 def open_stream(data: MarketData, spec: StreamSpec) -> LiveStream:
     kind = spec.kind
-    if kind is StreamKind.ALL_TICKERS or kind is StreamKind.ALL_MINI_TICKERS:
-        return _AllTickers(spec, data.markets(), mini=kind is StreamKind.ALL_MINI_TICKERS)
+    if kind in (StreamKind.ALL_TICKERS, StreamKind.ALL_MINI_TICKERS, StreamKind.ALL_WINDOW_TICKERS):
+        return _AllTickers(spec, data.markets())
     assert spec.symbol is not None
     market = data.market(spec.symbol)
     if kind is StreamKind.DEPTH_DIFF:
@@ -219,8 +233,8 @@ def open_stream(data: MarketData, spec: StreamSpec) -> LiveStream:
         return _PartialDepth(spec, market)
     if kind is StreamKind.BOOK_TICKER:
         return _BookTicker(spec, market)
-    if kind is StreamKind.TICKER or kind is StreamKind.MINI_TICKER:
-        return _Ticker(spec, market, mini=kind is StreamKind.MINI_TICKER)
+    if kind in (StreamKind.TICKER, StreamKind.MINI_TICKER, StreamKind.WINDOW_TICKER):
+        return _Ticker(spec, market)
     if kind is StreamKind.AVG_PRICE:
         return _AvgPrice(spec, market)
     if kind is StreamKind.KLINE:

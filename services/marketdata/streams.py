@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .candles import INTERVALS
+from .tickers import DAY_MS, HOUR_MS
 
 
 class StreamKind(Enum):
@@ -22,12 +23,16 @@ class StreamKind(Enum):
     AVG_PRICE = "avgPrice"
     ALL_TICKERS = "!ticker@arr"
     ALL_MINI_TICKERS = "!miniTicker@arr"
+    WINDOW_TICKER = "ticker_<window>"
+    ALL_WINDOW_TICKERS = "!ticker_<window>@arr"
 
 
 REAL_TIME = frozenset({StreamKind.TRADE, StreamKind.AGG_TRADE, StreamKind.BOOK_TICKER})
 PARTIAL_DEPTH_LEVELS = (5, 10, 20)
 FAST_MS = 100
 SLOW_MS = 1000
+# The windows Binance serves rolling window ticker streams for (any other is refused).
+TICKER_WINDOWS_MS = {"1h": HOUR_MS, "4h": 4 * HOUR_MS, "1d": DAY_MS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +43,17 @@ class StreamSpec:
     cadence_ms: int = SLOW_MS  # how often a periodic stream is cut; 0 for real-time streams
     levels: int = 0  # partial depth
     interval: str = ""  # kline
+    window: str = ""  # rolling window ticker: "1h", "4h" or "1d"
+
+    @property
+    def window_ms(self) -> int:
+        """The ticker's window: 24 hours, unless the name gives another one."""
+        return TICKER_WINDOWS_MS[self.window] if self.window else DAY_MS
 
 
 _SYMBOL_STREAM = re.compile(r"^([a-z0-9]+)@(.+)$")
 _PARTIAL = re.compile(r"^depth(5|10|20)(@100ms)?$")
+_ALL_WINDOW_TICKERS = re.compile(r"^!ticker_([0-9a-z]+)@arr$")
 _SIMPLE = {
     "trade": StreamKind.TRADE,
     "aggTrade": StreamKind.AGG_TRADE,
@@ -59,6 +71,9 @@ def parse_stream(name: str, symbols_by_lower: Mapping[str, str]) -> StreamSpec:
         return StreamSpec(name, StreamKind.ALL_TICKERS, None)
     if name == "!miniTicker@arr":
         return StreamSpec(name, StreamKind.ALL_MINI_TICKERS, None)
+    every = _ALL_WINDOW_TICKERS.match(name)
+    if every is not None and every[1] in TICKER_WINDOWS_MS:
+        return StreamSpec(name, StreamKind.ALL_WINDOW_TICKERS, None, window=every[1])
     match = _SYMBOL_STREAM.match(name)
     if match is None or match[1] not in symbols_by_lower:
         raise ValueError(f"unknown stream {name!r}")
@@ -76,4 +91,6 @@ def parse_stream(name: str, symbols_by_lower: Mapping[str, str]) -> StreamSpec:
         return StreamSpec(name, StreamKind.PARTIAL_DEPTH, symbol, cadence, levels=int(partial[1]))
     if rest.startswith("kline_") and rest[6:] in INTERVALS:
         return StreamSpec(name, StreamKind.KLINE, symbol, SLOW_MS, interval=rest[6:])
+    if rest.startswith("ticker_") and rest[7:] in TICKER_WINDOWS_MS:
+        return StreamSpec(name, StreamKind.WINDOW_TICKER, symbol, SLOW_MS, window=rest[7:])
     raise ValueError(f"unknown stream {name!r}")

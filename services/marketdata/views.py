@@ -259,6 +259,21 @@ class MiniTickerPayload:
 
 
 @dataclass(frozen=True, slots=True)
+class WindowTickerPayload:
+    window: str  # "1h", "4h" or "1d"
+    ticker: TickerView
+
+    def binance(self, event_time: int) -> dict[str, object]:
+        t = self.ticker
+        return {
+            "e": f"{self.window}Ticker", "E": event_time, "s": t.symbol, "p": t.price_change,
+            "P": t.price_change_percent, "o": t.open_price, "h": t.high_price, "l": t.low_price,
+            "c": t.last_price, "w": t.weighted_avg_price, "v": t.volume, "q": t.quote_volume,
+            "O": t.open_time, "C": t.close_time, "F": t.first_id, "L": t.last_id, "n": t.count,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class BookTickerPayload:
     book_ticker: BookTickerView
 
@@ -300,6 +315,7 @@ Payload = (
     | KlinePayload
     | TickerPayload
     | MiniTickerPayload
+    | WindowTickerPayload
     | BookTickerPayload
     | AvgPricePayload
     | DepthUpdatePayload

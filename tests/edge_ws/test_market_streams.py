@@ -113,6 +113,21 @@ async def test_ticker_streams(edge: Edge, traders: Traders) -> None:
     assert avg["s"] == SYMBOL and avg["i"] == "5m" and Decimal(avg["w"]) > 0
 
 
+async def test_rolling_window_ticker_streams(edge: Edge, traders: Traders) -> None:
+    async with (
+        connect(edge.ws + f"/ws/{STREAM_SYMBOL}@ticker_1h") as raw,
+        connect(edge.ws + "/stream?streams=!ticker_4h@arr") as wrapped,
+    ):
+        await _cross(traders, "156.25")
+        last = Decimal("156.25")
+        hour = await raw.event(lambda m: m["e"] == "1hTicker" and Decimal(m["c"]) == last)
+        every = await wrapped.event(lambda m: any(t["s"] == SYMBOL and Decimal(t["c"]) == last for t in m["data"]))
+    assert set(hour) == {"e", "E", "s", "p", "P", "o", "h", "l", "c", "w", "v", "q", "O", "C", "F", "L", "n"}
+    assert hour["s"] == SYMBOL and hour["n"] >= 1
+    assert hour["C"] - hour["O"] < 3_600_000 + 60_000  # Binance: within 59,999 ms of the window
+    assert every["stream"] == "!ticker_4h@arr" and all(t["e"] == "4hTicker" for t in every["data"])
+
+
 async def test_a_subscribe_is_answered_before_the_streams_current_state(edge: Edge, traders: Traders) -> None:
     ticker = f"{STREAM_SYMBOL}@ticker"
     async with connect(edge.ws + "/ws/" + ticker) as first:

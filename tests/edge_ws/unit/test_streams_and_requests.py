@@ -27,6 +27,9 @@ SYMBOLS = frozenset({"BTCUSDT", "ETHBTC"})
         ("btcusdt@avgPrice", StreamKind.AVG_PRICE, "BTCUSDT"),
         ("!ticker@arr", StreamKind.ALL_TICKERS, None),
         ("!miniTicker@arr", StreamKind.ALL_MINI_TICKERS, None),
+        ("btcusdt@ticker_1h", StreamKind.WINDOW_TICKER, "BTCUSDT"),
+        ("ethbtc@ticker_4h", StreamKind.WINDOW_TICKER, "ETHBTC"),
+        ("!ticker_1d@arr", StreamKind.ALL_WINDOW_TICKERS, None),
     ],
 )
 def test_binance_stream_names_parse(name: str, kind: StreamKind, symbol: str | None) -> None:
@@ -45,7 +48,8 @@ def test_every_binance_kline_interval_is_a_stream() -> None:
     [
         "BTCUSDT@trade", "btcusdt", "btcusdt@", "@trade", "dogeusdt@trade", "btcusdt@depth15", "btcusdt@depth@1000ms",
         "btcusdt@kline_2m", "btcusdt@kline_1H", "btcusdt@trade@100ms", "!bookTicker", "!ticker@arr@100ms",
-        "btc usdt@trade", "btcusdt@depth5@500ms", "",
+        "btc usdt@trade", "btcusdt@depth5@500ms", "", "btcusdt@ticker_2h", "btcusdt@ticker_", "!ticker_1w@arr",
+        "!ticker_1h@arr@3000ms",
     ],
 )
 def test_names_binance_does_not_serve_are_unknown(name: str) -> None:

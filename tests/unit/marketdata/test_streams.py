@@ -29,6 +29,9 @@ PREFIXES = {"btcusdt": "BTCUSDT", "ethusdt": "ETHUSDT"}
         ("btcusdt@avgPrice", StreamKind.AVG_PRICE, 1000, None),
         ("!ticker@arr", StreamKind.ALL_TICKERS, 1000, None),
         ("!miniTicker@arr", StreamKind.ALL_MINI_TICKERS, 1000, None),
+        ("btcusdt@ticker_1h", StreamKind.WINDOW_TICKER, 1000, "1h"),
+        ("ethusdt@ticker_4h", StreamKind.WINDOW_TICKER, 1000, "4h"),
+        ("!ticker_1d@arr", StreamKind.ALL_WINDOW_TICKERS, 1000, "1d"),
     ],
 )
 def test_binance_stream_names_are_understood(name: str, kind: StreamKind, cadence: int, extra: object) -> None:
@@ -38,12 +41,15 @@ def test_binance_stream_names_are_understood(name: str, kind: StreamKind, cadenc
         assert spec.levels == extra
     if kind is StreamKind.KLINE:
         assert spec.interval == extra
+    if kind in (StreamKind.WINDOW_TICKER, StreamKind.ALL_WINDOW_TICKERS):
+        assert spec.window == extra
 
 
 @pytest.mark.parametrize(
     "name",
     ["BTCUSDT@trade", "dogeusdt@trade", "btcusdt@depth7", "btcusdt@kline_2m", "btcusdt@trades", "btcusdt",
-     "btcusdt@depth@250ms", "!bookTicker"],
+     "btcusdt@depth@250ms", "!bookTicker", "btcusdt@ticker_2h", "btcusdt@ticker_1H", "!ticker_30m@arr",
+     "!ticker_1h@arr@1000ms", "btcusdt@miniTicker_1h"],
 )
 def test_names_binance_would_not_accept_are_refused(name: str) -> None:
     with pytest.raises(ValueError):
@@ -133,6 +139,25 @@ def test_the_all_market_ticker_stream_carries_only_the_symbols_that_changed(mark
     market.trade("100")
     market.tick()
     assert [p["s"] for p in _payloads(subscriber)] == ["BTCUSDT"]
+
+
+def test_rolling_window_tickers_cover_their_window_only(market: Market) -> None:
+    market.trade("90")
+    market.now += 2 * 3_600_000  # two hours later: out of a 1h window, inside 4h
+    market.trade("100")
+    hour = market.hub.subscribe(["btcusdt@ticker_1h"])
+    four = market.hub.subscribe(["!ticker_4h@arr"])
+    (h,) = _payloads(hour)
+    # Binance's rolling window event: a 24h ticker's fields but prev close, last qty and the book
+    assert set(h) == {"e", "E", "s", "p", "P", "o", "h", "l", "c", "w", "v", "q", "O", "C", "F", "L", "n"}
+    assert (h["e"], h["s"], h["o"], h["c"], h["n"]) == ("1hTicker", "BTCUSDT", "100.00000000", "100.00000000", 1)
+    both = {p["s"]: p for p in _payloads(four)}
+    assert set(both) == {"BTCUSDT", "ETHUSDT"}
+    assert (both["BTCUSDT"]["e"], both["BTCUSDT"]["o"], both["BTCUSDT"]["n"]) == ("4hTicker", "90.00000000", 2)
+    market.trade("110")
+    market.tick()
+    assert [(p["s"], p["c"]) for p in _payloads(four)] == [("BTCUSDT", "110.00000000")]  # only what changed
+    assert [p["n"] for p in _payloads(hour)] == [2]
 
 
 def test_a_candle_is_pushed_while_open_and_once_more_closed_when_the_next_one_opens(market: Market) -> None:
