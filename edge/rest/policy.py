@@ -104,6 +104,7 @@ POLICIES: dict[str, Policy] = {
     # TradeProcessingService
     "exchange.v1.TradeProcessingService.GetAccount": Policy(Security.USER_DATA, fixed(20)),
     "exchange.v1.TradeProcessingService.ListTrades": Policy(Security.USER_DATA, _my_trades_weight),
+    "exchange.v1.TradeProcessingService.GetCommission": Policy(Security.USER_DATA, fixed(20)),
     # UserService: Binance's user data stream, then spotex's own /api/v1. Register and login
     # each cost an argon2 hash (tens of ms of CPU), hence their weight.
     "exchange.v1.UserService.CreateListenKey": Policy(Security.USER_STREAM, fixed(2)),

@@ -70,6 +70,38 @@ class Account(_message.Message):
     uid: int
     def __init__(self, maker_commission: _Optional[int] = ..., taker_commission: _Optional[int] = ..., buyer_commission: _Optional[int] = ..., seller_commission: _Optional[int] = ..., commission_rates: _Optional[_Union[_common_pb2.CommissionRates, _Mapping]] = ..., can_trade: _Optional[bool] = ..., can_withdraw: _Optional[bool] = ..., can_deposit: _Optional[bool] = ..., brokered: _Optional[bool] = ..., require_self_trade_prevention: _Optional[bool] = ..., prevent_sor: _Optional[bool] = ..., update_time: _Optional[int] = ..., account_type: _Optional[str] = ..., balances: _Optional[_Iterable[_Union[_common_pb2.Balance, _Mapping]]] = ..., permissions: _Optional[_Iterable[str]] = ..., uid: _Optional[int] = ...) -> None: ...
 
+class GetCommissionRequest(_message.Message):
+    __slots__ = ("symbol",)
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+
+class CommissionDiscount(_message.Message):
+    __slots__ = ("enabled_for_account", "enabled_for_symbol", "discount_asset", "discount")
+    ENABLED_FOR_ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FOR_SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_ASSET_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_FIELD_NUMBER: _ClassVar[int]
+    enabled_for_account: bool
+    enabled_for_symbol: bool
+    discount_asset: str
+    discount: str
+    def __init__(self, enabled_for_account: _Optional[bool] = ..., enabled_for_symbol: _Optional[bool] = ..., discount_asset: _Optional[str] = ..., discount: _Optional[str] = ...) -> None: ...
+
+class AccountCommission(_message.Message):
+    __slots__ = ("symbol", "standard_commission", "special_commission", "tax_commission", "discount")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    STANDARD_COMMISSION_FIELD_NUMBER: _ClassVar[int]
+    SPECIAL_COMMISSION_FIELD_NUMBER: _ClassVar[int]
+    TAX_COMMISSION_FIELD_NUMBER: _ClassVar[int]
+    DISCOUNT_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    standard_commission: _common_pb2.CommissionRates
+    special_commission: _common_pb2.CommissionRates
+    tax_commission: _common_pb2.CommissionRates
+    discount: CommissionDiscount
+    def __init__(self, symbol: _Optional[str] = ..., standard_commission: _Optional[_Union[_common_pb2.CommissionRates, _Mapping]] = ..., special_commission: _Optional[_Union[_common_pb2.CommissionRates, _Mapping]] = ..., tax_commission: _Optional[_Union[_common_pb2.CommissionRates, _Mapping]] = ..., discount: _Optional[_Union[CommissionDiscount, _Mapping]] = ...) -> None: ...
+
 class ListTradesRequest(_message.Message):
     __slots__ = ("symbol", "order_id", "start_time", "end_time", "from_id", "limit")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]

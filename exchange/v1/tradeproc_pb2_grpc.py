@@ -45,6 +45,11 @@ class TradeProcessingServiceStub:
                 request_serializer=exchange_dot_v1_dot_tradeproc__pb2.ListTradesRequest.SerializeToString,
                 response_deserializer=exchange_dot_v1_dot_tradeproc__pb2.ListTradesResponse.FromString,
                 _registered_method=True)
+        self.GetCommission = channel.unary_unary(
+                '/exchange.v1.TradeProcessingService/GetCommission',
+                request_serializer=exchange_dot_v1_dot_tradeproc__pb2.GetCommissionRequest.SerializeToString,
+                response_deserializer=exchange_dot_v1_dot_tradeproc__pb2.AccountCommission.FromString,
+                _registered_method=True)
         self.GetOrderHistory = channel.unary_unary(
                 '/exchange.v1.TradeProcessingService/GetOrderHistory',
                 request_serializer=exchange_dot_v1_dot_tradeproc__pb2.GetOrderHistoryRequest.SerializeToString,
@@ -78,6 +83,12 @@ class TradeProcessingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListTrades(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCommission(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -132,6 +143,11 @@ def add_TradeProcessingServiceServicer_to_server(servicer, server):
                     servicer.ListTrades,
                     request_deserializer=exchange_dot_v1_dot_tradeproc__pb2.ListTradesRequest.FromString,
                     response_serializer=exchange_dot_v1_dot_tradeproc__pb2.ListTradesResponse.SerializeToString,
+            ),
+            'GetCommission': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCommission,
+                    request_deserializer=exchange_dot_v1_dot_tradeproc__pb2.GetCommissionRequest.FromString,
+                    response_serializer=exchange_dot_v1_dot_tradeproc__pb2.AccountCommission.SerializeToString,
             ),
             'GetOrderHistory': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrderHistory,
@@ -209,6 +225,33 @@ class TradeProcessingService:
             '/exchange.v1.TradeProcessingService/ListTrades',
             exchange_dot_v1_dot_tradeproc__pb2.ListTradesRequest.SerializeToString,
             exchange_dot_v1_dot_tradeproc__pb2.ListTradesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCommission(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/exchange.v1.TradeProcessingService/GetCommission',
+            exchange_dot_v1_dot_tradeproc__pb2.GetCommissionRequest.SerializeToString,
+            exchange_dot_v1_dot_tradeproc__pb2.AccountCommission.FromString,
             options,
             channel_credentials,
             insecure,

@@ -74,6 +74,7 @@ class TradeProcessingServiceStub:
     def __init__(self, channel: grpc.Channel | grpc.aio.Channel) -> None: ...
     GetAccount: _UnaryUnary[exchange_v1_tradeproc_pb2.GetAccountRequest, exchange_v1_tradeproc_pb2.Account]
     ListTrades: _UnaryUnary[exchange_v1_tradeproc_pb2.ListTradesRequest, exchange_v1_tradeproc_pb2.ListTradesResponse]
+    GetCommission: _UnaryUnary[exchange_v1_tradeproc_pb2.GetCommissionRequest, exchange_v1_tradeproc_pb2.AccountCommission]
     GetOrderHistory: _UnaryUnary[exchange_v1_tradeproc_pb2.GetOrderHistoryRequest, exchange_v1_tradeproc_pb2.GetOrderHistoryResponse]
     StreamUserEvents: _UnaryStream[exchange_v1_tradeproc_pb2.StreamUserEventsRequest, exchange_v1_tradeproc_pb2.UserEvent]
     PublishUserEvents: _UnaryUnary[exchange_v1_tradeproc_pb2.PublishUserEventsRequest, exchange_v1_tradeproc_pb2.PublishUserEventsResponse]
@@ -86,6 +87,9 @@ class TradeProcessingServiceServicer:
     def ListTrades(
         self, request: exchange_v1_tradeproc_pb2.ListTradesRequest, context: grpc.aio.ServicerContext
     ) -> exchange_v1_tradeproc_pb2.ListTradesResponse | Awaitable[exchange_v1_tradeproc_pb2.ListTradesResponse]: ...
+    def GetCommission(
+        self, request: exchange_v1_tradeproc_pb2.GetCommissionRequest, context: grpc.aio.ServicerContext
+    ) -> exchange_v1_tradeproc_pb2.AccountCommission | Awaitable[exchange_v1_tradeproc_pb2.AccountCommission]: ...
     def GetOrderHistory(
         self, request: exchange_v1_tradeproc_pb2.GetOrderHistoryRequest, context: grpc.aio.ServicerContext
     ) -> exchange_v1_tradeproc_pb2.GetOrderHistoryResponse | Awaitable[exchange_v1_tradeproc_pb2.GetOrderHistoryResponse]: ...
@@ -108,6 +112,8 @@ class TradeProcessingService:
     def GetAccount(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def ListTrades(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def GetCommission(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def GetOrderHistory(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod

@@ -66,9 +66,7 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
         return tradeproc_pb2.Account(
             maker_commission=maker // 100,  # Binance's legacy integers are basis points
             taker_commission=taker // 100,
-            commission_rates=common_pb2.CommissionRates(
-                maker=_rate(maker), taker=_rate(taker), buyer=_rate(0), seller=_rate(0)
-            ),
+            commission_rates=self._commission_rates(),
             can_trade=True,
             can_withdraw=True,
             can_deposit=True,
@@ -77,6 +75,27 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
             permissions=["SPOT"],
             uid=user_id,
         )
+
+    async def GetCommission(
+        self, request: tradeproc_pb2.GetCommissionRequest, context: Any
+    ) -> tradeproc_pb2.AccountCommission:
+        caller_user_id(context)  # a signed call: every account pays the schedule's rates
+        if not request.symbol:
+            raise ServiceError("MANDATORY_PARAMETER_MISSING", "symbol", metadata={"param": "symbol"})
+        if request.symbol not in self._symbols:
+            raise ServiceError("INVALID_SYMBOL")
+        zero = common_pb2.CommissionRates(maker=_rate(0), taker=_rate(0), buyer=_rate(0), seller=_rate(0))
+        return tradeproc_pb2.AccountCommission(
+            symbol=request.symbol,
+            standard_commission=self._commission_rates(),
+            special_commission=zero,
+            tax_commission=zero,
+            discount=tradeproc_pb2.CommissionDiscount(discount=_rate(0)),
+        )
+
+    def _commission_rates(self) -> common_pb2.CommissionRates:
+        maker, taker = self._fees.maker_ppm, self._fees.taker_ppm
+        return common_pb2.CommissionRates(maker=_rate(maker), taker=_rate(taker), buyer=_rate(0), seller=_rate(0))
 
     async def ListTrades(
         self, request: tradeproc_pb2.ListTradesRequest, context: Any

@@ -168,3 +168,38 @@ def test_a_client_order_id_can_be_used_again_once_its_order_is_done(
     assert (found["orderId"], found["price"], found["status"]) == (reused.json()["orderId"], "0.03800000", "NEW")
     assert [o.order_id for o in ledger.open_orders(maker)] == [reused.json()["orderId"]]
     assert ledger.balances(maker)["BTC"] == (D("0.962"), D("0.038"))
+
+
+def test_account_commission_gives_the_rates_an_order_on_the_symbol_pays(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient]
+) -> None:
+    client = raw(new_account())
+    answer = client.signed("GET", "/api/v3/account/commission", {"symbol": SYMBOL})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    account = client.signed("GET", "/api/v3/account", {}).json()
+    zero = {"maker": "0.00000000", "taker": "0.00000000", "buyer": "0.00000000", "seller": "0.00000000"}
+    assert body == {
+        "symbol": SYMBOL,
+        "standardCommission": account["commissionRates"],  # the rates settlement charges
+        "specialCommission": zero,
+        "taxCommission": zero,
+        "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "",
+                     "discount": "0.00000000"},
+    }
+    assert D(body["standardCommission"]["taker"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [({}, (-1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.")),
+     ({"symbol": "NOPEUSDT"}, (-1121, "Invalid symbol."))],
+    ids=["no symbol", "unknown symbol"],
+)
+def test_account_commission_refuses_what_binance_refuses(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient], params: dict[str, str],
+    expected: tuple[int, str],
+) -> None:
+    answer = raw(new_account()).signed("GET", "/api/v3/account/commission", params)
+    assert answer.status_code == 400, answer.text
+    assert (answer.json()["code"], answer.json()["msg"]) == expected

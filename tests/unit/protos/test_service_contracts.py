@@ -94,6 +94,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
     "TradeProcessingService": {
         "GetAccount": ("get", "/api/v3/account"),
         "ListTrades": ("get", "/api/v3/myTrades"),
+        "GetCommission": ("get", "/api/v3/account/commission"),
         "GetOrderHistory": None,
         "StreamUserEvents": None,
         "PublishUserEvents": None,
