@@ -89,6 +89,7 @@ POLICIES: dict[str, Policy] = {
     "exchange.v1.MarketDataService.GetAvgPrice": Policy(Security.NONE, fixed(2)),
     "exchange.v1.MarketDataService.GetTicker24h": Policy(Security.NONE, _ticker_24h_weight),
     "exchange.v1.MarketDataService.GetRollingTicker": Policy(Security.NONE, _rolling_ticker_weight),
+    "exchange.v1.MarketDataService.GetTradingDayTicker": Policy(Security.NONE, _rolling_ticker_weight),
     "exchange.v1.MarketDataService.GetPrice": Policy(Security.NONE, _price_weight),
     "exchange.v1.MarketDataService.GetBookTicker": Policy(Security.NONE, _price_weight),
     # OrderService

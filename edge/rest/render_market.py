@@ -76,7 +76,8 @@ def ticker_24h(response: marketdata_pb2.GetTicker24hResponse, request: Any, para
 
 
 def rolling_ticker(response: marketdata_pb2.GetTicker24hResponse, request: Any, params: Mapping[str, str]) -> Any:
-    """GET /api/v3/ticker: the rolling-window keys (no bid/ask, no prevClose, no lastQty)."""
+    """GET /api/v3/ticker and ticker/tradingDay: the rolling-window keys (no bid/ask, no
+    prevClose, no lastQty)."""
     keys = _MINI_TICKER_KEYS if params.get("type") == "MINI" else _ROLLING_TICKER_KEYS
     tickers = [render_message(t) for t in response.tickers]
     return _one_or_list([{k: t[k] for k in keys} for t in tickers], params)

@@ -22,6 +22,7 @@ RENDERERS: dict[str, Renderer] = {
     "exchange.v1.MarketDataService.GetKlines": market.klines,
     "exchange.v1.MarketDataService.GetTicker24h": market.ticker_24h,
     "exchange.v1.MarketDataService.GetRollingTicker": market.rolling_ticker,
+    "exchange.v1.MarketDataService.GetTradingDayTicker": market.rolling_ticker,
     "exchange.v1.MarketDataService.GetPrice": market.prices,
     "exchange.v1.MarketDataService.GetBookTicker": market.book_tickers,
     "exchange.v1.OrderService.CancelReplace": orders.cancel_replace,

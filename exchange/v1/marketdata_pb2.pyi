@@ -220,6 +220,18 @@ class GetRollingTickerRequest(_message.Message):
     type: str
     def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., window_size: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
 
+class GetTradingDayTickerRequest(_message.Message):
+    __slots__ = ("symbol", "symbols", "time_zone", "type")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    symbols: _containers.RepeatedScalarFieldContainer[str]
+    time_zone: str
+    type: str
+    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., time_zone: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
+
 class Ticker24h(_message.Message):
     __slots__ = ("symbol", "price_change", "price_change_percent", "weighted_avg_price", "prev_close_price", "last_price", "last_qty", "bid_price", "bid_qty", "ask_price", "ask_qty", "open_price", "high_price", "low_price", "volume", "quote_volume", "open_time", "close_time", "first_id", "last_id", "count")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]

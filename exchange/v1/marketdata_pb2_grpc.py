@@ -85,6 +85,11 @@ class MarketDataServiceStub:
                 request_serializer=exchange_dot_v1_dot_marketdata__pb2.GetRollingTickerRequest.SerializeToString,
                 response_deserializer=exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.FromString,
                 _registered_method=True)
+        self.GetTradingDayTicker = channel.unary_unary(
+                '/exchange.v1.MarketDataService/GetTradingDayTicker',
+                request_serializer=exchange_dot_v1_dot_marketdata__pb2.GetTradingDayTickerRequest.SerializeToString,
+                response_deserializer=exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.FromString,
+                _registered_method=True)
         self.GetPrice = channel.unary_unary(
                 '/exchange.v1.MarketDataService/GetPrice',
                 request_serializer=exchange_dot_v1_dot_marketdata__pb2.GetTickerRequest.SerializeToString,
@@ -170,6 +175,12 @@ class MarketDataServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTradingDayTicker(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPrice(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -241,6 +252,11 @@ def add_MarketDataServiceServicer_to_server(servicer, server):
             'GetRollingTicker': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRollingTicker,
                     request_deserializer=exchange_dot_v1_dot_marketdata__pb2.GetRollingTickerRequest.FromString,
+                    response_serializer=exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.SerializeToString,
+            ),
+            'GetTradingDayTicker': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTradingDayTicker,
+                    request_deserializer=exchange_dot_v1_dot_marketdata__pb2.GetTradingDayTickerRequest.FromString,
                     response_serializer=exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.SerializeToString,
             ),
             'GetPrice': grpc.unary_unary_rpc_method_handler(
@@ -529,6 +545,33 @@ class MarketDataService:
             target,
             '/exchange.v1.MarketDataService/GetRollingTicker',
             exchange_dot_v1_dot_marketdata__pb2.GetRollingTickerRequest.SerializeToString,
+            exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTradingDayTicker(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/exchange.v1.MarketDataService/GetTradingDayTicker',
+            exchange_dot_v1_dot_marketdata__pb2.GetTradingDayTickerRequest.SerializeToString,
             exchange_dot_v1_dot_marketdata__pb2.GetTicker24hResponse.FromString,
             options,
             channel_credentials,

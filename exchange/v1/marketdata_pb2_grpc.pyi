@@ -82,6 +82,7 @@ class MarketDataServiceStub:
     GetAvgPrice: _UnaryUnary[exchange_v1_marketdata_pb2.GetAvgPriceRequest, exchange_v1_marketdata_pb2.GetAvgPriceResponse]
     GetTicker24h: _UnaryUnary[exchange_v1_marketdata_pb2.GetTickerRequest, exchange_v1_marketdata_pb2.GetTicker24hResponse]
     GetRollingTicker: _UnaryUnary[exchange_v1_marketdata_pb2.GetRollingTickerRequest, exchange_v1_marketdata_pb2.GetTicker24hResponse]
+    GetTradingDayTicker: _UnaryUnary[exchange_v1_marketdata_pb2.GetTradingDayTickerRequest, exchange_v1_marketdata_pb2.GetTicker24hResponse]
     GetPrice: _UnaryUnary[exchange_v1_marketdata_pb2.GetTickerRequest, exchange_v1_marketdata_pb2.GetPriceResponse]
     GetBookTicker: _UnaryUnary[exchange_v1_marketdata_pb2.GetTickerRequest, exchange_v1_marketdata_pb2.GetBookTickerResponse]
     Subscribe: _UnaryStream[exchange_v1_marketdata_pb2.SubscribeRequest, exchange_v1_marketdata_pb2.MarketEvent]
@@ -116,6 +117,9 @@ class MarketDataServiceServicer:
     ) -> exchange_v1_marketdata_pb2.GetTicker24hResponse | Awaitable[exchange_v1_marketdata_pb2.GetTicker24hResponse]: ...
     def GetRollingTicker(
         self, request: exchange_v1_marketdata_pb2.GetRollingTickerRequest, context: grpc.aio.ServicerContext
+    ) -> exchange_v1_marketdata_pb2.GetTicker24hResponse | Awaitable[exchange_v1_marketdata_pb2.GetTicker24hResponse]: ...
+    def GetTradingDayTicker(
+        self, request: exchange_v1_marketdata_pb2.GetTradingDayTickerRequest, context: grpc.aio.ServicerContext
     ) -> exchange_v1_marketdata_pb2.GetTicker24hResponse | Awaitable[exchange_v1_marketdata_pb2.GetTicker24hResponse]: ...
     def GetPrice(
         self, request: exchange_v1_marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
@@ -152,6 +156,8 @@ class MarketDataService:
     def GetTicker24h(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def GetRollingTicker(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def GetTradingDayTicker(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def GetPrice(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod

@@ -27,7 +27,7 @@ The package, one concept per module:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from engine_ext.codes import EventKind
 from engine_ext.events import EVENT_FIELDS
@@ -353,6 +353,23 @@ class MarketData:
         except ValueError:
             raise MarketDataError("ILLEGAL_PARAMETER", "windowSize", "1m..59m, 1h..23h, 1d..7d") from None
         return [m.ticker(window_ms, now_ms) for m in self.markets(symbols)]
+
+    def trading_day_tickers(self, symbols: Sequence[str], time_zone: str = "0", *, now_ms: int) -> list[TickerView]:
+        """GET /api/v3/ticker/tradingDay: each symbol's current day in `time_zone`, from its
+        first ms until now; closeTime is the day's last ms, as Binance gives it."""
+        if not symbols:
+            raise MarketDataError("MANDATORY_PARAMETER_MISSING", "symbol")
+        try:
+            zone_ms = parse_time_zone(time_zone or "0")
+        except ValueError:
+            raise MarketDataError("ILLEGAL_PARAMETER", "timeZone", "-12:00 to +14:00") from None
+        tickers = []
+        for market in self.markets(symbols):
+            now = max(now_ms, market.time_ms)
+            day_start = (now + zone_ms) // DAY_MS * DAY_MS - zone_ms
+            ticker = market.ticker(now - day_start, now)
+            tickers.append(replace(ticker, close_time=day_start + DAY_MS - 1))
+        return tickers
 
     def prices(self, symbols: Sequence[str] = ()) -> list[PriceView]:
         return [PriceView(m.name, m.last_price()) for m in self.markets(symbols)]

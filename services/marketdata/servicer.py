@@ -173,6 +173,16 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
             )
         return marketdata_pb2.GetTicker24hResponse(tickers=[convert.ticker(t) for t in tickers])
 
+    async def GetTradingDayTicker(
+        self, request: marketdata_pb2.GetTradingDayTickerRequest, context: grpc.aio.ServicerContext
+    ) -> marketdata_pb2.GetTicker24hResponse:
+        with _refusals():
+            _ticker_type(request.type)
+            tickers = self._data.trading_day_tickers(
+                _symbols(request.symbol, request.symbols), request.time_zone, now_ms=self._clock_ms()
+            )
+        return marketdata_pb2.GetTicker24hResponse(tickers=[convert.ticker(t) for t in tickers])
+
     async def GetPrice(
         self, request: marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
     ) -> marketdata_pb2.GetPriceResponse:

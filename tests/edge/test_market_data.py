@@ -104,6 +104,27 @@ def test_tickers_are_an_object_for_symbol_and_a_list_otherwise(traded: httpx.Cli
     assert rolling["count"] == 1 and "prevClosePrice" not in rolling and "bidPrice" not in rolling
 
 
+def test_the_trading_day_ticker(traded: httpx.Client) -> None:
+    day = get(traded, "/api/v3/ticker/tradingDay", symbol=SYMBOL)
+    assert set(day) == {"symbol", "priceChange", "priceChangePercent", "weightedAvgPrice", "openPrice", "highPrice",
+                        "lowPrice", "lastPrice", "volume", "quoteVolume", "openTime", "closeTime", "firstId",
+                        "lastId", "count"}
+    assert (day["lastPrice"], day["volume"], day["count"]) == ("640.00000000", "0.30000000", 1)
+    day_ms = 86_400_000
+    assert day["openTime"] % day_ms == 0 and day["closeTime"] == day["openTime"] + day_ms - 1  # the UTC day
+    zoned = get(traded, "/api/v3/ticker/tradingDay", symbols='["BNBUSDT"]', timeZone="5:45", type="MINI")
+    assert [(t["symbol"], t["count"]) for t in zoned] == [(SYMBOL, 1)] and "priceChange" not in zoned[0]
+    assert (zoned[0]["openTime"] + 345 * 60_000) % day_ms == 0
+    for params, expected in (
+        ({}, {"code": -1102, "msg": "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."}),
+        ({"symbol": SYMBOL, "timeZone": "15"},
+         {"code": -1100,
+          "msg": "Illegal characters found in parameter 'timeZone'; legal range is '-12:00 to +14:00'."}),
+    ):
+        refused = traded.get("/api/v3/ticker/tradingDay", params=params)
+        assert (refused.status_code, refused.json()) == (400, expected)
+
+
 def test_new_order_response_types(new_account: Callable[..., Account], raw: Callable[..., RawClient]) -> None:
     client = raw(new_account(USDT="100"))
     order = {"symbol": SYMBOL, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.01", "price": "600"}

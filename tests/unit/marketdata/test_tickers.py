@@ -93,6 +93,36 @@ def test_the_rolling_ticker_uses_the_requested_window(feed: Feed) -> None:
                                         "quoteVolume", "openTime", "closeTime", "firstId", "lastId", "count"}
 
 
+def test_the_trading_day_ticker_covers_the_current_day_of_the_time_zone(feed: Feed) -> None:
+    # T0 is midnight UTC: one trade the evening before, two on the day
+    _sell_then_buy(feed, T0 - 2 * HOUR_MS, "90", "1")
+    _sell_then_buy(feed, T0 + 1 * HOUR_MS, "100", "1")
+    _sell_then_buy(feed, T0 + 5 * HOUR_MS, "110", "1")
+    now = T0 + 6 * HOUR_MS
+
+    (utc,) = feed.data.trading_day_tickers(["BTCUSDT"], "0", now_ms=now)
+    assert (utc.count, utc.open_price, utc.last_price) == (2, "100.00000000", "110.00000000")
+    assert (utc.open_time, utc.close_time) == (T0, T0 + DAY_MS - 1)
+    # at UTC+8 the day began at 16:00 UTC the day before: all three trades are in it
+    (east,) = feed.data.trading_day_tickers(["BTCUSDT"], "+08:00", now_ms=now)
+    assert (east.count, east.open_price) == (3, "90.00000000")
+    assert (east.open_time, east.close_time) == (T0 - 8 * HOUR_MS, T0 + 16 * HOUR_MS - 1)
+    # at UTC-4:30 it is 01:30: the day began at 04:30 UTC, after the second trade
+    (west,) = feed.data.trading_day_tickers(["BTCUSDT"], "-4:30", now_ms=now)
+    assert (west.open_time, west.count) == (T0 + 4 * HOUR_MS + 30 * MINUTE_MS, 1)
+
+
+@pytest.mark.parametrize(("symbols", "zone", "reason"), [([], "0", "MANDATORY_PARAMETER_MISSING"),
+                                                         (["BTCUSDT"], "15", "ILLEGAL_PARAMETER"),
+                                                         (["BTCUSDT"], "UTC", "ILLEGAL_PARAMETER")])
+def test_the_trading_day_ticker_refuses_what_binance_refuses(
+    feed: Feed, symbols: list[str], zone: str, reason: str
+) -> None:
+    with pytest.raises(MarketDataError) as refused:
+        feed.data.trading_day_tickers(symbols, zone, now_ms=T0)
+    assert refused.value.reason == reason
+
+
 @pytest.mark.parametrize("text", ["0m", "60m", "24h", "8d", "1w", "1M", "m", "01m"])
 def test_window_sizes_outside_binances_ranges_are_refused(feed: Feed, text: str) -> None:
     with pytest.raises(MarketDataError) as refused:

@@ -87,6 +87,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "GetAvgPrice": ("get", "/api/v3/avgPrice"),
         "GetTicker24h": ("get", "/api/v3/ticker/24hr"),
         "GetRollingTicker": ("get", "/api/v3/ticker"),
+        "GetTradingDayTicker": ("get", "/api/v3/ticker/tradingDay"),
         "GetPrice": ("get", "/api/v3/ticker/price"),
         "GetBookTicker": ("get", "/api/v3/ticker/bookTicker"),
         "Subscribe": None,
