@@ -70,7 +70,7 @@ def symbol_filters(f: common_pb2.SymbolFilters) -> list[dict[str, Any]]:
     return out
 
 
-def symbol_entry(s: common_pb2.SymbolInfo) -> dict[str, Any]:
+def symbol_entry(s: common_pb2.SymbolInfo, show_permission_sets: bool = True) -> dict[str, Any]:
     return {
         "symbol": s.symbol,
         "status": _STATUS(s.status),
@@ -94,7 +94,7 @@ def symbol_entry(s: common_pb2.SymbolInfo) -> dict[str, Any]:
         "filters": symbol_filters(s.filters),
         # Binance moved the permissions into permissionSets (2024) and sends [] here.
         "permissions": [],
-        "permissionSets": [["SPOT"]],
+        "permissionSets": [["SPOT"]] if show_permission_sets else [],
         "defaultSelfTradePreventionMode": _STP(s.default_self_trade_prevention_mode),
         "allowedSelfTradePreventionModes": [_STP(m) for m in s.allowed_self_trade_prevention_modes],
     }
@@ -105,12 +105,13 @@ def exchange_info_renderer(rate_limits: Sequence[Mapping[str, Any]]) -> Renderer
     limits = [dict(limit) for limit in rate_limits]
 
     def render(response: marketdata_pb2.GetExchangeInfoResponse, request: Any, params: Mapping[str, str]) -> Any:
+        show_sets = not request.HasField("show_permission_sets") or request.show_permission_sets
         return {
             "timezone": response.timezone or "UTC",
             "serverTime": response.server_time,
             "rateLimits": limits,
             "exchangeFilters": [],
-            "symbols": [symbol_entry(s) for s in response.symbols],
+            "symbols": [symbol_entry(s, show_sets) for s in response.symbols],
         }
 
     return render

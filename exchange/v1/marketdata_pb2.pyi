@@ -27,12 +27,18 @@ class GetServerTimeResponse(_message.Message):
     def __init__(self, server_time: _Optional[int] = ...) -> None: ...
 
 class GetExchangeInfoRequest(_message.Message):
-    __slots__ = ("symbol", "symbols")
+    __slots__ = ("symbol", "symbols", "permissions", "symbol_status", "show_permission_sets")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_STATUS_FIELD_NUMBER: _ClassVar[int]
+    SHOW_PERMISSION_SETS_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     symbols: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ...) -> None: ...
+    permissions: _containers.RepeatedScalarFieldContainer[str]
+    symbol_status: _common_pb2.SymbolStatus
+    show_permission_sets: bool
+    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., permissions: _Optional[_Iterable[str]] = ..., symbol_status: _Optional[_Union[_common_pb2.SymbolStatus, str]] = ..., show_permission_sets: _Optional[bool] = ...) -> None: ...
 
 class RateLimit(_message.Message):
     __slots__ = ("rate_limit_type", "interval", "interval_num", "limit")

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import grpc
 
-from exchange.v1 import marketdata_pb2, marketdata_pb2_grpc
+from exchange.v1 import common_pb2, marketdata_pb2, marketdata_pb2_grpc
 from services.common.grpcutil.errors import ServiceError
 from services.common.markets import Symbol
 from services.common.symbol_info import symbol_info
@@ -20,6 +20,8 @@ from services.common.symbol_info import symbol_info
 from . import convert
 from .domain import MarketData, MarketDataError
 from .hub import StreamHub, SubscriberDropped
+
+SPOT_PERMISSION = "SPOT"  # the one permission set every symbol here has (exchangeInfo permissionSets)
 
 # Binance's published spot limits; the edge enforces them, exchangeInfo only reports them.
 RATE_LIMITS = (
@@ -98,6 +100,13 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
             names = _symbols(request.symbol, request.symbols) or list(self._symbols)
             if any(name not in self._symbols for name in names):
                 raise MarketDataError("INVALID_SYMBOL")
+            if request.symbol_status:
+                if request.symbol or request.symbols:
+                    raise MarketDataError("INVALID_PARAMETER_COMBINATION")
+                wanted = common_pb2.SymbolStatus.Name(request.symbol_status)
+                names = [name for name in names if self._symbols[name].status == wanted]
+            if request.permissions and SPOT_PERMISSION not in request.permissions:
+                names = []  # every symbol here trades under SPOT alone
         return marketdata_pb2.GetExchangeInfoResponse(
             timezone="UTC",
             server_time=self._clock_ms(),

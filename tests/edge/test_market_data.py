@@ -49,6 +49,25 @@ def test_ping_time_and_weight_headers(exchange: Exchange) -> None:
         assert info.headers["X-MBX-USED-WEIGHT-1M"] in ("22", "20")
 
 
+def test_exchange_info_filters_by_permission_and_status(exchange: Exchange) -> None:
+    with httpx.Client(base_url=exchange.url, headers={"X-Forwarded-For": "198.51.100.8"}) as http:
+        every = get(http, "/api/v3/exchangeInfo")["symbols"]
+        assert every and all(s["permissionSets"] == [["SPOT"]] for s in every)
+        assert get(http, "/api/v3/exchangeInfo", permissions="SPOT")["symbols"] == every
+        assert get(http, "/api/v3/exchangeInfo", permissions='["MARGIN","SPOT"]')["symbols"] == every
+        assert get(http, "/api/v3/exchangeInfo", permissions="MARGIN")["symbols"] == []
+        trading = get(http, "/api/v3/exchangeInfo", symbolStatus="TRADING")["symbols"]
+        assert trading == [s for s in every if s["status"] == "TRADING"] and trading
+        assert get(http, "/api/v3/exchangeInfo", symbolStatus="BREAK")["symbols"] == [
+            s for s in every if s["status"] == "BREAK"
+        ]
+        bare = get(http, "/api/v3/exchangeInfo", symbol=SYMBOL, showPermissionSets="false")["symbols"]
+        assert [s["permissionSets"] for s in bare] == [[]]
+        for params, code in (({"symbol": SYMBOL, "symbolStatus": "TRADING"}, -1128), ({"symbolStatus": "OPEN"}, -1100)):
+            refused = http.get("/api/v3/exchangeInfo", params=params)
+            assert (refused.status_code, refused.json()["code"]) == (400, code), refused.text
+
+
 def test_depth_is_levels_of_price_and_quantity_strings(traded: httpx.Client) -> None:
     depth = get(traded, "/api/v3/depth", symbol=SYMBOL, limit="5")
     assert depth["asks"] == [["640.00000000", "0.70000000"]] and depth["bids"] == []
