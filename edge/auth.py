@@ -55,9 +55,13 @@ def _without_signature(raw: bytes) -> bytes:
     return b"&".join(pair for pair in raw.split(b"&") if not pair.startswith(b"signature="))
 
 
+INT64_MAX = 2**63 - 1  # timestamp and recvWindow travel as int64 in the services' messages
+
+
 def _mandatory_int(params: Mapping[str, str], name: str) -> int:
     value = params.get(name, "")
-    if not value.isdigit() or len(value) > 19:
+    # ASCII digits only: str.isdigit() also takes "²" (int() then fails) and other scripts' digits
+    if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > INT64_MAX:
         raise from_rejection(order_errors.mandatory_missing(name))
     return int(value)
 

@@ -13,8 +13,9 @@ Decimals exist only at the edges (parsing requests, formatting responses).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from engine_ext.codes import OrderType
 
@@ -118,15 +119,22 @@ class Symbol:
         return ticks * lots * self.quote_minor_per_notional
 
 
+DECIMAL_RANGE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"  # Binance's legal range for decimals
+_DECIMAL = re.compile(DECIMAL_RANGE)
+
+
+def is_decimal(text: str) -> bool:
+    """Whether `text` is a decimal in Binance's grammar (DECIMAL_RANGE)."""
+    return _DECIMAL.fullmatch(text) is not None
+
+
 def parse_decimal(text: str, what: str) -> Decimal:
-    """Parse a trader-supplied decimal string; no exponents, NaN or infinities."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise MarketError(f"{what} is not a decimal number: {text!r}") from None
-    if not value.is_finite() or "e" in text.lower():
+    """Parse a trader-supplied decimal string in Binance's grammar (DECIMAL_RANGE): ASCII
+    digits and one point only. Decimal() alone also takes signs, exponents, NaN, padding
+    spaces, underscores ("1_000") and other scripts' digits."""
+    if not is_decimal(text):
         raise MarketError(f"{what} is not a plain decimal number: {text!r}")
-    return value
+    return Decimal(text)
 
 
 def _on_grid(value: Decimal, step: Decimal, what: str, step_name: str) -> int:

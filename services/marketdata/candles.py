@@ -293,7 +293,9 @@ class CandleSeries:
         interval = self.interval
         first = self._opens[self._head]
         latest = max(interval.open_time(now_ms), self._opens[-1])
-        last = latest if end is None else min(latest, interval.open_time(end))
+        if start is not None and start > latest:
+            return []  # also keeps a far-future time (past year 9999: no calendar) out of open_time
+        last = latest if end is None or end >= latest else interval.open_time(end)
         opens: list[int] = []
         if start is not None:
             t = max(first, interval.open_time(start))

@@ -26,7 +26,7 @@ from typing import Any, cast
 from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus, OrderType, Side
 from engine_ext.events import Event
 from exchange.v1 import matching_pb2
-from services.common.markets import MarketError, Symbol, parse_decimal
+from services.common.markets import DECIMAL_RANGE, MarketError, Symbol, is_decimal, parse_decimal
 from services.common.ports import Ledger, OpenOrderLimits, PlaceOutcome, Unavailable
 from services.common.records import OrderPhase, OrderRecord
 from services.matching.convert import event_tuple
@@ -38,6 +38,7 @@ from services.order.domain import (
     OrderContext,
     OrderIntent,
     apply_filters,
+    check_client_order_id,
     new_order_record,
     parse_new_order,
     reserve_funds,
@@ -227,9 +228,18 @@ class OrderDesk:
         order_id: int | None,
         orig_client_order_id: str | None,
         new_client_order_id_: str | None = None,
+        *,
+        only_if: OrderStatus | None = None,
+        id_param: str = "newClientOrderId",
     ) -> dict[str, Any]:
+        """`only_if`: Binance's cancelRestrictions (ONLY_NEW, ONLY_PARTIALLY_FILLED), judged on
+        the order as settled when the cancel is asked for; `id_param`: the name the cancel's own
+        client id was sent under (cancelReplace calls it cancelNewClientOrderId)."""
         symbol = self._symbol(symbol_name)
+        check_client_order_id(new_client_order_id_, id_param)
         record = await self._find_open(user_id, symbol_name, order_id, orig_client_order_id)
+        if only_if is not None and record.status is not only_if:
+            raise errors.cancel_restricted()
         events, transact_ms = await self._execute(
             matching_pb2.Command(symbol=symbol_name, cancel=matching_pb2.CancelCommand(order_id=record.order_id))
         )
@@ -270,6 +280,8 @@ class OrderDesk:
         symbol = self._symbol(symbol_name)
         if not new_qty:
             raise errors.mandatory_missing("newQty")
+        if not is_decimal(new_qty):
+            raise errors.illegal_characters("newQty", DECIMAL_RANGE)
         record = await self._find_open(user_id, symbol_name, order_id, orig_client_order_id)
         try:
             lots = symbol.qty_to_lots(parse_decimal(new_qty, "newQty"))
@@ -298,21 +310,25 @@ class OrderDesk:
         cancel_new_client_order_id: str | None,
         allow_failure: bool,
         new_order: Mapping[str, str],
+        only_if: OrderStatus | None = None,
     ) -> tuple[dict[str, Any] | errors.OrderRejected, dict[str, Any] | errors.OrderRejected | None]:
         """Binance cancelReplace. STOP_ON_FAILURE: a failed cancel stops the new order (None);
-        ALLOW_FAILURE: the new order is placed whatever the cancel did."""
+        ALLOW_FAILURE: the new order is placed whatever the cancel did. A request whose new
+        order is malformed (a parameter missing or illegal) is refused whole, nothing canceled."""
+        new_params = {**new_order, "symbol": symbol_name}
+        parse_new_order(new_params, self._symbols)
+        check_client_order_id(cancel_new_client_order_id, "cancelNewClientOrderId")
         try:
             canceled: dict[str, Any] | errors.OrderRejected = await self.cancel(
-                user_id, symbol_name, cancel_order_id, cancel_orig_client_order_id, cancel_new_client_order_id
+                user_id, symbol_name, cancel_order_id, cancel_orig_client_order_id, cancel_new_client_order_id,
+                only_if=only_if, id_param="cancelNewClientOrderId",
             )
         except errors.OrderRejected as refusal:
             canceled = refusal
             if not allow_failure:
                 return canceled, None
         try:
-            placed: dict[str, Any] | errors.OrderRejected = await self.place(
-                user_id, {**new_order, "symbol": symbol_name}
-            )
+            placed: dict[str, Any] | errors.OrderRejected = await self.place(user_id, new_params)
         except errors.OrderRejected as refusal:
             placed = refusal
         return canceled, placed

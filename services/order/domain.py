@@ -45,10 +45,10 @@ from decimal import Decimal
 from typing import Literal, TypeVar
 
 from engine_ext.codes import STOP_TYPES, OrderType, SelfTradePrevention, Side, TimeInForce
-from services.common.markets import Asset, Symbol
+from services.common.markets import DECIMAL_RANGE, Asset, Symbol, is_decimal
 from services.common.records import OrderRecord
 from services.order import errors
-from services.order.errors import CLIENT_ORDER_ID_RANGE, DECIMAL_RANGE
+from services.order.errors import CLIENT_ORDER_ID_RANGE
 from services.order.filters import (
     LotSize,
     check_lot_size,
@@ -86,7 +86,6 @@ MAX_LOOKUP_INTERVAL_MS = 24 * 3_600_000
 ENGINE_MAX_VALUE = 2**62  # docs/engine.md: 1 <= price, qty, quote_qty, stop_price, cap <= 2**62
 INT64_MAX = 2**63 - 1
 
-_DECIMAL = re.compile(DECIMAL_RANGE)
 _CLIENT_ORDER_ID = re.compile(CLIENT_ORDER_ID_RANGE)
 _STP_MODES = ("NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH")
 _RESPONSE_TYPES: tuple[ResponseType, ...] = ("ACK", "RESULT", "FULL")
@@ -203,7 +202,7 @@ def parse_new_order(
         quote_order_qty=_amount(sent, "quoteOrderQty", quote),
         price=_amount(sent, "price", quote),
         stop_price=_amount(sent, "stopPrice", quote),
-        client_order_id=_client_order_id(sent.get("newClientOrderId")),
+        client_order_id=check_client_order_id(sent.get("newClientOrderId")),
         stp=_stp(sent.get("selfTradePreventionMode")),
         response_type=_response_type(sent.get("newOrderRespType"), order_type),
     )
@@ -254,7 +253,7 @@ def _amount(sent: Mapping[str, str], name: str, asset: Asset) -> Decimal | None:
     text = sent.get(name)
     if text is None:
         return None
-    if not _DECIMAL.fullmatch(text):
+    if not is_decimal(text):
         raise errors.illegal_characters(name, DECIMAL_RANGE)
     value = Decimal(text)
     if value == 0:
@@ -267,9 +266,10 @@ def _amount(sent: Mapping[str, str], name: str, asset: Asset) -> Decimal | None:
     return value
 
 
-def _client_order_id(text: str | None) -> str | None:
+def check_client_order_id(text: str | None, name: str = "newClientOrderId") -> str | None:
+    """A client order id a trader chose (of an order or of a cancel), in Binance's grammar."""
     if text is not None and not _CLIENT_ORDER_ID.fullmatch(text):
-        raise errors.illegal_characters("newClientOrderId", CLIENT_ORDER_ID_RANGE)
+        raise errors.illegal_characters(name, CLIENT_ORDER_ID_RANGE)
     return text
 
 

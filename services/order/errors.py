@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from engine_ext.codes import OrderType, RejectReason
 
-DECIMAL_RANGE = r"^([0-9]{1,20})(\.[0-9]{1,20})?$"  # Binance's legal range for decimals
 CLIENT_ORDER_ID_RANGE = r"^[\.A-Z\:/a-z0-9_-]{1,36}$"  # ... and for client order ids
 
 
@@ -188,6 +187,11 @@ def unsupported_combination() -> OrderRejected:
 
 def duplicate_order() -> OrderRejected:
     return OrderRejected("DUPLICATE_CLIENT_ORDER_ID", -2010, "Duplicate order sent.")
+
+
+def cancel_restricted() -> OrderRejected:
+    """cancelRestrictions named another status than the order's (Binance -2011)."""
+    return OrderRejected("CANCEL_RESTRICTED", -2011, "Order was not canceled due to cancel restrictions.")
 
 
 def unknown_order() -> OrderRejected:

@@ -12,6 +12,7 @@ from typing import Any
 
 from google.rpc import status_pb2
 
+from engine_ext.codes import OrderStatus
 from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc
 from services.common.caller import caller_user_id
 from services.common.grpcutil.error_interceptor import COMMON_ERRORS
@@ -36,6 +37,9 @@ _TEXT_PARAMS = {
     "new_client_order_id": "newClientOrderId",
     "stop_price": "stopPrice",
 }
+
+# Binance cancelRestrictions: the one status in which the order may be canceled.
+_ONLY_IF = {order_pb2.ONLY_NEW: OrderStatus.NEW, order_pb2.ONLY_PARTIALLY_FILLED: OrderStatus.PARTIALLY_FILLED}
 
 
 # A load tool (tradectl bench) sends this key to get each order's per-stage microseconds back
@@ -154,6 +158,7 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
             request.order_id if request.HasField("order_id") else None,
             request.orig_client_order_id or None,
             request.new_client_order_id or None,
+            only_if=_ONLY_IF.get(request.cancel_restrictions),
         )
 
     async def CancelAllOpenOrders(
@@ -174,6 +179,7 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
                 request.cancel_new_client_order_id or None,
                 request.cancel_replace_mode == order_pb2.ALLOW_FAILURE,
                 order_params(request),
+                _ONLY_IF.get(request.cancel_restrictions),
             )
         )
         reply = order_pb2.CancelReplaceResponse()

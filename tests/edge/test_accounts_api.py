@@ -84,6 +84,12 @@ def test_the_faucet_credits_the_session_own_account(
     assert balances == [{"asset": "BTC", "free": "0.50000000", "locked": "0.00000000"}]
     unknown = http.post("/api/v1/faucet", data={"asset": "DOGE", "amount": "1"}, headers=session_headers(account.token))
     assert unknown.status_code == 400 and unknown.json()["code"] == -1100
+    # amounts in Binance's decimal grammar only: Decimal() alone would take each of these
+    headers = session_headers(account.token)
+    for amount in ("1_000", " 1", "\u0663", "+1", "1e2", "NaN"):
+        odd = http.post("/api/v1/faucet", data={"asset": "BTC", "amount": amount}, headers=headers)
+        assert (odd.status_code, odd.json()["code"]) == (400, -1100), (amount, odd.text)
+    assert ledger.balances(account) == {"BTC": (D("0.5"), D(0))}
 
 
 def test_admin_deposits_need_the_operator_token(

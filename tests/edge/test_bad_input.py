@@ -127,9 +127,13 @@ def test_a_malformed_recv_window_is_refused_minus_1100(client: RawClient, window
     [
         ("symbol=BTCUSDT", -1102, MISSING % "timestamp"),
         ("timestamp=abc&signature=" + "0" * 64, -1102, None),
+        ("timestamp=%C2%B2&signature=" + "0" * 64, -1102, None),  # "²": a digit to str.isdigit()
+        ("timestamp=" + "\u0661" * 13 + "&signature=" + "0" * 64, -1102, None),  # Arabic-Indic digits
+        ("timestamp=9999999999999999999&signature=" + "0" * 64, -1102, None),  # beyond int64
         ("timestamp=%d", -1102, MISSING % "signature"),
     ],
-    ids=["no timestamp", "malformed timestamp", "no signature"],
+    ids=["no timestamp", "malformed timestamp", "superscript digit", "other script's digits", "beyond int64",
+         "no signature"],
 )
 def test_signed_endpoints_need_timestamp_and_signature(
     client: RawClient, query: str, code: int, msg: str | None
@@ -202,6 +206,7 @@ def test_a_malformed_number_is_minus_1100(client: RawClient) -> None:
         ("/api/v3/depth", -1102),
         ("/api/v3/depth?symbol=NOPE", -1121),
         ("/api/v3/depth?symbol=BTCUSDT&limit=many", -1100),
+        ("/api/v3/depth?symbol=BTCUSDT&limit=%C2%B2", -1100),
         ("/api/v3/klines?symbol=BTCUSDT&interval=2m", -1120),
         ("/api/v3/ticker/price?symbols=[BTCUSDT", -1100),
         ("/api/v3/ticker/price?symbol=BTCUSDT&symbols=[%22BTCUSDT%22]", -1128),
@@ -232,3 +237,77 @@ def test_parameters_may_be_split_between_query_and_body(client: RawClient, ledge
         headers={"X-MBX-APIKEY": client.account.api_key, "Content-Type": "application/x-www-form-urlencoded"},
     )
     assert (response.status_code, response.json()) == (200, {})
+
+
+def test_far_future_klines_are_none_rather_than_an_error(client: RawClient) -> None:
+    for query in ("interval=1M&startTime=253402300800000", "interval=1M&endTime=9223372036854775807",
+                  "interval=1d&startTime=253402300800000"):
+        response = client.http.get(f"/api/v3/klines?symbol={SYMBOL}&{query}")
+        assert response.status_code == 200 and isinstance(response.json(), list), (query, response.text)
+        if "startTime" in query:
+            assert response.json() == []
+
+
+@pytest.fixture
+def resting(client: RawClient) -> Iterator[dict[str, Any]]:
+    """One open order of the trader's, canceled after the test (so nothing changes)."""
+    placed = client.signed("POST", "/api/v3/order", {**ORDER, "newClientOrderId": "resting-1"}, in_body=True)
+    assert placed.status_code == 200, placed.text
+    yield placed.json()
+    client.signed("DELETE", "/api/v3/order", {"symbol": SYMBOL, "orderId": str(placed.json()["orderId"])})
+
+
+def _still_open(client: RawClient, order: dict[str, Any]) -> None:
+    found = client.signed("GET", "/api/v3/order", {"symbol": SYMBOL, "orderId": str(order["orderId"])}).json()
+    assert (found["status"], found["origQty"], found["clientOrderId"]) == ("NEW", order["origQty"], "resting-1")
+
+
+ILLEGAL = "Illegal characters found in parameter '%s'; legal range is '%s'."
+DECIMAL = "^([0-9]{1,20})(\\.[0-9]{1,20})?$"
+CLIENT_ID = "^[\\.A-Z\\:/a-z0-9_-]{1,36}$"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "expected"),
+    [
+        ("DELETE", "/api/v3/order", {"cancelRestrictions": "ONLY_PARTIALLY_FILLED"},
+         (400, -2011, "Order was not canceled due to cancel restrictions.")),
+        ("DELETE", "/api/v3/order", {"newClientOrderId": "bad id!"},
+         (400, -1100, ILLEGAL % ("newClientOrderId", CLIENT_ID))),
+        ("DELETE", "/api/v3/order", {"newClientOrderId": "x" * 37},
+         (400, -1100, ILLEGAL % ("newClientOrderId", CLIENT_ID))),
+        ("PUT", "/api/v3/order/amend/keepPriority", {"newQty": "0.00_05"},
+         (400, -1100, ILLEGAL % ("newQty", DECIMAL))),
+        ("PUT", "/api/v3/order/amend/keepPriority", {"newQty": "\u0660.\u0660\u0660\u0660\u0665"},
+         (400, -1100, ILLEGAL % ("newQty", DECIMAL))),
+        ("PUT", "/api/v3/order/amend/keepPriority", {"newQty": " 0.0005"},
+         (400, -1100, ILLEGAL % ("newQty", DECIMAL))),
+        ("POST", "/api/v3/order/cancelReplace",
+         {**ORDER, "cancelReplaceMode": "STOP_ON_FAILURE", "quantity": "abc"},
+         (400, -1100, ILLEGAL % ("quantity", DECIMAL))),
+        ("POST", "/api/v3/order/cancelReplace",
+         {**ORDER, "cancelReplaceMode": "ALLOW_FAILURE", "price": None},
+         (400, -1102, MISSING % "price")),
+        ("POST", "/api/v3/order/cancelReplace",
+         {**ORDER, "cancelReplaceMode": "STOP_ON_FAILURE", "cancelNewClientOrderId": "no spaces"},
+         (400, -1100, ILLEGAL % ("cancelNewClientOrderId", CLIENT_ID))),
+    ],
+    ids=["cancelRestrictions", "cancel id", "cancel id too long", "newQty underscore", "newQty other digits",
+         "newQty padded", "cancelReplace bad quantity", "cancelReplace no price", "cancelReplace cancel id"],
+)
+def test_a_refused_cancel_or_amend_leaves_the_order_as_it_was(
+    client: RawClient, resting: dict[str, Any], method: str, path: str, params: dict[str, str | None],
+    expected: tuple[int, int, str],
+) -> None:
+    sent = {k: v for k, v in params.items() if v is not None}
+    sent.setdefault("symbol", SYMBOL)
+    sent["cancelOrderId" if "cancelReplace" in path else "orderId"] = str(resting["orderId"])
+    got = error_of(client.signed(method, path, sent, in_body=method != "DELETE"))
+    assert got == expected
+    _still_open(client, resting)
+
+
+def test_cancel_restrictions_that_the_order_meets_cancel_it(client: RawClient, resting: dict[str, Any]) -> None:
+    answer = client.signed("DELETE", "/api/v3/order",
+                           {"symbol": SYMBOL, "orderId": str(resting["orderId"]), "cancelRestrictions": "ONLY_NEW"})
+    assert (answer.status_code, answer.json()["status"]) == (200, "CANCELED"), answer.text

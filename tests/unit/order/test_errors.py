@@ -6,11 +6,12 @@ import pytest
 
 from engine_ext.codes import OrderType, RejectReason
 from exchange.v1 import errors_pb2
+from services.common.markets import DECIMAL_RANGE
 from services.order import errors
 from services.order.errors import OrderRejected
 
 REFUSALS = [
-    errors.illegal_characters("quantity", errors.DECIMAL_RANGE),
+    errors.illegal_characters("quantity", DECIMAL_RANGE),
     errors.duplicate_parameter("price"),
     errors.mandatory_missing("symbol"),
     errors.one_of_missing("quantity", "quoteOrderQty"),
