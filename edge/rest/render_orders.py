@@ -149,7 +149,12 @@ def test_order(response: order_pb2.TestOrderResponse, request: Any, params: Mapp
     if not response.HasField("standard_commission_for_order"):
         return {}
     rates = response.standard_commission_for_order
-    return {"standardCommissionForOrder": {"maker": rates.maker, "taker": rates.taker}}
+    none = "0.00000000"
+    return {
+        "standardCommissionForOrder": {"maker": rates.maker, "taker": rates.taker},
+        "taxCommissionForOrder": {"maker": none, "taker": none},  # no tax is charged
+        "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "", "discount": none},
+    }
 
 
 def cancel_order(response: Any, request: Any, params: Mapping[str, str]) -> Any:

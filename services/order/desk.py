@@ -47,7 +47,7 @@ from services.order.domain import (
 from services.order.responses import cancel_response, order_response, order_view
 from services.order.router import MatchingRouter, MatchingUnavailable
 from services.order.settlement_watch import SettlementWatch
-from services.tradeproc.fees import FeeSchedule
+from services.tradeproc.fees import FeeSchedule, rate_text
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +166,10 @@ class OrderDesk:
     async def test_order(self, user_id: int, params: Mapping[str, str] | Sequence[tuple[str, str]]) -> None:
         """POST /api/v3/order/test: every check of `place`, nothing reserved or sent."""
         await self._reserve(user_id, parse_new_order(params, self._symbols), test_only=True)
+
+    def commission_rates(self) -> dict[str, str]:
+        """What an order pays (order/test computeCommissionRates): every account the same."""
+        return {"maker": rate_text(self._fees.maker_ppm), "taker": rate_text(self._fees.taker_ppm)}
 
     async def _reserve(self, user_id: int, order: NewOrder, *, test_only: bool) -> OrderRecord | None:
         symbol: Symbol = order.symbol

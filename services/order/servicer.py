@@ -146,7 +146,11 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
 
     async def TestOrder(self, request: order_pb2.PlaceOrderRequest, context: Any) -> order_pb2.TestOrderResponse:
         await self._guard(self._desk.test_order(caller_user_id(context), order_params(request)))
-        return order_pb2.TestOrderResponse()
+        if not request.compute_commission_rates:
+            return order_pb2.TestOrderResponse()
+        return order_pb2.TestOrderResponse(
+            standard_commission_for_order=common_pb2.CommissionRates(**self._desk.commission_rates())
+        )
 
     async def CancelOrder(self, request: order_pb2.CancelOrderRequest, context: Any) -> order_pb2.CancelOrderResponse:
         return _canceled(await self._guard(self._cancel(caller_user_id(context), request)))

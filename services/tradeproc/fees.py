@@ -8,6 +8,7 @@ taken is what the fee account receives, so every asset is conserved.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from engine_ext.codes import Side
 from services.common.markets import Symbol
@@ -24,6 +25,11 @@ class FeeSchedule:
 
     def rate(self, is_maker: bool) -> int:
         return self.maker_ppm if is_maker else self.taker_ppm
+
+
+def rate_text(ppm: int) -> str:
+    """A rate in parts per million as Binance's fraction string (1000 -> "0.00100000")."""
+    return f"{Decimal(ppm).scaleb(-6):.8f}"
 
 
 def trade_fee(received: int, ppm: int) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Collection, Mapping
-from decimal import Decimal
 from typing import Any
 
 import grpc
@@ -18,7 +17,7 @@ from services.common.ports import Ledger
 from services.common.records import TradeRecord
 from services.order.domain import MAX_LOOKUP_INTERVAL_MS
 from services.order.responses import format_price, format_qty
-from services.tradeproc.fees import FeeSchedule
+from services.tradeproc.fees import FeeSchedule, rate_text
 from services.tradeproc.settlement_loop import Applied, SettlementLoop
 from services.tradeproc.user_events import user_event
 from services.tradeproc.user_stream import account_position, changed_balances, execution_reports
@@ -29,11 +28,6 @@ MAX_TRADES = 1000
 # Per user-event stream (one per edge replica): beyond this, its events are dropped, logged.
 MAX_QUEUED_USER_EVENTS = 10_000
 DEFAULT_TRADES = 500
-
-
-def _rate(ppm: int) -> str:
-    """A fee in parts per million as Binance's fraction string (1000 -> "0.00100000")."""
-    return f"{Decimal(ppm).scaleb(-6):.8f}"
 
 
 class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer):
@@ -84,18 +78,20 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
             raise ServiceError("MANDATORY_PARAMETER_MISSING", "symbol", metadata={"param": "symbol"})
         if request.symbol not in self._symbols:
             raise ServiceError("INVALID_SYMBOL")
-        zero = common_pb2.CommissionRates(maker=_rate(0), taker=_rate(0), buyer=_rate(0), seller=_rate(0))
+        none = rate_text(0)
+        zero = common_pb2.CommissionRates(maker=none, taker=none, buyer=none, seller=none)
         return tradeproc_pb2.AccountCommission(
             symbol=request.symbol,
             standard_commission=self._commission_rates(),
             special_commission=zero,
             tax_commission=zero,
-            discount=tradeproc_pb2.CommissionDiscount(discount=_rate(0)),
+            discount=tradeproc_pb2.CommissionDiscount(discount=rate_text(0)),
         )
 
     def _commission_rates(self) -> common_pb2.CommissionRates:
         maker, taker = self._fees.maker_ppm, self._fees.taker_ppm
-        return common_pb2.CommissionRates(maker=_rate(maker), taker=_rate(taker), buyer=_rate(0), seller=_rate(0))
+        none = rate_text(0)
+        return common_pb2.CommissionRates(maker=rate_text(maker), taker=rate_text(taker), buyer=none, seller=none)
 
     async def ListTrades(
         self, request: tradeproc_pb2.ListTradesRequest, context: Any

@@ -103,6 +103,14 @@ def test_all_orders_lists_open_and_finished_orders_and_order_test_places_nothing
 
     tested = client.signed("POST", "/api/v3/order/test", {**BID, "computeCommissionRates": "true"}, in_body=True)
     assert tested.status_code == 200
+    rates = client.signed("GET", "/api/v3/account", {}).json()["commissionRates"]
+    none = "0.00000000"
+    assert tested.json() == {
+        "standardCommissionForOrder": {"maker": rates["maker"], "taker": rates["taker"]},
+        "taxCommissionForOrder": {"maker": none, "taker": none},
+        "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "", "discount": none},
+    }
+    assert client.signed("POST", "/api/v3/order/test", BID, in_body=True).json() == {}
     assert [o.order_id for o in ledger.open_orders(account)] == [second["orderId"]]
     assert client.signed("GET", "/api/v3/myTrades", {"symbol": SYMBOL}).json() == []
 
