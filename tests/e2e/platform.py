@@ -77,8 +77,12 @@ class Platform:
 
     def start_all(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        for name in self.services:
-            self.start(name)
+        try:
+            for name in self.services:
+                self.start(name)
+        except BaseException:
+            self.stop_all()  # a service that failed to start must not leave the others running
+            raise
 
     def kill(self, name: str) -> None:
         """SIGKILL: no shutdown code runs, as when a machine dies."""
