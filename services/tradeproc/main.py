@@ -32,6 +32,8 @@ async def run(config: Config) -> None:
     )
     try:
         await asyncio.wait([settling, asyncio.create_task(serve_forever())], return_when=asyncio.FIRST_COMPLETED)
+        if settling.cancelled():  # nobody asked (only the finally below does): not a clean stop
+            raise RuntimeError("the settlement loop ended by a CancelledError raised inside it")
         settling.result()  # the loop only ends by failing: surface why
     finally:
         await server.stop(grace=5.0)

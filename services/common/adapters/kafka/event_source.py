@@ -48,6 +48,7 @@ from aiokafka.structs import TopicPartition
 
 from engine_ext.events import events_from_array
 from services.common.adapters.kafka.log import KafkaLog
+from services.common.aio import reraise_if_cancelled
 from services.common.ports import EventBatch, Unavailable
 from services.matching.codec import decode_events
 
@@ -279,5 +280,13 @@ class _Reader:
     async def close(self) -> None:
         consumer, self.consumer = self.consumer, None
         if consumer is not None:
-            with contextlib.suppress(KafkaError, OSError):
+            try:
                 await consumer.stop()
+            except (KafkaError, OSError):
+                pass
+            except asyncio.CancelledError:
+                # aiokafka's stop() can raise the CancelledError of a task of its own that it
+                # cancelled (aio-libs/aiokafka#647), seen while the broker was away: taken for
+                # ours, it ended trade processing's settlement loop, and with it the service.
+                reraise_if_cancelled()
+                log.warning("engine events: the consumer's stop raised a stray CancelledError; ignored")
