@@ -70,7 +70,7 @@ def edge_available() -> bool:
     return True
 
 
-async def run_processes(config: Config, names: Sequence[str], stop: asyncio.Event) -> None:
+async def run_processes(config: Config, names: Sequence[str], stop: asyncio.Event, up: asyncio.Event) -> None:
     children: dict[str, subprocess.Popen[bytes]] = {}
     env = {**os.environ, "SPOTEX_DATA_DIR": str(config.data_dir)}
 
@@ -83,6 +83,7 @@ async def run_processes(config: Config, names: Sequence[str], stop: asyncio.Even
             children[name] = spawn(name)
             await _wait_up(config, name)
             log.info("%s is up on %s", name, config.address(name))
+        up.set()
         await _supervise(config, children, spawn, stop)
     finally:
         for child in reversed(list(children.values())):
@@ -128,7 +129,7 @@ async def _supervise(
             await asyncio.wait_for(stop.wait(), 0.5)
 
 
-async def run_single(config: Config, names: Sequence[str], stop: asyncio.Event) -> None:
+async def run_single(config: Config, names: Sequence[str], stop: asyncio.Event, up: asyncio.Event) -> None:
     import importlib
 
     tasks = []
@@ -138,6 +139,7 @@ async def run_single(config: Config, names: Sequence[str], stop: asyncio.Event) 
             tasks.append(asyncio.create_task(module.run(config), name=name))
             await _wait_up(config, name)
             log.info("%s is up on %s", name, config.address(name))
+        up.set()
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -175,7 +177,8 @@ async def _run(args: argparse.Namespace) -> None:
         loop.add_signal_handler(signum, stop.set)
     names = [*SERVICES, *([EDGE] if edge_available() else [])]
     runner = run_single if args.mode == "single" else run_processes
-    service_task = asyncio.create_task(runner(config, names, stop))
+    up = asyncio.Event()  # every service started: from then on the runner watches `stop` itself
+    service_task = asyncio.create_task(runner(config, names, stop, up))
     demo_task: asyncio.Task[None] | None = None
     if args.demo:
         from services.demo import run_demo
@@ -188,7 +191,7 @@ async def _run(args: argparse.Namespace) -> None:
     print(f"spotex: data in {config.data_dir}; services on {config.host} ports {config.ports}. Ctrl-C stops.")
     print(f"spotex: web UI and Binance API at http://{config.address('edge')}/")
     try:
-        await _until_stopped(service_task, stop)
+        await _until_stopped(service_task, stop, up)
     finally:
         stop.set()
         if demo_task is not None:
@@ -197,22 +200,19 @@ async def _run(args: argparse.Namespace) -> None:
                 await demo_task
 
 
-async def _until_stopped(service_task: asyncio.Task[None], stop: asyncio.Event) -> None:
-    """Wait for the services to end by themselves, or for Ctrl-C. A runner still starting
-    services is waiting on a health check, not on `stop`: it is cancelled instead, and its
-    `finally` stops what it started (the same graceful drain as after start-up)."""
+async def _until_stopped(service_task: asyncio.Task[None], stop: asyncio.Event, up: asyncio.Event) -> None:
+    """Wait for the services to end by themselves, or for Ctrl-C. A runner that has started
+    every service sees `stop` and drains them itself; one still starting them is waiting on a
+    health check, not on `stop`: it is cancelled, and its `finally` stops what it started."""
     stopper = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait([service_task, stopper], return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopper.cancel()
-    if not service_task.done():
-        try:
-            await asyncio.wait_for(asyncio.shield(service_task), 2.0)  # a started runner drains itself
-        except TimeoutError:
-            await cancel_and_wait(service_task)
+    if not service_task.done() and not up.is_set():
+        await cancel_and_wait(service_task)
         return
-    await service_task  # its exception, if it ended with one
+    await service_task  # its drain; its exception, if it ended with one
 
 
 def main(argv: Sequence[str] | None = None) -> None:
