@@ -313,10 +313,10 @@ class UserDomain:
         return self._listen_keys.create(_user_of(caller))
 
     def keep_alive_listen_key(self, caller: Caller, listen_key: str) -> None:
-        self._listen_keys.keep_alive(_user_of(caller), listen_key)
+        self._listen_keys.keep_alive(_user_of(caller), _named_listen_key(listen_key))
 
     def close_listen_key(self, caller: Caller, listen_key: str) -> None:
-        self._listen_keys.close(_user_of(caller), listen_key)
+        self._listen_keys.close(_user_of(caller), _named_listen_key(listen_key))
 
     def resolve_listen_key(self, listen_key: str) -> ListenKey:
         return self._listen_keys.resolve(listen_key)
@@ -401,3 +401,11 @@ def _user_of(caller: Caller) -> int:
     if caller.user_id is None:
         raise Unauthenticated()
     return caller.user_id
+
+
+def _named_listen_key(listen_key: str) -> str:
+    """PUT and DELETE userDataStream name their key (Binance -1102 without it, -1125 for a
+    key that is not the caller's or has expired)."""
+    if not listen_key:
+        raise MissingParameter("listenKey")
+    return listen_key

@@ -114,6 +114,10 @@ def test_listen_keys_need_only_the_api_key(
     key_header = {"X-MBX-APIKEY": account.api_key}
     created = http.post("/api/v3/userDataStream", headers=key_header).json()
     assert set(created) == {"listenKey"} and created["listenKey"]
+    missing = "Mandatory parameter 'listenKey' was not sent, was empty/null, or malformed."
+    for method in ("PUT", "DELETE"):
+        unnamed = http.request(method, "/api/v3/userDataStream", headers=key_header)
+        assert (unnamed.status_code, unnamed.json()) == (400, {"code": -1102, "msg": missing})
     kept = http.put("/api/v3/userDataStream", params={"listenKey": created["listenKey"]}, headers=key_header)
     assert (kept.status_code, kept.json()) == (200, {})
     closed = http.delete("/api/v3/userDataStream", params={"listenKey": created["listenKey"]}, headers=key_header)
