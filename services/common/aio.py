@@ -20,6 +20,16 @@ def reraise_if_cancelled() -> None:
         raise asyncio.CancelledError
 
 
+def ended_result(task: asyncio.Task[Any]) -> Any:
+    """The result of a task of ours that ended without being asked to (a loop that only ends by
+    failing): its exception re-raised. A CancelledError nobody asked for (a library's stray one,
+    aio-libs/aiokafka#647) becomes an error: re-raised as it is, the service would take it for
+    its own cancellation and exit as from a clean stop, and nothing would restart it."""
+    if task.cancelled():
+        raise RuntimeError(f"{task.get_name()} ended by a CancelledError raised inside it")
+    return task.result()
+
+
 async def cancel_and_wait(task: asyncio.Future[Any] | None) -> None:
     """Stop a task this code started, and wait until it has: its CancelledError is the end it
     was asked for; any other exception it ends with reaches the caller."""

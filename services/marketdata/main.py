@@ -19,7 +19,7 @@ import grpc
 
 from exchange.v1 import marketdata_pb2, marketdata_pb2_grpc
 from services.common import backends
-from services.common.aio import cancel_and_wait
+from services.common.aio import cancel_and_wait, ended_result
 from services.common.catalog import DEMO_SYMBOLS
 from services.common.config import Config
 from services.common.grpcutil.server import Service, start_server
@@ -101,7 +101,7 @@ async def run(config: Config) -> None:
         tasks.append(catching_up)
         await asyncio.wait([catching_up, following], return_when=asyncio.FIRST_COMPLETED)
         if following.done():
-            following.result()  # the feed only ends by failing: surface why
+            ended_result(following)  # the feed only ends by failing: surface why
         server = await start_server(
             [marketdata_service(MarketDataServicer(data, hub, DEMO_SYMBOLS))],
             config.ports["marketdata"],
@@ -113,7 +113,7 @@ async def run(config: Config) -> None:
             [following, ticking, *background, tasks[-1]], return_when=asyncio.FIRST_COMPLETED
         )
         for task in done:
-            task.result()  # the feed and the clock only end by failing: surface why
+            ended_result(task)  # the feed and the clock only end by failing: surface why
     finally:
         if server is not None:
             await server.stop(grace=5.0)

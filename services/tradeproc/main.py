@@ -6,7 +6,7 @@ import asyncio
 
 from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
 from services.common import backends
-from services.common.aio import cancel_and_wait
+from services.common.aio import cancel_and_wait, ended_result
 from services.common.catalog import ASSETS, DEMO_SYMBOLS
 from services.common.config import Config
 from services.common.grpcutil.server import Service, start_server
@@ -32,9 +32,7 @@ async def run(config: Config) -> None:
     )
     try:
         await asyncio.wait([settling, asyncio.create_task(serve_forever())], return_when=asyncio.FIRST_COMPLETED)
-        if settling.cancelled():  # nobody asked (only the finally below does): not a clean stop
-            raise RuntimeError("the settlement loop ended by a CancelledError raised inside it")
-        settling.result()  # the loop only ends by failing: surface why
+        ended_result(settling)  # the loop only ends by failing: surface why
     finally:
         await server.stop(grace=5.0)
         await cancel_and_wait(settling)

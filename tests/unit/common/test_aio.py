@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from services.common.aio import reraise_if_cancelled
+from services.common.aio import ended_result, reraise_if_cancelled
 
 
 async def flaky_call() -> None:
@@ -39,3 +39,19 @@ async def test_an_error_without_a_cancellation_is_left_to_the_loop():
         raise ConnectionError("down")
     except Exception:
         reraise_if_cancelled()  # nothing asked this task to stop: returns
+
+
+async def test_a_task_ended_by_a_stray_cancelled_error_is_a_failure_not_a_clean_stop():
+    async def loop_hit_by_a_library() -> None:
+        raise asyncio.CancelledError  # nobody cancelled it (aio-libs/aiokafka#647)
+
+    async def loop_that_failed() -> None:
+        raise ValueError("feed broke")
+
+    stray = asyncio.create_task(loop_hit_by_a_library(), name="settlement-loop")
+    failed = asyncio.create_task(loop_that_failed())
+    await asyncio.wait([stray, failed])
+    with pytest.raises(RuntimeError, match="settlement-loop ended by a CancelledError"):
+        ended_result(stray)
+    with pytest.raises(ValueError, match="feed broke"):
+        ended_result(failed)
