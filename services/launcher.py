@@ -70,7 +70,7 @@ def edge_available() -> bool:
     return True
 
 
-async def run_processes(config: Config, names: Sequence[str], stop: asyncio.Event, up: asyncio.Event) -> None:
+async def run_processes(config: Config, names: Sequence[str], stop: asyncio.Event) -> None:
     children: dict[str, subprocess.Popen[bytes]] = {}
     env = {**os.environ, "SPOTEX_DATA_DIR": str(config.data_dir)}
 
@@ -81,9 +81,9 @@ async def run_processes(config: Config, names: Sequence[str], stop: asyncio.Even
     try:
         for name in names:
             children[name] = spawn(name)
-            await _wait_up(config, name)
+            if not await _wait_up(config, name, stop):
+                return  # Ctrl-C while starting: the finally stops what started
             log.info("%s is up on %s", name, config.address(name))
-        up.set()
         await _supervise(config, children, spawn, stop)
     finally:
         for child in reversed(list(children.values())):
@@ -96,11 +96,23 @@ async def run_processes(config: Config, names: Sequence[str], stop: asyncio.Even
                 child.kill()
 
 
-async def _wait_up(config: Config, name: str) -> None:
-    if name == EDGE:
-        await wait_http(config.host, config.ports[EDGE])
-    else:
-        await wait_healthy(config.address(name))
+async def _wait_up(config: Config, name: str, stop: asyncio.Event) -> bool:
+    """True once `name` answers; False if Ctrl-C came first. A health check alone does not
+    watch `stop`, and Ctrl-C in a terminal also stops the child it is waiting for: without
+    this, the launcher waited out the whole check, then failed with a traceback."""
+    check = wait_http(config.host, config.ports[EDGE]) if name == EDGE else wait_healthy(config.address(name))
+    waiting = asyncio.create_task(check)
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait([waiting, stopper], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        await cancel_and_wait(stopper)
+        if not waiting.done():
+            await cancel_and_wait(waiting)
+    if waiting.cancelled():
+        return False
+    waiting.result()  # a check that timed out
+    return True
 
 
 MAX_RESTARTS = 5  # per service per run: a service that keeps dying is a bug to look at, not to hide
@@ -117,19 +129,19 @@ async def _supervise(
     restarts: dict[str, int] = {}
     while not stop.is_set():
         for name, child in list(children.items()):
-            if child.poll() is None:
+            if child.poll() is None or stop.is_set():  # Ctrl-C stops the children too: no restart
                 continue
             restarts[name] = restarts.get(name, 0) + 1
             if restarts[name] > MAX_RESTARTS:
                 raise RuntimeError(f"{name} died {restarts[name]} times (last exit {child.returncode})")
             log.warning("%s exited with %s; restarting it", name, child.returncode)
             children[name] = spawn(name)
-            await _wait_up(config, name)
+            await _wait_up(config, name, stop)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.5)
 
 
-async def run_single(config: Config, names: Sequence[str], stop: asyncio.Event, up: asyncio.Event) -> None:
+async def run_single(config: Config, names: Sequence[str], stop: asyncio.Event) -> None:
     import importlib
 
     tasks = []
@@ -137,9 +149,9 @@ async def run_single(config: Config, names: Sequence[str], stop: asyncio.Event, 
         for name in names:
             module = importlib.import_module("edge.main" if name == EDGE else f"services.{name}.main")
             tasks.append(asyncio.create_task(module.run(config), name=name))
-            await _wait_up(config, name)
+            if not await _wait_up(config, name, stop):
+                return  # Ctrl-C while starting: the finally stops what started
             log.info("%s is up on %s", name, config.address(name))
-        up.set()
         stopper = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -177,8 +189,7 @@ async def _run(args: argparse.Namespace) -> None:
         loop.add_signal_handler(signum, stop.set)
     names = [*SERVICES, *([EDGE] if edge_available() else [])]
     runner = run_single if args.mode == "single" else run_processes
-    up = asyncio.Event()  # every service started: from then on the runner watches `stop` itself
-    service_task = asyncio.create_task(runner(config, names, stop, up))
+    service_task = asyncio.create_task(runner(config, names, stop))
     demo_task: asyncio.Task[None] | None = None
     if args.demo:
         from services.demo import run_demo
@@ -191,28 +202,13 @@ async def _run(args: argparse.Namespace) -> None:
     print(f"spotex: data in {config.data_dir}; services on {config.host} ports {config.ports}. Ctrl-C stops.")
     print(f"spotex: web UI and Binance API at http://{config.address('edge')}/")
     try:
-        await _until_stopped(service_task, stop, up)
+        await service_task
     finally:
         stop.set()
         if demo_task is not None:
             demo_task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await demo_task
-
-
-async def _until_stopped(service_task: asyncio.Task[None], stop: asyncio.Event, up: asyncio.Event) -> None:
-    """Wait for the services to end by themselves, or for Ctrl-C. A runner that has started
-    every service sees `stop` and drains them itself; one still starting them is waiting on a
-    health check, not on `stop`: it is cancelled, and its `finally` stops what it started."""
-    stopper = asyncio.create_task(stop.wait())
-    try:
-        await asyncio.wait([service_task, stopper], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopper.cancel()
-    if not service_task.done() and not up.is_set():
-        await cancel_and_wait(service_task)
-        return
-    await service_task  # its drain; its exception, if it ended with one
 
 
 def main(argv: Sequence[str] | None = None) -> None:

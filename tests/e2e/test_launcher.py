@@ -64,9 +64,14 @@ class Launcher:
                     pass
         return found
 
-    def ctrl_c(self) -> tuple[int | None, list[int]]:
-        """The launcher's exit code (None: still running after STOP_S) and what it left running."""
-        os.killpg(self.process.pid, signal.SIGINT)
+    def ctrl_c(self, *, launcher_only: bool = False) -> tuple[int | None, list[int]]:
+        """The launcher's exit code (None: still running after STOP_S) and what it left running.
+        A terminal's Ctrl-C reaches the whole group; `launcher_only`, as `kill -INT <pid>` does,
+        leaves stopping the services to the launcher."""
+        if launcher_only:
+            os.kill(self.process.pid, signal.SIGINT)
+        else:
+            os.killpg(self.process.pid, signal.SIGINT)
         try:
             code: int | None = self.process.wait(timeout=STOP_S)
         except subprocess.TimeoutExpired:
@@ -133,3 +138,36 @@ def test_ctrl_c_while_starting_stops_everything(tmp_path: Path, after_s: float) 
     # before its signal handler is installed, Python's own KeyboardInterrupt ends it (-SIGINT)
     assert code in (0, -signal.SIGINT)
     assert left == []
+
+
+def _service_pids(launcher: Launcher) -> dict[str, int]:
+    found = {}
+    for pid in launcher.children():
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except FileNotFoundError:
+            continue
+        if len(command) > 2 and command[1] == b"-m":
+            found[command[2].decode()] = pid
+    return found
+
+
+def test_the_launcher_alone_interrupted_stops_its_services(tmp_path: Path) -> None:
+    launcher = Launcher(tmp_path / "data", "--no-demo")
+    try:
+        launcher.wait_edge()
+        assert len(launcher.children()) == 6  # five services and the edge
+    finally:
+        code, left = launcher.ctrl_c(launcher_only=True)
+    assert (code, left) == (0, [])
+
+
+def test_ctrl_c_while_a_dead_service_is_being_restarted(tmp_path: Path) -> None:
+    launcher = Launcher(tmp_path / "data", "--no-demo")
+    try:
+        launcher.wait_edge()
+        os.kill(_service_pids(launcher)["services.marketdata"], signal.SIGKILL)
+        time.sleep(0.75)  # the launcher notices (it looks every 0.5 s) and is starting it again
+    finally:
+        code, left = launcher.ctrl_c()  # the new one dies too: the restart's health check must not wait on it
+    assert (code, left) == (0, [])
