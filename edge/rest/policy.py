@@ -39,7 +39,8 @@ def fixed(weight: int) -> Weight:
 
 def _depth_weight(params: Mapping[str, str]) -> int:
     limit = params.get("limit", "")
-    n = int(limit) if limit.isascii() and limit.isdigit() else 100  # a bad limit is refused later
+    # a bad limit is refused later, by the parser; int() of thousands of digits would raise here
+    n = int(limit) if limit.isascii() and limit.isdigit() and len(limit) <= 20 else 100
     return 5 if n <= 100 else 25 if n <= 500 else 50 if n <= 1000 else 250
 
 

@@ -51,7 +51,7 @@ def parse_time_zone(text: str) -> int:
     An empty string is UTC."""
     if not text:
         return 0
-    match = _TIME_ZONE.match(text)
+    match = _TIME_ZONE.fullmatch(text)  # match() lets "$" pass a trailing newline
     if match is None or int(match[3] or 0) >= 60:
         raise ValueError(f"invalid timeZone {text!r}")
     minutes = int(match[2]) * 60 + int(match[3] or 0)

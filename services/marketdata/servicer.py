@@ -105,8 +105,11 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
                     raise MarketDataError("INVALID_PARAMETER_COMBINATION")
                 wanted = common_pb2.SymbolStatus.Name(request.symbol_status)
                 names = [name for name in names if self._symbols[name].status == wanted]
-            if request.permissions and SPOT_PERMISSION not in request.permissions:
-                names = []  # every symbol here trades under SPOT alone
+            if request.permissions:
+                if request.symbol or request.symbols:
+                    raise MarketDataError("INVALID_PARAMETER_COMBINATION")
+                if SPOT_PERMISSION not in request.permissions:
+                    names = []  # every symbol here trades under SPOT alone
         return marketdata_pb2.GetExchangeInfoResponse(
             timezone="UTC",
             server_time=self._clock_ms(),

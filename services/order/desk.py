@@ -242,7 +242,7 @@ class OrderDesk:
         symbol = self._symbol(symbol_name)
         check_client_order_id(new_client_order_id_, id_param)
         record = await self._find_open(user_id, symbol_name, order_id, orig_client_order_id)
-        if only_if is not None and record.status is not only_if:
+        if only_if is not None and record.status != only_if:
             raise errors.cancel_restricted()
         events, transact_ms = await self._execute(
             matching_pb2.Command(symbol=symbol_name, cancel=matching_pb2.CancelCommand(order_id=record.order_id))

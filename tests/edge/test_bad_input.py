@@ -207,6 +207,7 @@ def test_a_malformed_number_is_minus_1100(client: RawClient) -> None:
         ("/api/v3/depth?symbol=NOPE", -1121),
         ("/api/v3/depth?symbol=BTCUSDT&limit=many", -1100),
         ("/api/v3/depth?symbol=BTCUSDT&limit=%C2%B2", -1100),
+        ("/api/v3/depth?symbol=BTCUSDT&limit=" + "9" * 5000, -1100),  # beyond int()'s digit limit
         ("/api/v3/klines?symbol=BTCUSDT&interval=2m", -1120),
         ("/api/v3/ticker/price?symbols=[BTCUSDT", -1100),
         ("/api/v3/ticker/price?symbol=BTCUSDT&symbols=[%22BTCUSDT%22]", -1128),

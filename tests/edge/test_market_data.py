@@ -63,7 +63,8 @@ def test_exchange_info_filters_by_permission_and_status(exchange: Exchange) -> N
         ]
         bare = get(http, "/api/v3/exchangeInfo", symbol=SYMBOL, showPermissionSets="false")["symbols"]
         assert [s["permissionSets"] for s in bare] == [[]]
-        for params, code in (({"symbol": SYMBOL, "symbolStatus": "TRADING"}, -1128), ({"symbolStatus": "OPEN"}, -1100)):
+        for params, code in (({"symbol": SYMBOL, "symbolStatus": "TRADING"}, -1128), ({"symbolStatus": "OPEN"}, -1100),
+                             ({"symbol": SYMBOL, "permissions": "SPOT"}, -1128)):
             refused = http.get("/api/v3/exchangeInfo", params=params)
             assert (refused.status_code, refused.json()["code"]) == (400, code), refused.text
 

@@ -114,7 +114,8 @@ def test_the_trading_day_ticker_covers_the_current_day_of_the_time_zone(feed: Fe
 
 @pytest.mark.parametrize(("symbols", "zone", "reason"), [([], "0", "MANDATORY_PARAMETER_MISSING"),
                                                          (["BTCUSDT"], "15", "ILLEGAL_PARAMETER"),
-                                                         (["BTCUSDT"], "UTC", "ILLEGAL_PARAMETER")])
+                                                         (["BTCUSDT"], "UTC", "ILLEGAL_PARAMETER"),
+                                                         (["BTCUSDT"], "8\n", "ILLEGAL_PARAMETER")])
 def test_the_trading_day_ticker_refuses_what_binance_refuses(
     feed: Feed, symbols: list[str], zone: str, reason: str
 ) -> None:
