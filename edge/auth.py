@@ -27,6 +27,7 @@ from edge.rest.policy import Security
 from exchange.v1 import common_pb2, user_pb2, user_pb2_grpc
 from services.common.caller import caller_metadata
 from services.order import errors as order_errors
+from services.order.domain import INT64_MAX  # the timestamp travels as an int64
 from services.user import signatures
 from services.user.errors import InvalidApiKey, UserError
 from services.user.servicer import AUTHORIZATION_KEY, ERRORS
@@ -53,9 +54,6 @@ def _without_signature(raw: bytes) -> bytes:
     if b"signature=" not in raw:
         return raw
     return b"&".join(pair for pair in raw.split(b"&") if not pair.startswith(b"signature="))
-
-
-INT64_MAX = 2**63 - 1  # timestamp and recvWindow travel as int64 in the services' messages
 
 
 def _mandatory_int(params: Mapping[str, str], name: str) -> int:

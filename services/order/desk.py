@@ -26,7 +26,7 @@ from typing import Any, cast
 from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus, OrderType, Side
 from engine_ext.events import Event
 from exchange.v1 import matching_pb2
-from services.common.markets import DECIMAL_RANGE, MarketError, Symbol, is_decimal, parse_decimal
+from services.common.markets import DECIMAL_RANGE, MarketError, Symbol, parse_decimal
 from services.common.ports import Ledger, OpenOrderLimits, PlaceOutcome, Unavailable
 from services.common.records import OrderPhase, OrderRecord
 from services.matching.convert import event_tuple
@@ -47,7 +47,7 @@ from services.order.domain import (
 from services.order.responses import cancel_response, order_response, order_view
 from services.order.router import MatchingRouter, MatchingUnavailable
 from services.order.settlement_watch import SettlementWatch
-from services.tradeproc.fees import FeeSchedule, rate_text
+from services.tradeproc.fees import FeeSchedule
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ class OrderDesk:
 
     def commission_rates(self) -> dict[str, str]:
         """What an order pays (order/test computeCommissionRates): every account the same."""
-        return {"maker": rate_text(self._fees.maker_ppm), "taker": rate_text(self._fees.taker_ppm)}
+        return self._fees.rates_text()
 
     async def _reserve(self, user_id: int, order: NewOrder, *, test_only: bool) -> OrderRecord | None:
         symbol: Symbol = order.symbol
@@ -284,11 +284,13 @@ class OrderDesk:
         symbol = self._symbol(symbol_name)
         if not new_qty:
             raise errors.mandatory_missing("newQty")
-        if not is_decimal(new_qty):
-            raise errors.illegal_characters("newQty", DECIMAL_RANGE)
+        try:
+            qty = parse_decimal(new_qty, "newQty")
+        except MarketError:
+            raise errors.illegal_characters("newQty", DECIMAL_RANGE) from None
         record = await self._find_open(user_id, symbol_name, order_id, orig_client_order_id)
         try:
-            lots = symbol.qty_to_lots(parse_decimal(new_qty, "newQty"))
+            lots = symbol.qty_to_lots(qty)
         except MarketError:
             raise errors.filter_failure("LOT_SIZE") from None
         if not record.filled < lots < record.qty:

@@ -26,6 +26,10 @@ class FeeSchedule:
     def rate(self, is_maker: bool) -> int:
         return self.maker_ppm if is_maker else self.taker_ppm
 
+    def rates_text(self) -> dict[str, str]:
+        """Binance's maker/taker commission strings (account, account/commission, order/test)."""
+        return {"maker": rate_text(self.maker_ppm), "taker": rate_text(self.taker_ppm)}
+
 
 def rate_text(ppm: int) -> str:
     """A rate in parts per million as Binance's fraction string (1000 -> "0.00100000")."""

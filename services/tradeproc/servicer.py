@@ -89,9 +89,8 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
         )
 
     def _commission_rates(self) -> common_pb2.CommissionRates:
-        maker, taker = self._fees.maker_ppm, self._fees.taker_ppm
         none = rate_text(0)
-        return common_pb2.CommissionRates(maker=rate_text(maker), taker=rate_text(taker), buyer=none, seller=none)
+        return common_pb2.CommissionRates(**self._fees.rates_text(), buyer=none, seller=none)
 
     async def ListTrades(
         self, request: tradeproc_pb2.ListTradesRequest, context: Any
