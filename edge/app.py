@@ -59,7 +59,7 @@ def build_app(
     routes.append(Route("/", _web_ui_page, methods=["GET", "HEAD"]))
     routes.append(Mount("/web", _WithWebUiHeaders(StaticFiles(directory=WEB_UI))))
     if ws_routes is not None:
-        routes.extend(ws_routes(clients, config, authenticator=authenticator))
+        routes.extend(ws_routes(clients, config, rest=api))
     middleware = []
     if settings.client_address_header:
         middleware.append(Middleware(ClientAddressFromHeader, header=settings.client_address_header))

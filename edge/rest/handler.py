@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from edge.auth import Authenticator
+from edge.auth import Authenticator, Caller
 from edge.errors import ApiError, method_not_allowed, refused
 from edge.ratelimit import OrderUsage, RateLimiter
 from edge.rest.operations import Operation, Paths
@@ -41,6 +42,14 @@ class RestApi:
         self._auth = authenticator
         self._limiter = limiter
         self._settings = settings
+
+    @property
+    def authenticator(self) -> Authenticator:
+        return self._auth
+
+    @property
+    def settings(self) -> EdgeSettings:
+        return self._settings
 
     def endpoint(self, path: str) -> PathEndpoint:
         return PathEndpoint(self, path, self.paths[path])
@@ -75,11 +84,28 @@ class RestApi:
             params = _params(request_headers, query, body, self._settings.max_params)
         except ApiError:
             # Unreadable requests cost their sender too, or garbage would be a free flood.
-            await self._charge(ip, policy.weight({}), out)
+            await self.charge(ip, policy.weight({}), out)
             raise
-        await self._charge(ip, policy.weight(params), out)
 
-        caller = await self._auth.caller(policy.security, request_headers, params, query, body)
+        def authenticate() -> Awaitable[Caller]:
+            return self._auth.caller(policy.security, request_headers, params, query, body)
+
+        return orjson.dumps(await self.perform(operation, ip, params, authenticate, out))
+
+    async def perform(
+        self,
+        operation: Operation,
+        ip: str,
+        params: dict[str, str],
+        authenticate: Callable[[], Awaitable[Caller]],
+        out: list[tuple[bytes, bytes]],
+    ) -> Any:
+        """Steps 2 to 6 for parameters already read, whatever carried them (HTTP here, the
+        WebSocket API in edge/ws/api.py): the answer as a JSON value, or ApiError. `out`
+        collects the usage headers as they are known, refusals included."""
+        policy = operation.binding.policy
+        await self.charge(ip, policy.weight(params), out)
+        caller = await authenticate()
         message = operation.decoder.decode(params, operation.refused_params)
         if policy.counts_order:
             orders = await self._limiter.count_order(caller.user_id)
@@ -87,9 +113,9 @@ class RestApi:
             out.append((b"x-mbx-order-count-1d", str(orders.count_1d).encode()))
             if orders.retry_after_s:
                 raise _too_many_orders(orders, self._settings)
-        return orjson.dumps(await operation.call(message, caller, params))
+        return await operation.call(message, caller, params)
 
-    async def _charge(self, ip: str, weight: int, out: list[tuple[bytes, bytes]]) -> None:
+    async def charge(self, ip: str, weight: int, out: list[tuple[bytes, bytes]]) -> None:
         usage = await self._limiter.charge_request(ip, weight)
         out.append((b"x-mbx-used-weight-1m", str(usage.used).encode()))
         if usage.banned_until_ms:

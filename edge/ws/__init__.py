@@ -2,7 +2,7 @@
 user data stream of a listenKey, served from the market data and trade processing services.
 
     endpoints.py   the URLs (/ws, /ws/<stream|listenKey|anything>, /stream?streams=, /ws-api/v3)
-    api.py         the WebSocket API's user data stream subscription (ccxt pro, python-binance)
+    api.py         the WebSocket API: REST's operations and the user data stream subscription
     connection.py  one client: subscriptions, live requests, outbox, closing
     requests.py    SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS / SET_PROPERTY / GET_PROPERTY
     streams.py     stream names; catalog.py: the listed symbols they may name
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from edge.auth import Authenticator
+from edge.rest.handler import RestApi
 from exchange.v1 import marketdata_pb2_grpc, tradeproc_pb2_grpc, user_pb2_grpc
 from services.common import backends
 from services.common.config import Config
@@ -60,10 +60,10 @@ def context_from_config(config: Config, limits: WsLimits) -> WsContext:
 
 
 def routes(
-    clients: object, config: Config, limits: WsLimits | None = None, authenticator: Authenticator | None = None
+    clients: object, config: Config, limits: WsLimits | None = None, rest: RestApi | None = None
 ) -> list[BaseRoute]:
     """The WebSocket routes of the edge app. `clients` (the REST side's stubs) is not used:
     streams get their own channels. Limits default to Binance's, overridable from the
-    environment (SPOTEX_EDGE_WS_*). `authenticator` (the REST side's) serves /ws-api/v3."""
+    environment (SPOTEX_EDGE_WS_*). `rest` (the REST side's pipeline) serves /ws-api/v3."""
     chosen = limits or WsLimits.from_env()
-    return WsEndpoints(lambda: context_from_config(config, chosen), chosen, authenticator).routes()
+    return WsEndpoints(lambda: context_from_config(config, chosen), chosen, rest).routes()

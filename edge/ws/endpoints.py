@@ -5,7 +5,7 @@
     /ws/<listenKey>          the account's user data stream
     /ws/<anything else>      as /ws (ccxt pro opens /ws/0, /ws/1, ... and then subscribes)
     /stream?streams=a/b/c    combined: every event wrapped as {"stream": .., "data": ..}
-    /ws-api/v3               Binance's WebSocket API, for its user data stream (api.py)
+    /ws-api/v3               Binance's WebSocket API: REST's requests and the user data stream (api.py)
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from edge.auth import Authenticator
+from edge.rest.handler import RestApi
 
-from .api import WsApiConnection
+from .api import WsApiConnection, operations_by_method
 from .connection import ClientConnection, UserStream, WsContext
 from .limits import ConnectionAttempts, WsLimits
 from .streams import Stream, UnknownStream, looks_like_stream
@@ -31,15 +31,14 @@ _LISTEN_KEY = re.compile(r"[A-Za-z0-9]{60}")
 
 
 class WsEndpoints:
-    def __init__(
-        self, make_context: Callable[[], WsContext], limits: WsLimits, authenticator: Authenticator | None = None
-    ) -> None:
+    def __init__(self, make_context: Callable[[], WsContext], limits: WsLimits, rest: RestApi | None = None) -> None:
         # The context holds gRPC channels, which belong to the event loop that serves; it is
         # built with the first connection rather than at import.
         self._make_context = make_context
         self._context: WsContext | None = None
         self._limits = limits
-        self._authenticator = authenticator  # the REST side's: the WebSocket API signs as REST does
+        self._rest = rest  # the REST side's pipeline: the WebSocket API runs its operations
+        self._api_operations = operations_by_method(rest) if rest is not None else {}
         self._attempts = ConnectionAttempts(limits.connections_per_window, limits.connection_window_s)
 
     @property
@@ -108,10 +107,12 @@ class WsEndpoints:
     async def api(self, websocket: WebSocket) -> None:
         if not await self._admitted(websocket):
             return
-        if self._authenticator is None:
+        if self._rest is None:
             await _deny(websocket, 404, -1000, "The WebSocket API is not served by this edge.")
             return
-        await WsApiConnection(websocket, self.context.user_events, self._authenticator, self._limits).serve()
+        await WsApiConnection(
+            websocket, self.context.user_events, self._rest, self._api_operations, self._limits.backlog_bytes
+        ).serve()
 
     async def _admitted(self, websocket: WebSocket) -> bool:
         ip = websocket.client.host if websocket.client else ""
