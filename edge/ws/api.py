@@ -162,9 +162,15 @@ class WsApiConnection:
         try:
             request = _request(data)
             rid = request.get("id")
-            method, params = request.get("method"), request.get("params") or {}
-            if not isinstance(method, str) or not isinstance(params, dict):
+            if not isinstance(rid, (int, str, type(None))) or isinstance(rid, bool):
+                rid = None
+                raise ApiError(400, -1102, "Mandatory parameter 'id' was not sent, was empty/null, or malformed.")
+            method, params = request.get("method"), request.get("params", {})
+            if not isinstance(method, str):
                 raise ApiError(400, -1102, "Mandatory parameter 'method' was not sent, was empty/null, or malformed.")
+            if not isinstance(params, (dict, type(None))):
+                raise ApiError(400, -1102, "Mandatory parameter 'params' was not sent, was empty/null, or malformed.")
+            params = params or {}
             texts = {name: _text(value) for name, value in params.items() if value is not None}
             with_limits = texts.get("returnRateLimits", "true" if with_limits else "false") != "false"
             result = await self._call(method.removeprefix("v3/"), texts, usage)

@@ -140,6 +140,10 @@ async def test_a_refused_request_changes_nothing_and_keeps_the_connection(edge: 
         garbage = await api.client.recv()
         assert (garbage["id"], garbage["status"], garbage["error"]["code"]) == (None, 400, -1000)
         assert (await api.call("no.such.method", {}, signed=False))["status"] == 400
+        await api.client.send({"id": {"an": "object"}, "method": "ping"})  # ids are numbers, strings or null
+        assert (await api.client.recv())["error"]["code"] == -1102
+        await api.client.send({"id": "list", "method": "ping", "params": ["not", "an", "object"]})
+        assert (await api.client.reply_to("list"))["error"]["code"] == -1102
 
         assert (await api.ok("account.status"))["balances"] == before["balances"]
         assert await api.ok("openOrders.status", {"symbol": SYMBOL}) == []
