@@ -1,5 +1,6 @@
-"""A demo market for `make run`: a market maker quoting every symbol around a random-walk
-price and a few takers trading against it, so prices, depth and candles move.
+"""A demo market for `make run`: a market maker quoting every symbol that has a reference
+price in the catalog (all of the demo catalog's) around a random walk, and a few takers trading
+against it, so prices, depth and candles move.
 
 It is an ordinary client of the services (user service for accounts and the faucet, order
 service for orders), as a trading bot would be.
@@ -11,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Mapping
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -18,7 +20,7 @@ import grpc
 
 from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc, user_pb2, user_pb2_grpc
 from services.common.caller import caller_metadata
-from services.common.catalog import DEMO_REFERENCE_PRICES, DEMO_SYMBOLS
+from services.common.catalog import Catalog, load_catalog
 from services.common.config import Config
 from services.common.markets import Symbol
 
@@ -28,6 +30,12 @@ DEMO_PASSWORD = "demo-password-not-secret"
 LEVELS = 5
 MAKER_FUNDS = {"USDT": "50000000", "BTC": "500", "ETH": "5000", "SOL": "50000", "BNB": "20000"}
 TAKER_FUNDS = {"USDT": "1000000", "BTC": "10", "ETH": "100", "SOL": "1000", "BNB": "500"}
+OTHER_FUNDS = 10**6  # of an asset a markets file adds (capped to fit the asset's minor units)
+
+
+def _funds(catalog: Catalog, symbols: list[Symbol], known: dict[str, str]) -> dict[str, str]:
+    assets = {a.name: a for s in symbols for a in (s.base, s.quote)}
+    return {name: known.get(name, str(min(OTHER_FUNDS, 10 ** max(0, 15 - a.precision)))) for name, a in assets.items()}
 
 
 async def run_demo(config: Config, stop: asyncio.Event, *, seed: int = 7) -> None:
@@ -39,11 +47,18 @@ async def run_demo(config: Config, stop: asyncio.Event, *, seed: int = 7) -> Non
     ):
         users = user_pb2_grpc.UserServiceStub(users_channel)
         orders = order_pb2_grpc.OrderServiceStub(orders_channel)
-        maker = await _account(users, admin, "maker@demo.spotex", MAKER_FUNDS)
-        takers = [await _account(users, admin, f"taker{i}@demo.spotex", TAKER_FUNDS) for i in range(2)]
+        catalog = load_catalog(config)
+        quoted = [s for s in catalog.symbols if s.name in catalog.reference_prices and s.status == "TRADING"]
+        if not quoted:
+            log.info("demo market: no symbol has a demo_price; nothing to quote")
+            return
+        maker = await _account(users, admin, "maker@demo.spotex", _funds(catalog, quoted, MAKER_FUNDS))
+        taker_funds = _funds(catalog, quoted, TAKER_FUNDS)
+        takers = [await _account(users, admin, f"taker{i}@demo.spotex", taker_funds) for i in range(2)]
         log.info("demo market: maker %s, takers %s", maker, takers)
-        tasks = [asyncio.create_task(_make_market(orders, maker, s, rng, stop)) for s in DEMO_SYMBOLS]
-        tasks += [asyncio.create_task(_take(orders, t, rng, stop)) for t in takers]
+        prices = catalog.reference_prices
+        tasks = [asyncio.create_task(_make_market(orders, maker, s, prices[s.name], rng, stop)) for s in quoted]
+        tasks += [asyncio.create_task(_take(orders, t, quoted, prices, rng, stop)) for t in takers]
         try:
             await stop.wait()
         finally:
@@ -69,9 +84,10 @@ async def _account(users: Any, admin: Any, email: str, funds: dict[str, str]) ->
     return int(user_id)
 
 
-async def _make_market(orders: Any, maker: int, symbol: Symbol, rng: random.Random, stop: asyncio.Event) -> None:
+async def _make_market(
+    orders: Any, maker: int, symbol: Symbol, mid: Decimal, rng: random.Random, stop: asyncio.Event
+) -> None:
     tick, step = symbol.filters.tick_size, symbol.filters.step_size
-    mid = DEMO_REFERENCE_PRICES[symbol.name]
     min_qty = max(step, (symbol.filters.min_notional / mid * 2).quantize(step, rounding=ROUND_DOWN))
     metadata = caller_metadata(maker)
     while not stop.is_set():
@@ -104,12 +120,15 @@ def _limit(orders: Any, metadata: Any, symbol: str, side: Any, qty: Decimal, pri
     )
 
 
-async def _take(orders: Any, taker: int, rng: random.Random, stop: asyncio.Event) -> None:
+async def _take(
+    orders: Any, taker: int, symbols: list[Symbol], prices: Mapping[str, Decimal], rng: random.Random,
+    stop: asyncio.Event,
+) -> None:  # fmt: skip
     metadata = caller_metadata(taker)
     while not stop.is_set():
         await asyncio.sleep(rng.uniform(0.2, 1.0))
-        symbol = rng.choice(DEMO_SYMBOLS)
-        mid = DEMO_REFERENCE_PRICES[symbol.name]
+        symbol = rng.choice(symbols)
+        mid = prices[symbol.name]
         qty = (symbol.filters.min_notional / mid * rng.randint(2, 6)).quantize(
             symbol.filters.step_size, rounding=ROUND_DOWN
         )

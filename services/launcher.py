@@ -24,6 +24,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from services.common.aio import cancel_and_wait
+from services.common.catalog import CatalogError, load_catalog
 from services.common.config import Config
 
 log = logging.getLogger("spotex.launcher")
@@ -182,6 +183,10 @@ async def main_async(args: argparse.Namespace) -> None:
 
 async def _run(args: argparse.Namespace) -> None:
     config = Config.from_env()
+    try:
+        load_catalog(config)  # a bad markets file stops everything here, with its reason
+    except CatalogError as exc:
+        raise SystemExit(f"spotex: {exc}") from None
     config.data_dir.mkdir(parents=True, exist_ok=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

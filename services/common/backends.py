@@ -100,7 +100,7 @@ def event_source(config: Config, consumer: str, *, replica: str = "") -> EventSo
     """
     if _backend(config) == "real":
         from services.common.adapters.kafka.event_source import KafkaEventSource
-        from services.common.catalog import DEMO_SYMBOLS
+        from services.common.catalog import load_catalog
 
         group = f"{config.namespace}.{consumer}" + (f".{replica}" if replica else "")
         return KafkaEventSource(
@@ -108,7 +108,8 @@ def event_source(config: Config, consumer: str, *, replica: str = "") -> EventSo
             _topic_prefix(config),
             config.kafka_partitions,
             group_id=group,
-            shard_of={symbol.name: symbol.shard for symbol in DEMO_SYMBOLS},  # only the partitions it needs
+            # only the partitions it needs
+            shard_of={symbol.name: symbol.shard for symbol in load_catalog(config).symbols},
         )
     from services.common.adapters.embedded.event_stream import MatchingEventSource
 

@@ -1,10 +1,21 @@
-"""The assets and symbols a fresh exchange lists, with filters close to Binance's own."""
+"""What the exchange lists: its assets and trading pairs (symbols) with their filters.
+
+By default the demo catalog below (five pairs, filters close to Binance's own). An operator
+lists their own in a TOML file named by SPOTEX_MARKETS_FILE (docs/markets.md); every process
+reads the same file at start, so all of them agree on the pairs, their filters and shards.
+"""
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from decimal import Decimal as D
+from pathlib import Path
+from typing import Any
 
-from services.common.markets import Asset, Filters, Symbol
+from services.common.config import Config
+from services.common.markets import Asset, Filters, MarketError, Symbol, is_decimal
 
 ASSETS: dict[str, Asset] = {
     name: Asset(name, 8) for name in ("BTC", "ETH", "SOL", "BNB", "USDT")
@@ -41,3 +52,120 @@ DEMO_REFERENCE_PRICES: dict[str, D] = {
     "SOLUSDT": D("180"),
     "BNBUSDT": D("640"),
 }
+
+
+@dataclass(frozen=True)
+class Catalog:
+    assets: Mapping[str, Asset]
+    symbols: tuple[Symbol, ...]
+    # where `make run`'s demo market maker quotes each pair (pairs without one are not quoted)
+    reference_prices: Mapping[str, D]
+
+    @property
+    def by_name(self) -> dict[str, Symbol]:
+        return {symbol.name: symbol for symbol in self.symbols}
+
+
+DEMO_CATALOG = Catalog(ASSETS, DEMO_SYMBOLS, DEMO_REFERENCE_PRICES)
+
+
+class CatalogError(ValueError):
+    """A markets file that cannot be listed as it is; the message says where and why."""
+
+
+def load_catalog(config: Config) -> Catalog:
+    """The markets file's catalog if SPOTEX_MARKETS_FILE names one, else the demo catalog."""
+    if not config.markets_file:
+        return DEMO_CATALOG
+    path = Path(config.markets_file)
+    try:
+        document = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+    return parse_catalog(document, config.kafka_partitions, source=str(path))
+
+
+_FILTER_FIELDS = {f.name: f.type for f in fields(Filters)}
+_STATUSES = ("TRADING", "HALT", "BREAK")
+
+
+def parse_catalog(document: Mapping[str, Any], partitions: int, source: str = "markets file") -> Catalog:
+    """`[assets]` NAME = decimals; `[[symbols]]` with base, quote, tick_size, step_size,
+    min_notional, shard and, optionally, any other Filters field, status and demo_price."""
+    raw_assets = document.get("assets")
+    if not isinstance(raw_assets, dict) or not raw_assets:
+        raise CatalogError(f"{source}: an [assets] table naming each asset's decimals is required")
+    assets: dict[str, Asset] = {}
+    for name, decimals in raw_assets.items():
+        if not (name.isascii() and name.isalnum() and name.isupper()):
+            raise CatalogError(f"{source}: asset {name!r}: names are upper-case letters and digits")
+        if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 18:
+            raise CatalogError(f"{source}: asset {name}: decimals must be an integer from 0 to 18")
+        assets[name] = Asset(name, decimals)
+    entries = document.get("symbols")
+    if not isinstance(entries, list) or not entries:
+        raise CatalogError(f"{source}: at least one [[symbols]] entry is required")
+    symbols: list[Symbol] = []
+    prices: dict[str, D] = {}
+    for number, entry in enumerate(entries, 1):
+        where = f"{source}: symbols entry {number}"
+        symbol, price = _symbol_entry(entry, assets, partitions, where)
+        if any(listed.name == symbol.name for listed in symbols):
+            raise CatalogError(f"{where}: {symbol.name} is listed twice")
+        symbols.append(symbol)
+        if price is not None:
+            prices[symbol.name] = price
+    return Catalog(assets, tuple(symbols), prices)
+
+
+def _symbol_entry(
+    entry: Any, assets: Mapping[str, Asset], partitions: int, where: str
+) -> tuple[Symbol, D | None]:
+    if not isinstance(entry, dict):
+        raise CatalogError(f"{where}: not a table")
+    known = {"base", "quote", "shard", "status", "demo_price", *_FILTER_FIELDS}
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise CatalogError(f"{where}: unknown keys {unknown}")
+    missing = [key for key in ("base", "quote", "tick_size", "step_size", "min_notional", "shard") if key not in entry]
+    if missing:
+        raise CatalogError(f"{where}: missing {missing}")
+    base, quote = (assets.get(entry[key]) for key in ("base", "quote"))
+    if base is None or quote is None or base == quote:
+        raise CatalogError(f"{where}: base and quote must be two different assets of [assets]")
+    shard = entry["shard"]
+    if not isinstance(shard, int) or isinstance(shard, bool) or not 0 <= shard < partitions:
+        raise CatalogError(f"{where}: shard must be an integer from 0 to {partitions - 1} (SPOTEX_KAFKA_PARTITIONS)")
+    status = entry.get("status", "TRADING")
+    if status not in _STATUSES:
+        raise CatalogError(f"{where}: status must be one of {list(_STATUSES)}")
+    tick, step = _decimal(entry, "tick_size", where), _decimal(entry, "step_size", where)
+    values: dict[str, Any] = {
+        "min_price": tick, "max_price": D("1000000"), "min_qty": step, "max_qty": D("9000"),
+        "max_notional": D("9000000"),
+    }  # fmt: skip  (the demo catalog's defaults)
+    for name, kind in _FILTER_FIELDS.items():
+        if name in entry:
+            values[name] = _integer(entry, name, where) if kind in (int, "int") else _decimal(entry, name, where)
+    price = _decimal(entry, "demo_price", where) if "demo_price" in entry else None
+    try:
+        return Symbol(f"{base.name}{quote.name}", base, quote, Filters(**values), shard=shard, status=status), price
+    except MarketError as exc:
+        raise CatalogError(f"{where}: {exc}") from None
+
+
+def _decimal(entry: Mapping[str, Any], key: str, where: str) -> D:
+    value = entry[key]
+    if not isinstance(value, str) or not is_decimal(value):
+        raise CatalogError(f'{where}: {key} must be a decimal string such as "0.01"')
+    amount = D(value)
+    if amount <= 0:
+        raise CatalogError(f"{where}: {key} must be above zero")
+    return amount
+
+
+def _integer(entry: Mapping[str, Any], key: str, where: str) -> int:
+    value = entry[key]
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise CatalogError(f"{where}: {key} must be a positive integer")
+    return value

@@ -70,6 +70,7 @@ class Config:
     aws_region: str = "us-east-1"
     namespace: str = "spotex"
     ws_fanout: str = ""  # "grpc" or "redis" (how edge replicas get market streams); "" = by backend
+    markets_file: str = ""  # TOML listing assets and trading pairs (docs/markets.md); "" = the demo catalog
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
@@ -96,6 +97,7 @@ class Config:
             aws_region=env.get("SPOTEX_AWS_REGION", cls.aws_region),
             namespace=env.get("SPOTEX_NAMESPACE", cls.namespace),
             ws_fanout=env.get("SPOTEX_WS_FANOUT", cls.ws_fanout),
+            markets_file=str(Path(env["SPOTEX_MARKETS_FILE"]).resolve()) if env.get("SPOTEX_MARKETS_FILE") else "",
         )
 
     @property

@@ -16,6 +16,7 @@ import signal
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from services.common.catalog import CatalogError, load_catalog
 from services.common.config import Config
 from services.common.grpcutil.json_logs import configure_logging
 
@@ -25,7 +26,12 @@ def run_service(name: str, run: Callable[[Config], Coroutine[Any, Any, None]]) -
     # stderr, the service's log, instead of leaving only the kernel's "segfault" line.
     faulthandler.enable()
     configure_logging(name, logging.INFO)
-    asyncio.run(_until_signal(run(Config.from_env())))
+    config = Config.from_env()
+    try:
+        load_catalog(config)
+    except CatalogError as exc:
+        raise SystemExit(f"{name}: {exc}") from None
+    asyncio.run(_until_signal(run(config)))
 
 
 async def _until_signal(service: Coroutine[Any, Any, None]) -> None:

@@ -20,7 +20,7 @@ import grpc
 from exchange.v1 import marketdata_pb2, marketdata_pb2_grpc
 from services.common import backends
 from services.common.aio import cancel_and_wait, ended_result
-from services.common.catalog import DEMO_SYMBOLS
+from services.common.catalog import load_catalog
 from services.common.config import Config
 from services.common.grpcutil.server import Service, start_server
 from services.common.ports import MarketViewStore, Unavailable
@@ -72,7 +72,8 @@ def marketdata_service(servicer: MarketDataServicer) -> Service:
 
 
 async def run(config: Config) -> None:
-    data = MarketData(DEMO_SYMBOLS)
+    catalog = load_catalog(config)
+    data = MarketData(catalog.symbols)
     hub = StreamHub(data, wall_clock_ms)
     books = MatchingBookSnapshots(config.address("matching"))
     store = backends.open_market_views(config)
@@ -103,7 +104,7 @@ async def run(config: Config) -> None:
         if following.done():
             ended_result(following)  # the feed only ends by failing: surface why
         server = await start_server(
-            [marketdata_service(MarketDataServicer(data, hub, DEMO_SYMBOLS))],
+            [marketdata_service(MarketDataServicer(data, hub, catalog.symbols))],
             config.ports["marketdata"],
             host=config.host,
             metrics_port=config.metrics_port("marketdata"),

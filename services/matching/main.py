@@ -11,7 +11,7 @@ from grpc_health.v1 import health_pb2
 from exchange.v1 import matching_pb2, matching_pb2_grpc
 from services.common import backends
 from services.common.aio import cancel_and_wait
-from services.common.catalog import DEMO_SYMBOLS
+from services.common.catalog import load_catalog
 from services.common.config import Config
 from services.common.grpcutil.server import RunningServer, Service, start_server
 from services.common.process import serve_forever
@@ -38,13 +38,14 @@ async def _not_serving_once_fenced(shards: list[MatchingShard], server: RunningS
 async def run(config: Config) -> None:
     log = backends.open_log(config)
     snapshots = backends.open_snapshots(config)
+    catalog = load_catalog(config)
     by_shard: dict[int, list[str]] = defaultdict(list)
-    for symbol in DEMO_SYMBOLS:
+    for symbol in catalog.symbols:
         by_shard[symbol.shard].append(symbol.name)
     shards = [MatchingShard(shard, names, log, snapshots) for shard, names in sorted(by_shard.items())]
     for shard in shards:
         await shard.start()
-    servicer = MatchingServicer(shards, DEMO_SYMBOLS)
+    servicer = MatchingServicer(shards, catalog.symbols)
     descriptor = matching_pb2.DESCRIPTOR.services_by_name["MatchingService"]
     server = await start_server(
         [Service(descriptor, servicer, matching_pb2_grpc.add_MatchingServiceServicer_to_server)],

@@ -23,7 +23,7 @@ from hdrh.histogram import HdrHistogram
 
 from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc, user_pb2, user_pb2_grpc
 from services.common.caller import caller_metadata
-from services.common.catalog import DEMO_REFERENCE_PRICES, DEMO_SYMBOLS
+from services.common.catalog import load_catalog
 from services.common.config import Config
 from services.common.grpcutil.channel import connect
 from services.order.servicer import TIMINGS_KEY
@@ -97,8 +97,10 @@ async def run_bench(
     stream: bool = False,
     seed: int = 1,
 ) -> dict[str, Any]:
-    spec = next(s for s in DEMO_SYMBOLS if s.name == symbol)
-    mid = DEMO_REFERENCE_PRICES[symbol]
+    catalog = load_catalog(config)
+    spec, mid = catalog.by_name.get(symbol), catalog.reference_prices.get(symbol)
+    if spec is None or mid is None:
+        raise ValueError(f"{symbol} is not listed with a demo_price to trade around")
     admin = (("authorization", f"Bearer {config.secrets().admin_token}"),)
     async with connect(config.address("user")) as user_channel:
         users = user_pb2_grpc.UserServiceStub(user_channel)

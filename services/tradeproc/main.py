@@ -7,7 +7,7 @@ import asyncio
 from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
 from services.common import backends
 from services.common.aio import cancel_and_wait, ended_result
-from services.common.catalog import ASSETS, DEMO_SYMBOLS
+from services.common.catalog import load_catalog
 from services.common.config import Config
 from services.common.grpcutil.server import Service, start_server
 from services.common.process import serve_forever
@@ -19,10 +19,11 @@ from services.tradeproc.settlement_loop import SettlementLoop
 async def run(config: Config) -> None:
     ledger = backends.open_ledger(config)
     fees = FeeSchedule(maker_ppm=config.maker_fee_ppm, taker_ppm=config.taker_fee_ppm)
-    symbols = {s.name: s for s in DEMO_SYMBOLS}
+    catalog = load_catalog(config)
+    symbols = catalog.by_name
     loop = SettlementLoop(symbols, ledger, backends.event_source(config, "tradeproc"), fees)
     settling = asyncio.create_task(loop.run(), name="settlement-loop")
-    servicer = TradeProcessingServicer(symbols, ASSETS, ledger, loop, fees)
+    servicer = TradeProcessingServicer(symbols, catalog.assets, ledger, loop, fees)
     descriptor = tradeproc_pb2.DESCRIPTOR.services_by_name["TradeProcessingService"]
     server = await start_server(
         [Service(descriptor, servicer, tradeproc_pb2_grpc.add_TradeProcessingServiceServicer_to_server)],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from exchange.v1 import tradeproc_pb2_grpc, user_pb2, user_pb2_grpc
 from services.common import backends
-from services.common.catalog import ASSETS
+from services.common.catalog import load_catalog
 from services.common.config import Config
 from services.common.grpcutil.channel import connect
 from services.common.grpcutil.errors import ErrorTable
@@ -19,8 +19,9 @@ async def run(config: Config) -> None:
     store = backends.open_user_store(config)
     ledger = backends.open_ledger(config)
     tradeproc = connect(config.address("tradeproc"))
-    publisher = TransferPublisher(tradeproc_pb2_grpc.TradeProcessingServiceStub(tradeproc), ASSETS)
-    domain = UserDomain(store, ledger, config.secrets(), assets=ASSETS, on_transfer=publisher.publish)
+    assets = load_catalog(config).assets
+    publisher = TransferPublisher(tradeproc_pb2_grpc.TradeProcessingServiceStub(tradeproc), assets)
+    domain = UserDomain(store, ledger, config.secrets(), assets=assets, on_transfer=publisher.publish)
     publisher.start()
     server = await start_server(
         [user_service(domain)],

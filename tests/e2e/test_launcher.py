@@ -23,11 +23,12 @@ STOP_S = 30.0  # services drain for up to 5 s each; this only bounds a launcher 
 
 
 class Launcher:
-    def __init__(self, data_dir: Path, *args: str) -> None:
+    def __init__(self, data_dir: Path, *args: str, settings: dict[str, str] | None = None) -> None:
         self.ports = {name: free_port() for name in DEFAULT_PORTS}
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTEX_")}
         env.update({f"SPOTEX_{name.upper()}_PORT": str(port) for name, port in self.ports.items()})
         env.update(SPOTEX_DATA_DIR=str(data_dir), SPOTEX_METRICS="0", PYTHONPATH=str(REPO))
+        env.update(settings or {})
         self.log = (data_dir.parent / f"launcher-{time.monotonic_ns()}.log").open("wb")
         # its own process group, as a terminal's Ctrl-C reaches the launcher and its children
         self.process = subprocess.Popen(
