@@ -79,6 +79,7 @@ _SIMPLE = {
     "avgPrice": StreamKind.AVG_PRICE,
 }
 _PARTIAL_DEPTH = re.compile(r"depth(5|10|20)(@100ms)?")
+_DEFAULT_SPEED = "@1000ms"  # ccxt pro asks for it with watchOrderBookRate=1000
 _ALL_MARKET = {"!ticker@arr": StreamKind.ALL_TICKERS, "!miniTicker@arr": StreamKind.ALL_MINI_TICKERS}
 # Older spellings Binance still serves: python-binance's miniticker_socket opens the first. Both
 # get the stream's own pushes, once a second (a 3000ms subscriber gets them more often).
@@ -105,6 +106,11 @@ def parse_stream(name: str, symbols: Collection[str]) -> Stream:
     symbol, rest = match[1].upper(), match[2]
     if symbol not in symbols:
         raise UnknownStream(name)
+    if rest.endswith(_DEFAULT_SPEED):  # "depth@1000ms" is "depth": Binance's default speed, spelled out
+        base = rest.removesuffix(_DEFAULT_SPEED)
+        if base in ("depth", "depth5", "depth10", "depth20"):
+            kind = StreamKind.DEPTH_DIFF if base == "depth" else StreamKind.PARTIAL_DEPTH
+            return Stream(name, kind, symbol, alias_of=f"{match[1]}@{base}")
     kind = _SIMPLE.get(rest)
     if kind is None:
         if _PARTIAL_DEPTH.fullmatch(rest):

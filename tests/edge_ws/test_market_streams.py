@@ -139,6 +139,19 @@ async def test_a_subscribe_is_answered_before_the_streams_current_state(edge: Ed
             assert (await second.recv())["e"] == "24hrTicker"
 
 
+async def test_depth_streams_at_the_default_speed_spelled_out(edge: Edge, traders: Traders) -> None:
+    # ccxt pro's watch_order_book with watchOrderBookRate=1000 subscribes to <symbol>@depth@1000ms
+    names = [f"{STREAM_SYMBOL}@depth@1000ms", f"{STREAM_SYMBOL}@depth5@1000ms"]
+    async with connect(edge.ws + "/stream?streams=" + "/".join(names)) as client:
+        seller = await traders.funded(SOL="10")
+        await seller.place(SYMBOL, "SELL", "1.000", "161.25")  # above every cross of this module
+        level = ["161.25000000", "1.00000000"]
+        diff = await client.event(lambda m: m["stream"] == names[0] and level in m["data"]["a"])
+        partial = await client.event(lambda m: m["stream"] == names[1] and level in m["data"]["asks"])
+    assert diff["data"]["e"] == "depthUpdate" and diff["data"]["U"] <= diff["data"]["u"]
+    assert set(partial["data"]) == {"lastUpdateId", "bids", "asks"}
+
+
 async def test_the_older_spellings_of_the_all_market_mini_tickers_are_served(edge: Edge, traders: Traders) -> None:
     # python-binance's miniticker_socket opens /ws/!miniTicker@arr@1000ms
     streams = ["!miniTicker@arr@1000ms", "!miniTicker@arr@3000ms"]

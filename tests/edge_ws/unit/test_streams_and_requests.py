@@ -37,6 +37,14 @@ def test_binance_stream_names_parse(name: str, kind: StreamKind, symbol: str | N
     assert (stream.name, stream.kind, stream.symbol) == (name, kind, symbol)
 
 
+@pytest.mark.parametrize("name", ["btcusdt@depth@1000ms", "ethbtc@depth5@1000ms", "btcusdt@depth20@1000ms"])
+def test_the_default_speed_spelled_out_is_the_stream_without_it(name: str) -> None:
+    """ccxt pro subscribes to <symbol>@depth@1000ms when watchOrderBookRate is 1000."""
+    stream = parse_stream(name, SYMBOLS)
+    assert stream.name == name and stream.source == name.removesuffix("@1000ms")
+    assert stream.kind is parse_stream(stream.source, SYMBOLS).kind
+
+
 def test_every_binance_kline_interval_is_a_stream() -> None:
     assert len(KLINE_INTERVALS) == 16
     for interval in KLINE_INTERVALS:
@@ -46,7 +54,8 @@ def test_every_binance_kline_interval_is_a_stream() -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "BTCUSDT@trade", "btcusdt", "btcusdt@", "@trade", "dogeusdt@trade", "btcusdt@depth15", "btcusdt@depth@1000ms",
+        "BTCUSDT@trade", "btcusdt", "btcusdt@", "@trade", "dogeusdt@trade", "btcusdt@depth15", "btcusdt@depth@500ms",
+        "btcusdt@depth@100ms@1000ms", "btcusdt@trade@1000ms",
         "btcusdt@kline_2m", "btcusdt@kline_1H", "btcusdt@trade@100ms", "!bookTicker", "!ticker@arr@100ms",
         "btc usdt@trade", "btcusdt@depth5@500ms", "", "btcusdt@ticker_2h", "btcusdt@ticker_", "!ticker_1w@arr",
         "!ticker_1h@arr@3000ms",
