@@ -86,18 +86,24 @@ def placed(response: order_pb2.PlaceOrderResponse, request: Any) -> dict[str, An
         workingTime=o.working_time,
         selfTradePreventionMode=_STP(o.self_trade_prevention_mode),
     )
-    if o.stop_price and o.type not in (common_pb2.LIMIT, common_pb2.MARKET, common_pb2.LIMIT_MAKER):
-        out["stopPrice"] = o.stop_price
+    _conditional_fields(o, out)
     if kind == common_pb2.FULL:
         out["fills"] = [_fill(f) for f in response.fills]
     return out
+
+
+def _conditional_fields(o: common_pb2.Order, out: dict[str, Any]) -> None:
+    """Binance's "conditional fields in order responses" (placement and cancellation) that
+    spotex has: stopPrice, for the stop and take-profit types."""
+    if o.stop_price and o.type not in (common_pb2.LIMIT, common_pb2.MARKET, common_pb2.LIMIT_MAKER):
+        out["stopPrice"] = o.stop_price
 
 
 def canceled(c: order_pb2.CancelOrderResponse) -> dict[str, Any]:
     """DELETE /api/v3/order. As on Binance, origClientOrderId is the order's client id and
     clientOrderId the cancel's."""
     o = c.order
-    return {
+    out = {
         "symbol": o.symbol,
         "origClientOrderId": c.orig_client_order_id,
         "orderId": o.order_id,
@@ -115,6 +121,8 @@ def canceled(c: order_pb2.CancelOrderResponse) -> dict[str, Any]:
         "side": _SIDE(o.side),
         "selfTradePreventionMode": _STP(o.self_trade_prevention_mode),
     }
+    _conditional_fields(o, out)
+    return out
 
 
 def amended(a: order_pb2.AmendOrderResponse, request: Any, params: Mapping[str, str]) -> dict[str, Any]:

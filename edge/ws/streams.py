@@ -109,8 +109,8 @@ def parse_stream(name: str, symbols: Collection[str]) -> Stream:
     if rest.endswith(_DEFAULT_SPEED):  # "depth@1000ms" is "depth": Binance's default speed, spelled out
         base = rest.removesuffix(_DEFAULT_SPEED)
         if base in ("depth", "depth5", "depth10", "depth20"):
-            kind = StreamKind.DEPTH_DIFF if base == "depth" else StreamKind.PARTIAL_DEPTH
-            return Stream(name, kind, symbol, alias_of=f"{match[1]}@{base}")
+            depth = StreamKind.DEPTH_DIFF if base == "depth" else StreamKind.PARTIAL_DEPTH
+            return Stream(name, depth, symbol, alias_of=f"{match[1]}@{base}")
     kind = _SIMPLE.get(rest)
     if kind is None:
         if _PARTIAL_DEPTH.fullmatch(rest):

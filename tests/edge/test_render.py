@@ -44,6 +44,20 @@ def test_new_order_responses_are_trimmed_to_ack_result_or_full(
         ]
 
 
+@pytest.mark.parametrize(
+    ("order_type", "stop_price", "shown"),
+    [(common_pb2.STOP_LOSS_LIMIT, "90000.00", True), (common_pb2.TAKE_PROFIT, "99000.00", True),
+     (common_pb2.LIMIT, "", False)],
+)  # fmt: skip
+def test_placed_and_canceled_stop_orders_show_their_stop_price(order_type: int, stop_price: str, shown: bool) -> None:
+    order = common_pb2.Order(symbol="BTCUSDT", order_id=7, type=order_type, stop_price=stop_price)  # type: ignore[arg-type]
+    canceled = render_orders.canceled(order_pb2.CancelOrderResponse(order=order, client_order_id="k"))
+    request = order_pb2.PlaceOrderRequest(type=order_type, new_order_resp_type=common_pb2.RESULT)  # type: ignore[arg-type]
+    placed = render_orders.placed(order_pb2.PlaceOrderResponse(order=order), request)
+    for body in (canceled, placed):
+        assert body.get("stopPrice") == (stop_price if shown else None)
+
+
 def test_exchange_info_renders_binance_filter_list() -> None:
     entry = symbol_entry(symbol_info(DEMO_SYMBOLS[0]))
     filters = {f["filterType"]: f for f in entry["filters"]}
