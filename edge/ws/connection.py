@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import grpc
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .catalog import SymbolCatalog
@@ -29,7 +30,7 @@ from .limits import MessageRate, WsLimits
 from .requests import COMBINED, Method, Request, RequestRefused, invalid, parse_request, result_reply
 from .streams import Stream, UnknownStream
 from .upstream import UpstreamUnavailable
-from .user_data import ListenKeyOwner, ListenKeys, UserEvents, expired_frame, watch_expiry
+from .user_data import ListenKeyOwner, ListenKeys, UserEvents, expired_frame, is_listen_key, watch_expiry
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class ClientConnection:
         self._rate = MessageRate(context.limits.messages_per_second)
         self._user: UserStream | None = None
         self._user_sink = _UserSink(self)
+        self._user_watch: asyncio.Task[None] | None = None  # of a listenKey SUBSCRIBEd to
         self._ended = asyncio.Event()
         self._close_code = CLOSE_NORMAL
         self._close_reason = ""
@@ -139,8 +141,7 @@ class ClientConnection:
     def _leave_streams(self) -> None:
         for name in self._subscriptions:
             self._ctx.hub.unsubscribe(name, self)
-        if self._user is not None:
-            self._ctx.user_events.detach(self._user.owner.user_id, self._user_sink)
+        self._detach_user()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -158,8 +159,7 @@ class ClientConnection:
             except (UnknownStream, UpstreamUnavailable) as exc:
                 self._end(CLOSE_UNAVAILABLE, str(exc)[:100])
             if user is not None:
-                self._user = user
-                await self._ctx.user_events.attach(user.owner.user_id, self._user_sink)
+                await self._attach_user(user)
                 tasks.append(asyncio.create_task(self._watch_listen_key(user)))
             tasks.append(asyncio.create_task(self._read()))
             for task in tasks:  # whichever stops first, for whatever reason, ends the connection
@@ -234,9 +234,46 @@ class ClientConnection:
                 self._put(frame, self._combined)
 
     async def _watch_listen_key(self, user: UserStream) -> None:
+        """A connection opened on a listenKey ends with it."""
         await watch_expiry(self._ctx.listen_keys, user.listen_key, user.owner, self._ctx.limits.listen_key_recheck_s)
-        self._put(expired_frame(user.listen_key), combined=False)
+        self._put(expired_frame(user.listen_key), combined=self._combined)
         self._end(CLOSE_NORMAL, "listenKey expired")
+
+    async def _watch_subscribed_key(self, user: UserStream) -> None:
+        """A listenKey SUBSCRIBEd to leaves the connection's other streams running."""
+        await watch_expiry(self._ctx.listen_keys, user.listen_key, user.owner, self._ctx.limits.listen_key_recheck_s)
+        self._put(expired_frame(user.listen_key), combined=self._combined)
+        self._detach_user(watching=False)
+
+    async def _attach_user(self, user: UserStream) -> None:
+        self._user = user
+        await self._ctx.user_events.attach(user.owner.user_id, self._user_sink)
+
+    def _detach_user(self, watching: bool = True) -> None:
+        if self._user is not None:
+            self._ctx.user_events.detach(self._user.owner.user_id, self._user_sink)
+            self._user = None
+        if self._user_watch is not None:
+            if watching:
+                self._user_watch.cancel()
+            self._user_watch = None
+
+    async def _subscribe_user(self, listen_key: str, rid: Any) -> None:
+        """SUBSCRIBE to a listenKey, as Binance's own Python connector does: the account's
+        events join the connection's market streams."""
+        if self._user is not None:
+            if self._user.listen_key == listen_key:
+                return
+            raise invalid("a connection carries one listenKey", rid)
+        try:
+            owner = await self._ctx.listen_keys.resolve(listen_key)
+        except grpc.aio.AioRpcError:
+            raise RequestRefused(-1001, _UNAVAILABLE, rid) from None
+        if owner is None:
+            raise invalid(f"unknown stream `{listen_key}`", rid)
+        user = UserStream(listen_key, owner)
+        await self._attach_user(user)
+        self._user_watch = asyncio.create_task(self._watch_subscribed_key(user))
 
     # -- live requests ---------------------------------------------------------------------------
 
@@ -244,7 +281,12 @@ class ClientConnection:
         method, params, rid = request.method, request.params, request.id
         if method is Method.SUBSCRIBE:
             streams = []
+            keys = [name for name in dict.fromkeys(params) if is_listen_key(name)]
+            if len(keys) > 1:
+                raise invalid("a connection carries one listenKey", rid)
             for name in dict.fromkeys(params):
+                if name in keys:
+                    continue
                 try:
                     streams.append(await self._ctx.catalog.parse(name))
                 except UnknownStream:
@@ -258,14 +300,19 @@ class ClientConnection:
                 raise invalid(f"unknown stream `{exc}`", rid) from None
             except UpstreamUnavailable:
                 raise RequestRefused(-1001, _UNAVAILABLE, rid) from None
+            if keys:
+                await self._subscribe_user(keys[0], rid)
             return result_reply(None, rid)
         if method is Method.UNSUBSCRIBE:
             for name in params:
                 if self._subscriptions.pop(name, None) is not None:
                     self._ctx.hub.unsubscribe(name, self)
+                elif self._user_watch is not None and self._user is not None and name == self._user.listen_key:
+                    self._detach_user()
             return result_reply(None, rid)
         if method is Method.LIST_SUBSCRIPTIONS:
-            return result_reply(list(self._subscriptions), rid)
+            subscribed_key = [self._user.listen_key] if self._user_watch is not None and self._user else []
+            return result_reply([*self._subscriptions, *subscribed_key], rid)
         if method is Method.SET_PROPERTY:
             self._combined = bool(params[1])  # the only property, checked by parse_request
             return result_reply(None, rid)
@@ -289,7 +336,8 @@ class ClientConnection:
 
 
 class _UserSink:
-    """The connection as a subscriber of its account's events (sent raw, never wrapped)."""
+    """The connection as a subscriber of its account's events: raw, or on a combined
+    connection wrapped as the listenKey's stream (Binance's `{"stream": <listenKey>, ..}`)."""
 
     __slots__ = ("_connection",)
 
@@ -297,4 +345,8 @@ class _UserSink:
         self._connection = connection
 
     def deliver(self, frame: Frame) -> None:
-        self._connection._put(frame, combined=False)
+        connection, user = self._connection, self._connection._user
+        if connection._combined and user is not None:
+            connection._put(Frame(user.listen_key, frame.payload(False)), combined=True)
+        else:
+            connection._put(frame, combined=False)

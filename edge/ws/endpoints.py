@@ -4,13 +4,13 @@
     /ws/<stream>             that one stream, raw
     /ws/<listenKey>          the account's user data stream
     /ws/<anything else>      as /ws (ccxt pro opens /ws/0, /ws/1, ... and then subscribes)
-    /stream?streams=a/b/c    combined: every event wrapped as {"stream": .., "data": ..}
+    /stream?streams=a/b/c    combined: every event wrapped as {"stream": .., "data": ..}; a listenKey
+                             among the names adds the account's events, wrapped as that stream
     /ws-api/v3               Binance's WebSocket API: REST's requests and the user data stream (api.py)
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 import grpc
@@ -24,10 +24,10 @@ from .api import WsApiConnection, operations_by_method
 from .connection import ClientConnection, UserStream, WsContext
 from .limits import ConnectionAttempts, WsLimits
 from .streams import Stream, UnknownStream, looks_like_stream
+from .user_data import is_listen_key
 
-# Binance listen keys are 60 alphanumerics (so are the user service's). Other paths that are not
-# streams are ccxt's connection numbers and the like: they open an empty connection.
-_LISTEN_KEY = re.compile(r"[A-Za-z0-9]{60}")
+# /ws/<path> that is neither a stream nor a listenKey (ccxt's connection numbers and the like)
+# opens an empty connection.
 
 
 class WsEndpoints:
@@ -73,7 +73,7 @@ class WsEndpoints:
                 else:
                     await self._serve(websocket, combined=False, streams=[stream])
                 return
-            if _LISTEN_KEY.fullmatch(target):
+            if is_listen_key(target):
                 owner = await ctx.listen_keys.resolve(target)
                 if owner is None:
                     await _deny(websocket, 400, -1125, "This listenKey does not exist.")
@@ -92,17 +92,29 @@ class WsEndpoints:
         if len(set(names)) > self._limits.streams_per_connection:
             await _deny(websocket, 400, -1100, f"At most {self._limits.streams_per_connection} streams.")
             return
+        keys = [name for name in dict.fromkeys(names) if is_listen_key(name)]
+        if len(keys) > 1:
+            await _deny(websocket, 400, -1100, "At most one listenKey per connection.")
+            return
         streams: list[Stream] = []
+        user = None
         try:
             for name in dict.fromkeys(names):
-                streams.append(await self.context.catalog.parse(name))
+                if name not in keys:
+                    streams.append(await self.context.catalog.parse(name))
+            if keys:  # a listenKey among the streams: the account's events, wrapped as that stream
+                owner = await self.context.listen_keys.resolve(keys[0])
+                if owner is None:
+                    await _deny(websocket, 400, -1125, "This listenKey does not exist.")
+                    return
+                user = UserStream(keys[0], owner)
         except UnknownStream as exc:
             await _deny(websocket, 400, -1100, f"Invalid stream name: {exc}")
             return
         except grpc.aio.AioRpcError:
             await _deny(websocket, 503, -1001, "Internal error; unable to process your request. Please try again.")
             return
-        await self._serve(websocket, combined=True, streams=streams)
+        await self._serve(websocket, combined=True, streams=streams, user=user)
 
     async def api(self, websocket: WebSocket) -> None:
         if not await self._admitted(websocket):

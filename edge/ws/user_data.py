@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,14 @@ class ListenKeys:
                 return None
             raise
         return ListenKeyOwner(reply.user_id, reply.expires_at)
+
+
+# Binance listen keys are 60 alphanumerics (so are the user service's); stream names are not.
+_LISTEN_KEY = re.compile(r"[A-Za-z0-9]{60}")
+
+
+def is_listen_key(name: str) -> bool:
+    return _LISTEN_KEY.fullmatch(name) is not None
 
 
 def expired_frame(listen_key: str) -> Frame:

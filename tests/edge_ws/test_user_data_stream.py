@@ -116,3 +116,48 @@ async def test_user_stream_survives_its_own_idle_time(edge: Edge, traders: Trade
         placed = await trader.place(SYMBOL, "SELL", "0.100", "0.03800")
         report = await socket.event(lambda m: m.get("e") == "executionReport")
     assert report["i"] == placed.order.order_id and report["x"] == "NEW"
+
+
+async def test_a_listen_key_among_combined_streams_wraps_the_accounts_events_as_its_stream(
+    edge: Edge, traders: Traders
+) -> None:
+    trader = await traders.funded()
+    key = await trader.listen_key()
+    async with connect(edge.ws + f"/stream?streams=ethbtc@aggTrade/{key}") as socket:
+        await trader.deposit("ETH", "0.5")
+        update = await socket.event(lambda m: m["data"].get("e") == "balanceUpdate")
+    assert update["stream"] == key and Decimal(update["data"]["d"]) == Decimal("0.5")
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        async with connect(edge.ws + "/stream?streams=ethbtc@aggTrade/" + "x" * 60):
+            pass
+    assert refused.value.response.status_code == 400 and b"-1125" in refused.value.response.body
+
+
+async def test_a_listen_key_subscribed_to_joins_and_leaves_a_market_connection(
+    platform: Platform, traders: Traders
+) -> None:
+    """As Binance's own Python connector (binance-connector) does: SUBSCRIBE [<listenKey>]."""
+    trader = await traders.funded()
+    async with serve_edge(platform, WsLimits(listen_key_recheck_s=0.2)) as edge, connect(edge.ws + "/ws") as socket:
+        key = await trader.listen_key()
+        assert await socket.request("SUBSCRIBE", ["ethbtc@aggTrade", key]) == {"result": None, "id": 1}
+        assert await socket.request("LIST_SUBSCRIPTIONS") == {"result": ["ethbtc@aggTrade", key], "id": 2}
+        await trader.deposit("ETH", "0.25")
+        update = await socket.event(lambda m: m.get("e") == "balanceUpdate")
+        assert Decimal(update["d"]) == Decimal("0.25")
+
+        assert await socket.request("UNSUBSCRIBE", [key]) == {"result": None, "id": 3}
+        await trader.deposit("ETH", "0.75")
+        with pytest.raises(TimeoutError):
+            await socket.event(lambda m: m.get("e") == "balanceUpdate", timeout=1.0)
+        assert await socket.request("LIST_SUBSCRIPTIONS") == {"result": ["ethbtc@aggTrade"], "id": 4}
+
+        refused = await socket.request("SUBSCRIBE", ["x" * 60])
+        assert refused["error"]["code"] == 2 and refused["id"] == 5
+
+        # a key that goes ends its events, not the connection
+        await socket.request("SUBSCRIBE", [key])
+        await trader.close_listen_key(key)
+        expired = await socket.event(lambda m: m.get("e") == "listenKeyExpired")
+        assert expired["listenKey"] == key
+        assert await socket.request("LIST_SUBSCRIPTIONS") == {"result": ["ethbtc@aggTrade"], "id": 7}
