@@ -258,12 +258,13 @@ class ClientConnection:
                 self._user_watch.cancel()
             self._user_watch = None
 
-    async def _subscribe_user(self, listen_key: str, rid: Any) -> None:
-        """SUBSCRIBE to a listenKey, as Binance's own Python connector does: the account's
-        events join the connection's market streams."""
+    async def _subscribable_user(self, listen_key: str, rid: Any) -> UserStream | None:
+        """The user stream a SUBSCRIBE to a listenKey adds (as Binance's own Python connector
+        subscribes: the account's events join the connection's market streams); None if the
+        connection carries it already. Raises the request's refusal, having changed nothing."""
         if self._user is not None:
             if self._user.listen_key == listen_key:
-                return
+                return None
             raise invalid("a connection carries one listenKey", rid)
         try:
             owner = await self._ctx.listen_keys.resolve(listen_key)
@@ -271,7 +272,9 @@ class ClientConnection:
             raise RequestRefused(-1001, _UNAVAILABLE, rid) from None
         if owner is None:
             raise invalid(f"unknown stream `{listen_key}`", rid)
-        user = UserStream(listen_key, owner)
+        return UserStream(listen_key, owner)
+
+    async def _subscribe_user(self, user: UserStream) -> None:
         await self._attach_user(user)
         self._user_watch = asyncio.create_task(self._watch_subscribed_key(user))
 
@@ -284,6 +287,7 @@ class ClientConnection:
             keys = [name for name in dict.fromkeys(params) if is_listen_key(name)]
             if len(keys) > 1:
                 raise invalid("a connection carries one listenKey", rid)
+            user = await self._subscribable_user(keys[0], rid) if keys else None
             for name in dict.fromkeys(params):
                 if name in keys:
                     continue
@@ -300,8 +304,8 @@ class ClientConnection:
                 raise invalid(f"unknown stream `{exc}`", rid) from None
             except UpstreamUnavailable:
                 raise RequestRefused(-1001, _UNAVAILABLE, rid) from None
-            if keys:
-                await self._subscribe_user(keys[0], rid)
+            if user is not None:
+                await self._subscribe_user(user)
             return result_reply(None, rid)
         if method is Method.UNSUBSCRIBE:
             for name in params:
