@@ -56,7 +56,7 @@ class Frame:
         if not combined:
             return self._raw
         if self._combined is None:
-            # Stream names are validated ([A-Za-z0-9@_!]), so they need no JSON escaping.
+            # Stream names are validated ([A-Za-z0-9@_!+:]), so they need no JSON escaping.
             self._combined = b'{"stream":"' + self.stream.encode() + b'","data":' + self._raw + b"}"
         return self._combined
 

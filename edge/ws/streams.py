@@ -67,7 +67,7 @@ class Stream:
         return self.alias_of or self.name
 
 
-_SYMBOL_STREAM = re.compile(r"([a-z0-9]{1,20})@([A-Za-z0-9_@]+)")
+_SYMBOL_STREAM = re.compile(r"([a-z0-9]{1,20})@([A-Za-z0-9_@+:]+)")
 _SIMPLE = {
     "trade": StreamKind.TRADE,
     "aggTrade": StreamKind.AGG_TRADE,
@@ -79,6 +79,7 @@ _SIMPLE = {
     "avgPrice": StreamKind.AVG_PRICE,
 }
 _PARTIAL_DEPTH = re.compile(r"depth(5|10|20)(@100ms)?")
+_UTC8 = "@+08:00"
 _DEFAULT_SPEED = "@1000ms"  # ccxt pro asks for it with watchOrderBookRate=1000
 _ALL_MARKET = {"!ticker@arr": StreamKind.ALL_TICKERS, "!miniTicker@arr": StreamKind.ALL_MINI_TICKERS}
 # Older spellings Binance still serves: python-binance's miniticker_socket opens the first. Both
@@ -115,8 +116,8 @@ def parse_stream(name: str, symbols: Collection[str]) -> Stream:
     if kind is None:
         if _PARTIAL_DEPTH.fullmatch(rest):
             kind = StreamKind.PARTIAL_DEPTH
-        elif rest.startswith("kline_") and rest[len("kline_") :] in KLINE_INTERVALS:
-            kind = StreamKind.KLINE
+        elif rest.startswith("kline_") and rest[len("kline_") :].removesuffix(_UTC8) in KLINE_INTERVALS:
+            kind = StreamKind.KLINE  # in UTC, or with "@+08:00" in UTC+8 (the only zone Binance serves)
         elif rest.startswith("ticker_") and rest[len("ticker_") :] in TICKER_WINDOWS:
             kind = StreamKind.WINDOW_TICKER
         else:

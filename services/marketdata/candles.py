@@ -204,6 +204,13 @@ class KlineView:
         }
 
 
+def _building_block(interval: Interval) -> str:
+    """The longest stored interval whose boundaries are boundaries of `interval` in its zone
+    (it divides both the zone and the span; months start at a local midnight)."""
+    span = interval.length_ms or _D
+    return next(b for b in _BUILDING_BLOCKS if interval.zone_ms % _FIXED_MS[b] == 0 and span % _FIXED_MS[b] == 0)
+
+
 def kline_view(fmt: SymbolFormat, interval: Interval, candle: Candle) -> KlineView:
     return KlineView(
         candle.open_time, fmt.price(candle.open), fmt.price(candle.high), fmt.price(candle.low),
@@ -388,6 +395,30 @@ class CandleBook:
         self.flush()
         return self._series.get(interval)
 
+    def zoned_candle(self, interval: Interval, open_time: int) -> Candle | None:
+        """The candle of a zoned `interval` (a kline stream at +08:00) opening at `open_time`,
+        from the stored candles of the building block inside it: a handful of lookups, not a
+        rebuild of the series. Flat when it had no trades; None before the first trade."""
+        self.flush()
+        length = interval.length_ms
+        if length and interval.zone_ms % length == 0:  # the zone moves boundaries onto boundaries
+            return self._series[interval.name].candle_at(open_time)
+        name = _building_block(interval)
+        block, source = _FIXED_MS[name], self._series[name]
+        merged: Candle | None = None
+        for start in range(open_time, interval.next_open(open_time), block):
+            part = source.stored_at(start)
+            if part is None:
+                continue
+            if merged is None:
+                merged = part.moved_to(open_time)  # opens at its first trade, as zoned_series' do
+            else:
+                merged.merge(part)
+        if merged is not None:
+            return merged
+        before = source.candle_at(open_time)
+        return None if before is None else Candle.flat(open_time, before.close)
+
     def zoned_series(self, interval: str, zone_ms: int) -> CandleSeries | None:
         """The interval's series with boundaries in local time `zone_ms` east of UTC."""
         utc = self.series(interval)
@@ -397,9 +428,7 @@ class CandleBook:
         length = target.length_ms
         if length and zone_ms % length == 0:
             return utc  # the zone moves every boundary onto another one (1h at +08:00)
-        span = length or _D  # months start at a local midnight
-        block = next(b for b in _BUILDING_BLOCKS if zone_ms % _FIXED_MS[b] == 0 and span % _FIXED_MS[b] == 0)
-        source = self._series[block]
+        source = self._series[_building_block(target)]
         # Every block lies inside one local candle: blocks divide both the zone and the span.
         zoned = CandleSeries(target, source.capacity)
         for candle in source.stored():

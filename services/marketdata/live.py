@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from .candles import Candle, CandleSeries, kline_view
+from .candles import Candle, CandleSeries, Interval, kline_view
 from .domain import MarketData, SymbolMarket
 from .streams import StreamKind, StreamSpec
 from .views import (
@@ -189,25 +189,31 @@ class _Kline(LiveStream):
         self._market = market
         series = market.candles.series(spec.interval)
         assert series is not None, "the stream name was checked against the intervals"
-        self._series: CandleSeries = series
+        self._series: CandleSeries | None = None if spec.zone_ms else series
+        self._interval = Interval(spec.interval, spec.zone_ms) if spec.zone_ms else series.interval
         self._pushed_open: int | None = None
         self._pushed_key: tuple[int, int] | None = None
 
+    def _candle_at(self, open_time: int) -> Candle | None:
+        if self._series is not None:
+            return self._series.candle_at(open_time)
+        return self._market.candles.zoned_candle(self._interval, open_time)
+
     def _event(self, candle: Candle, now_ms: int, closed: bool) -> StreamEvent:
-        view = kline_view(self._market.fmt, self._series.interval, candle)
+        view = kline_view(self._market.fmt, self._interval, candle)
         return StreamEvent(self.spec.name, now_ms, KlinePayload(self._market.name, self.spec.interval, view, closed))
 
     def poll(self, now_ms: int) -> list[StreamEvent]:
         self._market.candles.flush()
         now = max(now_ms, self._market.time_ms)
-        open_time = self._series.interval.open_time(now)
+        open_time = self._interval.open_time(now)
         out = []
         if self._pushed_open is not None and self._pushed_open < open_time:
-            final = self._series.candle_at(self._pushed_open)
+            final = self._candle_at(self._pushed_open)
             if final is not None:
                 out.append(self._event(final, now_ms, closed=True))
             self._pushed_open = None
-        candle = self._series.candle_at(open_time)
+        candle = self._candle_at(open_time)
         if candle is not None and (open_time, candle.last_trade_id) != self._pushed_key:
             self._pushed_key = (open_time, candle.last_trade_id)
             self._pushed_open = open_time
@@ -216,8 +222,8 @@ class _Kline(LiveStream):
 
     def current(self, now_ms: int) -> list[StreamEvent]:
         self._market.candles.flush()
-        open_time = self._series.interval.open_time(max(now_ms, self._market.time_ms))
-        candle = self._series.candle_at(open_time)
+        open_time = self._interval.open_time(max(now_ms, self._market.time_ms))
+        candle = self._candle_at(open_time)
         return [] if candle is None else [self._event(candle, now_ms, closed=False)]
 
 

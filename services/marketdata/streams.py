@@ -31,6 +31,9 @@ REAL_TIME = frozenset({StreamKind.TRADE, StreamKind.AGG_TRADE, StreamKind.BOOK_T
 PARTIAL_DEPTH_LEVELS = (5, 10, 20)
 FAST_MS = 100
 SLOW_MS = 1000
+# Binance's kline streams in UTC+8 (<symbol>@kline_<interval>@+08:00), the only zone it serves.
+UTC8_SUFFIX = "@+08:00"
+UTC8_MS = 8 * HOUR_MS
 # The windows Binance serves rolling window ticker streams for (any other is refused).
 TICKER_WINDOWS_MS = {"1h": HOUR_MS, "4h": 4 * HOUR_MS, "1d": DAY_MS}
 
@@ -44,6 +47,7 @@ class StreamSpec:
     levels: int = 0  # partial depth
     interval: str = ""  # kline
     window: str = ""  # rolling window ticker: "1h", "4h" or "1d"
+    zone_ms: int = 0  # kline: its time zone east of UTC (Binance's @+08:00 streams)
 
     @property
     def window_ms(self) -> int:
@@ -91,6 +95,9 @@ def parse_stream(name: str, symbols_by_lower: Mapping[str, str]) -> StreamSpec:
         return StreamSpec(name, StreamKind.PARTIAL_DEPTH, symbol, cadence, levels=int(partial[1]))
     if rest.startswith("kline_") and rest[6:] in INTERVALS:
         return StreamSpec(name, StreamKind.KLINE, symbol, SLOW_MS, interval=rest[6:])
+    zoned = rest.removesuffix(UTC8_SUFFIX)
+    if zoned != rest and zoned.startswith("kline_") and zoned[6:] in INTERVALS:
+        return StreamSpec(name, StreamKind.KLINE, symbol, SLOW_MS, interval=zoned[6:], zone_ms=UTC8_MS)
     if rest.startswith("ticker_") and rest[7:] in TICKER_WINDOWS_MS:
         return StreamSpec(name, StreamKind.WINDOW_TICKER, symbol, SLOW_MS, window=rest[7:])
     raise ValueError(f"unknown stream {name!r}")

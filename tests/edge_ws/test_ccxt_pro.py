@@ -117,3 +117,21 @@ async def test_watch_trades_and_watch_ticker_deliver_what_was_traded(edge: Edge,
     assert trade["symbol"] == market and trade["price"] == pytest.approx(3412.5) and trade["amount"] == 0.25
     assert trade["side"] == "buy"  # the taker bought
     assert ticker["symbol"] == market and ticker["close"] == pytest.approx(3412.5)
+
+
+async def test_watch_ohlcv_in_utc_plus_8_gets_candles_that_open_at_its_midnight(edge: Edge, traders: Traders) -> None:
+    # ccxt pro subscribes to <symbol>@kline_<interval>@+08:00 for params={"timezone": "+08:00"}
+    market, symbol = "SOL/USDT", "SOLUSDT"
+    seller, buyer = await traders.funded(SOL="5"), await traders.funded(USDT="10000")
+    async with pro_client(edge) as exchange:
+        watching = asyncio.create_task(exchange.watch_ohlcv(market, "1d", params={"timezone": "+08:00"}))
+        await asyncio.sleep(0.5)  # subscribed before the trade (ccxt has no hook)
+        await seller.place(symbol, "SELL", "0.500", "157.25")
+        await buyer.place(symbol, "BUY", "0.500", "157.25")
+        candles = await asyncio.wait_for(watching, 10)
+        while candles[-1][4] != pytest.approx(157.25):
+            candles = await asyncio.wait_for(exchange.watch_ohlcv(market, "1d", params={"timezone": "+08:00"}), 10)
+    day_ms, eight_hours_ms = 86_400_000, 8 * 3_600_000
+    opened = candles[-1][0]
+    assert (opened + eight_hours_ms) % day_ms == 0  # 00:00 at UTC+8 is 16:00 UTC
+    assert 0 <= exchange.milliseconds() - opened < day_ms

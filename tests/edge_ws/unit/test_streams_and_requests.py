@@ -21,6 +21,7 @@ SYMBOLS = frozenset({"BTCUSDT", "ETHBTC"})
         ("ethbtc@depth10@100ms", StreamKind.PARTIAL_DEPTH, "ETHBTC"),
         ("btcusdt@depth20", StreamKind.PARTIAL_DEPTH, "BTCUSDT"),
         ("btcusdt@kline_1M", StreamKind.KLINE, "BTCUSDT"),
+        ("btcusdt@kline_1d@+08:00", StreamKind.KLINE, "BTCUSDT"),
         ("btcusdt@ticker", StreamKind.TICKER, "BTCUSDT"),
         ("btcusdt@miniTicker", StreamKind.MINI_TICKER, "BTCUSDT"),
         ("btcusdt@bookTicker", StreamKind.BOOK_TICKER, "BTCUSDT"),
@@ -55,7 +56,8 @@ def test_every_binance_kline_interval_is_a_stream() -> None:
     "name",
     [
         "BTCUSDT@trade", "btcusdt", "btcusdt@", "@trade", "dogeusdt@trade", "btcusdt@depth15", "btcusdt@depth@500ms",
-        "btcusdt@depth@100ms@1000ms", "btcusdt@trade@1000ms",
+        "btcusdt@depth@100ms@1000ms", "btcusdt@trade@1000ms", "btcusdt@kline_1d@+09:00", "btcusdt@kline_1d@+8",
+        "btcusdt@trade@+08:00",
         "btcusdt@kline_2m", "btcusdt@kline_1H", "btcusdt@trade@100ms", "!bookTicker", "!ticker@arr@100ms",
         "btc usdt@trade", "btcusdt@depth5@500ms", "", "btcusdt@ticker_2h", "btcusdt@ticker_", "!ticker_1w@arr",
         "!ticker_1h@arr@3000ms",

@@ -192,6 +192,8 @@ def test_candles_equal_a_rescan_of_the_trades_whenever_they_are_read(
         expected.setdefault(spans.open_time(trade.time), []).append(trade)
     traded = series.stored()
     assert [c.open_time for c in traded] == sorted(expected)
+    # a kline stream's candle (@+08:00), looked up one at a time, is the series' candle
+    assert [book.zoned_candle(spans, c.open_time) for c in traded] == traded
     for candle in traded:
         inside = expected[candle.open_time]
         assert (candle.open, candle.close) == (inside[0].price, inside[-1].price)
@@ -202,3 +204,16 @@ def test_candles_equal_a_rescan_of_the_trades_whenever_they_are_read(
         assert (candle.taker_buy_volume, candle.taker_buy_quote_volume) == (
             sum(x.qty for x in buys), sum(x.notional for x in buys))
         assert (candle.first_trade_id, candle.last_trade_id) == (inside[0].trade_id, inside[-1].trade_id)
+
+
+def test_a_zoned_candle_without_trades_is_flat_at_the_previous_close(feed: Feed) -> None:
+    _trade(feed, T0 - 1_000, "100", "1")  # the last second of a UTC day: inside a +08:00 day
+    day = Interval("1d", 8 * 60 * MIN)
+    book = feed.data.market("BTCUSDT").candles
+    opened = day.open_time(T0 - 1_000)
+    assert opened == T0 - 8 * 60 * MIN  # the local day began at 16:00 UTC the day before
+    traded = book.zoned_candle(day, opened)
+    assert traded is not None and (traded.open, traded.count) == (ticks("100"), 1)
+    later = book.zoned_candle(day, day.next_open(opened))
+    assert later is not None and (later.open, later.close, later.count) == (ticks("100"), ticks("100"), 0)
+    assert book.zoned_candle(day, day.previous_open(opened)) is None  # before the first trade

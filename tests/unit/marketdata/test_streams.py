@@ -10,6 +10,8 @@ from services.marketdata.hub import StreamHub, Subscriber, SubscriberDropped
 from services.marketdata.streams import StreamKind, parse_stream
 from tests.unit.marketdata.market_feed import BTCUSDT, ETHUSDT, T0, Feed, lots, ticks
 
+HOUR = 3_600_000
+
 PREFIXES = {"btcusdt": "BTCUSDT", "ethusdt": "ETHUSDT"}
 
 
@@ -24,6 +26,7 @@ PREFIXES = {"btcusdt": "BTCUSDT", "ethusdt": "ETHUSDT"}
         ("btcusdt@depth5", StreamKind.PARTIAL_DEPTH, 1000, 5),
         ("btcusdt@depth20@100ms", StreamKind.PARTIAL_DEPTH, 100, 20),
         ("btcusdt@kline_1M", StreamKind.KLINE, 1000, "1M"),
+        ("btcusdt@kline_1d@+08:00", StreamKind.KLINE, 1000, "1d"),
         ("btcusdt@ticker", StreamKind.TICKER, 1000, None),
         ("btcusdt@miniTicker", StreamKind.MINI_TICKER, 1000, None),
         ("btcusdt@avgPrice", StreamKind.AVG_PRICE, 1000, None),
@@ -48,6 +51,7 @@ def test_binance_stream_names_are_understood(name: str, kind: StreamKind, cadenc
 @pytest.mark.parametrize(
     "name",
     ["BTCUSDT@trade", "dogeusdt@trade", "btcusdt@depth7", "btcusdt@kline_2m", "btcusdt@trades", "btcusdt",
+     "btcusdt@kline_1d@+09:00", "btcusdt@kline_7d@+08:00", "btcusdt@trade@+08:00", "btcusdt@+08:00",
      "btcusdt@depth@250ms", "!bookTicker", "btcusdt@ticker_2h", "btcusdt@ticker_1H", "!ticker_30m@arr",
      "!ticker_1h@arr@1000ms", "btcusdt@miniTicker_1h"],
 )
@@ -176,6 +180,21 @@ def test_a_candle_is_pushed_while_open_and_once_more_closed_when_the_next_one_op
         (T0 + 1000, "101.00000000", False),
     ]
     assert set(klines[0]) == {"t", "T", "s", "i", "f", "L", "o", "c", "h", "l", "v", "n", "x", "q", "V", "Q", "B"}
+
+
+def test_a_kline_stream_at_utc_plus_8_opens_its_candles_in_that_zone(market: Market) -> None:
+    utc, local = market.hub.subscribe(["btcusdt@kline_1d"]), market.hub.subscribe(["btcusdt@kline_1d@+08:00"])
+    market.now = T0 - 1_000  # 23:59:59 UTC: 07:59:59 the next day at UTC+8
+    market.trade("100")
+    market.now = T0 + 1_000  # a new UTC day; the same UTC+8 day
+    market.trade("102")
+    market.hub.tick(1000, T0 + 1_500)
+    (utc_then,) = [p["k"] for p in _payloads(utc)]
+    (local_then,) = [p["k"] for p in _payloads(local)]
+    assert isinstance(utc_then, dict) and isinstance(local_then, dict)
+    assert (utc_then["t"], utc_then["o"], utc_then["n"]) == (T0, "102.00000000", 1)
+    assert (local_then["t"], local_then["T"], local_then["i"]) == (T0 - 8 * HOUR, T0 + 16 * HOUR - 1, "1d")
+    assert (local_then["o"], local_then["c"], local_then["n"]) == ("100.00000000", "102.00000000", 2)
 
 
 def test_the_diff_stream_has_no_snapshot_and_cuts_on_its_cadence(market: Market) -> None:
