@@ -94,6 +94,12 @@ def parse_json_params(body: bytes) -> dict[str, str]:
         raise _not_an_object() from None
     if not isinstance(document, dict):
         raise _not_an_object()
+    return object_params(document)
+
+
+def object_params(document: Mapping[str, Any]) -> dict[str, str]:
+    """A JSON object's members as parameters (a JSON body, or a WebSocket API request's
+    params): null is absent, booleans as Binance spells them, lists stay JSON text."""
     params: dict[str, str] = {}
     for key, value in document.items():
         if value is None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -37,7 +38,8 @@ from edge.auth import Caller
 from edge.errors import ApiError
 from edge.errors import refused as refused_as
 from edge.rest.handler import RestApi
-from edge.rest.operations import Operation
+from edge.rest.operations import Operation, rate_limits
+from edge.rest.params import object_params
 from edge.rest.policy import Security
 
 from .connection import CLOSE_POLICY, Outbox
@@ -84,6 +86,12 @@ _SUBSCRIBE_WEIGHT = 2  # Binance's, for userDataStream.subscribe(.signature)
 _CONNECT_WEIGHT = 2  # "Connecting to WebSocket API costs 2 weight."
 _BAD_SIGNATURE = -1022
 _CARRIER_PARAMS = frozenset({"apiKey", "returnRateLimits"})  # signed, but no REST operation's params
+_ANSWER_WAIT_S = 30.0  # a client that takes no answer for this long is dropped
+_USAGE_HEADERS = (
+    ("REQUEST_WEIGHT", "MINUTE", b"x-mbx-used-weight-1m"),
+    ("ORDERS", "SECOND", b"x-mbx-order-count-10s"),
+    ("ORDERS", "DAY", b"x-mbx-order-count-1d"),
+)
 
 
 class WsApiConnection:
@@ -97,7 +105,10 @@ class WsApiConnection:
         self._operations = operations
         self._ip = websocket.client.host if websocket.client else "unknown"
         self._rate_limits_by_default = websocket.query_params.get("returnRateLimits", "true") != "false"
-        # as the stream connections: a client whose backlog passes backlog_bytes is dropped
+        # Pushed events are bounded as on the stream connections (a client whose backlog passes
+        # backlog_bytes is dropped); answers are always queued, but the next request waits
+        # until the client has taken the backlog down, so answers cannot pile up either.
+        self._backlog_bytes = backlog_bytes
         self._outbox = Outbox(backlog_bytes)
         self._dropping: asyncio.Task[None] | None = None
         self._subscriptions: dict[int, tuple[int, _Subscription]] = {}  # id -> (user id, sink)
@@ -105,8 +116,12 @@ class WsApiConnection:
 
     async def serve(self) -> None:
         await self._ws.accept()
-        with contextlib.suppress(ApiError):  # a banned IP's requests are refused one by one
+        try:
             await self._rest.charge(self._ip, _CONNECT_WEIGHT, [])
+        except ApiError as refused:
+            if refused.status == 418:  # a banned IP is not served
+                await self._close("banned")
+                return
         writer = asyncio.create_task(self._write())
         try:
             await self._read()  # until the client leaves, or is closed on (_close)
@@ -119,6 +134,7 @@ class WsApiConnection:
                 await writer
 
     def send(self, text: str) -> None:
+        """A pushed event (a subscription's): dropped with the connection past the backlog."""
         if self._dropping is None and not self._outbox.put(text):
             self._dropping = asyncio.get_running_loop().create_task(self._close("slow consumer"))
 
@@ -139,19 +155,14 @@ class WsApiConnection:
             if message["type"] == "websocket.disconnect":
                 return
             answer, status = await self._answer(message.get("text") or message.get("bytes") or b"")
-            self.send(answer)
+            self._outbox.put(answer, bounded=False)
             if status == 418:  # Binance disconnects a banned IP, once it has said why
-                await self._flushed(timeout_s=1.0)
+                await self._outbox.drained(0, timeout_s=1.0)
                 await self._close("banned")
                 return
-
-    async def _flushed(self, timeout_s: float) -> None:
-        """Until the writer has taken every queued answer (or timeout_s): a close sent before
-        them would overtake them."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout_s):
-                while self._outbox.backlog:
-                    await asyncio.sleep(0.005)
+            if not await self._outbox.drained(self._backlog_bytes, timeout_s=_ANSWER_WAIT_S):
+                await self._close("slow consumer")
+                return
 
     async def _answer(self, data: str | bytes) -> tuple[str, int]:
         """The answer to one request, and its status. Every request costs weight, malformed
@@ -159,7 +170,10 @@ class WsApiConnection:
         usage: list[tuple[bytes, bytes]] = []
         rid: Any = None
         with_limits = self._rate_limits_by_default
+        settings = self._rest.settings
         try:
+            if len(data) > (len_limit := settings.max_body_bytes):
+                raise ApiError(400, -1101, f"Too many parameters sent. A request may not exceed {len_limit} bytes.")
             request = _request(data)
             rid = request.get("id")
             if not isinstance(rid, (int, str, type(None))) or isinstance(rid, bool):
@@ -170,15 +184,19 @@ class WsApiConnection:
                 raise ApiError(400, -1102, "Mandatory parameter 'method' was not sent, was empty/null, or malformed.")
             if not isinstance(params, (dict, type(None))):
                 raise ApiError(400, -1102, "Mandatory parameter 'params' was not sent, was empty/null, or malformed.")
-            params = params or {}
-            texts = {name: _text(value) for name, value in params.items() if value is not None}
+            if params and len(params) > settings.max_params:
+                raise ApiError(400, -1101, "Too many parameters sent for this endpoint.")
+            texts = object_params(params or {})
             with_limits = texts.get("returnRateLimits", "true" if with_limits else "false") != "false"
             result = await self._call(method.removeprefix("v3/"), texts, usage)
         except ApiError as refused:
+            refusal = refused
             if not usage:  # refused before it was charged: unreadable
-                with contextlib.suppress(ApiError):
+                try:
                     await self._rest.charge(self._ip, 1, usage)
-            return self._refusal(rid, refused, usage, with_limits), refused.status
+                except ApiError as limited:  # a 429 or 418 is the answer that matters now
+                    refusal = limited
+            return self._refusal(rid, refusal, usage, with_limits), refusal.status
         except Exception:
             _log.exception("unexpected failure", extra={"path": "/ws-api/v3"})
             return self._refusal(rid, refused_as("INTERNAL_ERROR"), usage, with_limits), 500
@@ -188,7 +206,12 @@ class WsApiConnection:
         return orjson.dumps(answer).decode(), 200
 
     def _refusal(self, rid: Any, refused: ApiError, usage: list[tuple[bytes, bytes]], with_limits: bool) -> str:
-        error: dict[str, Any] = {"id": rid, "status": refused.status, "error": refused.body()}
+        body = refused.body()
+        retry_after = refused.headers.get("Retry-After")
+        if retry_after is not None and refused.data is None:  # Binance's 429/418 say until when
+            now = time.time_ns() // 1_000_000
+            body["data"] = {"serverTime": now, "retryAfter": now + int(retry_after) * 1000}
+        error: dict[str, Any] = {"id": rid, "status": refused.status, "error": body}
         if with_limits:
             error["rateLimits"] = self._rate_limits(usage)
         return orjson.dumps(error).decode()
@@ -213,32 +236,36 @@ class WsApiConnection:
 
     async def _authenticate(self, security: Security, texts: dict[str, str]) -> Caller:
         """The key is the apiKey param; the signature covers the other params sorted by name,
-        as `key=value&...` or, as python-binance sends it, URL-encoded."""
+        as `key=value&...` (Binance's rule, ccxt's way) or URL-encoded (python-binance's). Where
+        a name or value holds `&`, `=` or `%`, the plain join could be read as other params,
+        so only the URL-encoded form is accepted."""
         headers = {b"x-mbx-apikey": texts.get("apiKey", "").encode()}
         pairs = sorted((name, value) for name, value in texts.items() if name != "signature")
-        raw = "&".join(f"{name}={value}" for name, value in pairs).encode()
+        quoted = urlencode(pairs).encode()
+        plain = "&".join(f"{name}={value}" for name, value in pairs).encode()
+        ambiguous = any(mark in text for pair in pairs for text in pair for mark in "&=%")
         auth = self._rest.authenticator
-        try:
-            return await auth.caller(security, headers, texts, raw, b"")
-        except ApiError as refused:
-            quoted = urlencode(pairs).encode()
-            if refused.code != _BAD_SIGNATURE or quoted == raw:
-                raise
-        return await auth.caller(security, headers, texts, quoted, b"")
+        if not ambiguous and plain != quoted:
+            try:
+                return await auth.caller(security, headers, texts, plain, b"")
+            except ApiError as refused:
+                if refused.code != _BAD_SIGNATURE:
+                    raise
+        return await auth.caller(security, headers, texts, plain if not ambiguous and plain == quoted else quoted, b"")
 
     def _rate_limits(self, usage: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
         """Binance's `rateLimits`: the counters this request moved, as REST's headers show them."""
-        counts = dict(usage)
-        settings = self._rest.settings
-        limits = []
-        if b"x-mbx-order-count-10s" in counts:
-            limits.append(_limit("ORDERS", "SECOND", 10, settings.orders_per_10s, counts[b"x-mbx-order-count-10s"]))
-            limits.append(_limit("ORDERS", "DAY", 1, settings.orders_per_day, counts[b"x-mbx-order-count-1d"]))
-        if b"x-mbx-used-weight-1m" in counts:
-            limits.append(
-                _limit("REQUEST_WEIGHT", "MINUTE", 1, settings.weight_per_minute, counts[b"x-mbx-used-weight-1m"])
-            )
-        return limits
+        headers = dict(usage)
+        counts = {
+            (kind, interval): int(headers[header])
+            for kind, interval, header in _USAGE_HEADERS
+            if header in headers
+        }
+        return [
+            {**limit, "count": counts[key]}
+            for limit in rate_limits(self._rest.settings)
+            if (key := (limit["rateLimitType"], limit["interval"])) in counts
+        ]
 
     async def _subscribe(self, texts: dict[str, str]) -> int:
         """Verified as a signed USER_DATA request: the same key, timestamp and recvWindow rules."""
@@ -292,19 +319,3 @@ def _request(data: str | bytes) -> dict[str, Any]:
     if not isinstance(request, dict):
         raise ApiError(400, -1000, "Malformed request.")
     return request
-
-
-def _text(value: Any) -> str:
-    """A JSON param as REST would carry it: booleans as Binance spells them, arrays (`symbols`,
-    `permissions`) as the JSON text REST takes."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, dict)):
-        return orjson.dumps(value).decode()
-    return str(value)
-
-
-def _limit(kind: str, interval: str, num: int, limit: int, count: bytes) -> dict[str, Any]:
-    return {"rateLimitType": kind, "interval": interval, "intervalNum": num, "limit": limit, "count": int(count)}

@@ -59,21 +59,26 @@ class UserStream:
 
 
 class Outbox:
-    """Texts waiting for the ASGI writer, bounded in bytes."""
+    """Texts waiting for the ASGI writer, bounded in bytes. A text put unbounded (a WebSocket
+    API answer, whose sender bounds them itself) is always taken, and does not count against
+    the bound of the others."""
 
-    __slots__ = ("_bytes", "_capacity", "_ready", "_texts")
+    __slots__ = ("_bytes", "_capacity", "_ready", "_texts", "_unbounded")
 
     def __init__(self, capacity_bytes: int) -> None:
         self._capacity = capacity_bytes
         self._bytes = 0
-        self._texts: deque[str] = deque()
+        self._unbounded = 0  # of _bytes
+        self._texts: deque[tuple[str, bool]] = deque()
         self._ready = asyncio.Event()
 
-    def put(self, text: str) -> bool:
-        if self._bytes + len(text) > self._capacity:
+    def put(self, text: str, *, bounded: bool = True) -> bool:
+        if bounded and self._bytes - self._unbounded + len(text) > self._capacity:
             return False
-        self._texts.append(text)
+        self._texts.append((text, bounded))
         self._bytes += len(text)
+        if not bounded:
+            self._unbounded += len(text)
         self._ready.set()
         return True
 
@@ -81,13 +86,23 @@ class Outbox:
         while not self._texts:
             self._ready.clear()
             await self._ready.wait()
-        text = self._texts.popleft()
+        text, bounded = self._texts.popleft()
         self._bytes -= len(text)
+        if not bounded:
+            self._unbounded -= len(text)
         return text
 
     @property
     def backlog(self) -> int:
         return self._bytes
+
+    async def drained(self, to_bytes: int, timeout_s: float) -> bool:
+        """Whether the writer took the backlog down to `to_bytes` within timeout_s."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                while self._bytes > to_bytes:
+                    await asyncio.sleep(0.005)
+        return self._bytes <= to_bytes
 
 
 class ClientConnection:

@@ -49,6 +49,9 @@ PING_INTERVAL_S = 20.0
 PONG_TIMEOUT_S = 60.0
 
 
+MAX_MESSAGE_BYTES = 1 << 20
+
+
 def server_options() -> dict[str, object]:
     """uvicorn.Config keyword arguments for the WebSocket transport. ASGI cannot send pings, so
     the server does. No permessage-deflate: Binance does not compress, and compressing every
@@ -57,6 +60,9 @@ def server_options() -> dict[str, object]:
         "ws_ping_interval": PING_INTERVAL_S,
         "ws_ping_timeout": PONG_TIMEOUT_S,
         "ws_per_message_deflate": False,
+        # a client's messages are requests of a few hundred bytes (a WebSocket API request
+        # is refused past REST's 64 KiB): the transport refuses frames far beyond that
+        "ws_max_size": MAX_MESSAGE_BYTES,
     }
 
 

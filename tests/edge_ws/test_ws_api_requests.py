@@ -18,9 +18,12 @@ from decimal import Decimal as D
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 import pytest
 import websockets
 
+from edge.ws import WsLimits
+from edge.ws.limits import MAX_MESSAGE_BYTES
 from tests.e2e.platform import Platform
 from tests.edge_ws.conftest import Edge, Trader, Traders, serve_edge
 from tests.edge_ws.test_ws_api import api_key, pro_client
@@ -90,8 +93,9 @@ async def test_orders_placed_queried_and_canceled_over_the_websocket_api(edge: E
         # the other connection signs URL-encoded values (python-binance), and takes 0.2 of it
         taken = await buy.ok("order.place", {
             "symbol": SYMBOL, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC",
-            "quantity": "0.2000", "price": "3399.00", "newOrderRespType": "FULL",
-        })  # fmt: skip
+            "quantity": "0.2000", "price": "3399.00", "newOrderRespType": "FULL", "newClientOrderId": "ws:buy/1",
+        })  # fmt: skip  (":" and "/" are escaped when URL-encoded: the plain join would not verify)
+        assert taken["clientOrderId"] == "ws:buy/1"
         assert taken["status"] == "FILLED"
         assert [(D(f["price"]), D(f["qty"])) for f in taken["fills"]] == [(D("3399"), D("0.2"))]
 
@@ -127,6 +131,16 @@ async def test_a_refused_request_changes_nothing_and_keeps_the_connection(edge: 
         await api.client.send({"id": "forged", "method": "order.place", "params": forged})
         reply = await api.client.reply_to("forged")
         assert reply["error"] == {"code": -1022, "msg": "Signature for this request is not valid."}
+
+        # a value holding "&" signed as the plain join could be read as other params: refused
+        sneaky = api.sign(symbol=SYMBOL, side="SELL", type="MARKET", quantity="0.1000", newClientOrderId="a&b=c")
+        await api.client.send({"id": "sneaky", "method": "order.place", "params": sneaky})
+        assert (await api.client.reply_to("sneaky"))["error"]["code"] == -1022
+        await api.client.send({"id": "big", "method": "order.place", "params": {"pad": "x" * 70_000}})
+        too_big = await api.client.recv()  # refused unread: its id is not known
+        assert (too_big["id"], too_big["status"], too_big["error"]["code"]) == (None, 400, -1101)
+        too_many = await api.call("order.place", {f"p{i}": "1" for i in range(70)})
+        assert (too_many["status"], too_many["error"]["code"]) == (400, -1101)
 
         missing = await api.call("order.place", {"symbol": SYMBOL, "type": "MARKET", "quantity": "0.1000"})
         assert missing["error"]["code"] == -1102 and "side" in missing["error"]["msg"]
@@ -242,12 +256,29 @@ async def test_requests_spend_the_ips_weight_and_a_banned_ip_is_disconnected(
         }]  # fmt: skip  (2 for connecting, 1 for the ping)
         await client.send("garbage")
         assert (await client.recv())["rateLimits"][0]["count"] == 4
-        statuses = []
+        replies = []
         with contextlib.suppress(websockets.ConnectionClosed):
             for _ in range(40):
-                statuses.append((await api.call("ping", None, signed=False))["status"])
+                replies.append(await api.call("ping", None, signed=False))
+        statuses = [reply["status"] for reply in replies]
         assert statuses == [200] * 26 + [429] * 3 + [418], str(statuses)  # and then the edge hung up
-        async with connect(edge.ws + "/ws-api/v3") as again:
-            await again.send({"id": 1, "method": "time"})
-            refused = await again.recv()
-            assert (refused["status"], refused["error"]["code"]) == (418, -1003)
+        for refused in replies[-4:]:  # as Binance: until when to back off
+            assert refused["error"]["code"] == -1003 and refused["error"]["data"]["retryAfter"] > time.time() * 1000
+        async with connect(edge.ws + "/ws-api/v3") as again:  # a banned IP is not served
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await again.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.reason == "banned"
+
+
+async def test_an_answer_larger_than_the_event_backlog_is_delivered(platform: Platform, traders: Traders) -> None:
+    """The backlog bound drops a client that does not read its pushed events; a request's own
+    answer (exchangeInfo is kilobytes) is always delivered."""
+    async with serve_edge(platform, WsLimits(backlog_bytes=2_000)) as edge, connect(edge.ws + "/ws-api/v3") as client:
+        api = WsApi(client, "", "")
+        info = await api.ok("exchangeInfo", None, signed=False)
+        assert len(orjson.dumps(info)) > 2_000 and {s["symbol"] for s in info["symbols"]} >= {SYMBOL}
+        assert await api.ok("ping", None, signed=False) == {}
+        await client.send("x" * (MAX_MESSAGE_BYTES + 1))  # the transport refuses a frame this large
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await client.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009  # message too big
