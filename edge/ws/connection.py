@@ -121,13 +121,15 @@ class ClientConnection:
         self._close_code = CLOSE_NORMAL
         self._close_reason = ""
         self._flush_before_close = True
-        self._held: list[Frame] | None = None  # frames delivered while a request is answered
+        # frames delivered while a request is answered, each with how to send it (None: as the
+        # connection's streams are sent when it goes out)
+        self._held: list[tuple[Frame, bool | None]] | None = None
 
     # -- the hub's side: never waits ------------------------------------------------------------
 
     def deliver(self, frame: Frame) -> None:
         if self._held is not None:  # a request is being answered: its reply goes out first
-            self._held.append(frame)
+            self._held.append((frame, None))
             return
         self._put(frame, self._combined)
 
@@ -160,8 +162,13 @@ class ClientConnection:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    async def serve(self, streams: Sequence[Stream] = (), user: UserStream | None = None) -> None:
-        """After the handshake: runs until the client leaves or is dropped."""
+    async def serve(
+        self, streams: Sequence[Stream] = (), user: UserStream | None = None, user_listed: bool = False
+    ) -> None:
+        """After the handshake: runs until the client leaves or is dropped. `user`: a listenKey's
+        stream, the connection's whole purpose (/ws/<listenKey>: it ends with the key) or, with
+        `user_listed`, one stream among others (a combined URL naming it: listed, unsubscribable,
+        and its expiry leaves the others running, as after SUBSCRIBE)."""
         loop = asyncio.get_running_loop()
         lifetime = loop.call_later(self._ctx.limits.max_lifetime_s, self._end, CLOSE_NORMAL, "24 hours")
         if self._ctx.limits.direct_writes:
@@ -173,9 +180,11 @@ class ClientConnection:
                 await self._subscribe(streams)
             except (UnknownStream, UpstreamUnavailable) as exc:
                 self._end(CLOSE_UNAVAILABLE, str(exc)[:100])
-            if user is not None:
+            if user is not None and user_listed:
+                await self._subscribe_user(user)
+            elif user is not None:
                 await self._attach_user(user)
-                tasks.append(asyncio.create_task(self._watch_listen_key(user)))
+                tasks.append(asyncio.create_task(self._watch_key(user, end_connection=True)))
             tasks.append(asyncio.create_task(self._read()))
             for task in tasks:  # whichever stops first, for whatever reason, ends the connection
                 task.add_done_callback(self._task_done)
@@ -245,20 +254,23 @@ class ClientConnection:
             finally:
                 held, self._held = self._held, None
             self._reply(reply)
-            for frame in held:
-                self._put(frame, self._combined)
+            for frame, combined in held:
+                self._put(frame, self._combined if combined is None else combined)
 
-    async def _watch_listen_key(self, user: UserStream) -> None:
-        """A connection opened on a listenKey ends with it."""
+    async def _watch_key(self, user: UserStream, end_connection: bool) -> None:
+        """listenKeyExpired when the key goes; then the connection ends, if it was opened on the
+        key, or the key's stream leaves it."""
         await watch_expiry(self._ctx.listen_keys, user.listen_key, user.owner, self._ctx.limits.listen_key_recheck_s)
         self._put(expired_frame(user.listen_key), combined=self._combined)
-        self._end(CLOSE_NORMAL, "listenKey expired")
+        if end_connection:
+            self._end(CLOSE_NORMAL, "listenKey expired")
+        else:
+            self._detach_user(watching=False)
 
-    async def _watch_subscribed_key(self, user: UserStream) -> None:
-        """A listenKey SUBSCRIBEd to leaves the connection's other streams running."""
-        await watch_expiry(self._ctx.listen_keys, user.listen_key, user.owner, self._ctx.limits.listen_key_recheck_s)
-        self._put(expired_frame(user.listen_key), combined=self._combined)
-        self._detach_user(watching=False)
+    def _key_watch_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("listenKey watch failed; the key's stream leaves the connection", exc_info=task.exception())
+            self._detach_user(watching=False)
 
     async def _attach_user(self, user: UserStream) -> None:
         self._user = user
@@ -291,7 +303,8 @@ class ClientConnection:
 
     async def _subscribe_user(self, user: UserStream) -> None:
         await self._attach_user(user)
-        self._user_watch = asyncio.create_task(self._watch_subscribed_key(user))
+        self._user_watch = asyncio.create_task(self._watch_key(user, end_connection=False))
+        self._user_watch.add_done_callback(self._key_watch_done)
 
     # -- live requests ---------------------------------------------------------------------------
 
@@ -365,7 +378,11 @@ class _UserSink:
 
     def deliver(self, frame: Frame) -> None:
         connection, user = self._connection, self._connection._user
-        if connection._combined and user is not None:
-            connection._put(Frame(user.listen_key, frame.payload(False)), combined=True)
+        combined = connection._combined and user is not None
+        if combined:
+            assert user is not None
+            frame = Frame(user.listen_key, frame.payload(False))
+        if connection._held is not None:  # after the reply of the request being answered
+            connection._held.append((frame, combined))
         else:
-            connection._put(frame, combined=False)
+            connection._put(frame, combined)

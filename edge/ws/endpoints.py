@@ -114,7 +114,7 @@ class WsEndpoints:
         except grpc.aio.AioRpcError:
             await _deny(websocket, 503, -1001, "Internal error; unable to process your request. Please try again.")
             return
-        await self._serve(websocket, combined=True, streams=streams, user=user)
+        await self._serve(websocket, combined=True, streams=streams, user=user, user_listed=True)
 
     async def api(self, websocket: WebSocket) -> None:
         if not await self._admitted(websocket):
@@ -135,10 +135,11 @@ class WsEndpoints:
         return False
 
     async def _serve(
-        self, websocket: WebSocket, combined: bool, streams: Sequence[Stream] = (), user: UserStream | None = None
-    ) -> None:
+        self, websocket: WebSocket, combined: bool, streams: Sequence[Stream] = (), user: UserStream | None = None,
+        user_listed: bool = False,
+    ) -> None:  # fmt: skip
         await websocket.accept()
-        await ClientConnection(websocket, self.context, combined).serve(streams, user)
+        await ClientConnection(websocket, self.context, combined).serve(streams, user, user_listed)
 
 
 async def _deny(websocket: WebSocket, status: int, code: int, msg: str) -> None:

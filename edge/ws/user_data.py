@@ -5,8 +5,9 @@ connection and kept for the process's life (listenKey sockets come and go; the c
 routed to sockets by user id. Events are at most once, as on Binance: after a
 reconnect of the upstream, clients re-read their state over REST.
 
-A listenKey connection lives as long as its key: once the key no longer resolves (expired, or
-closed by DELETE /api/v3/userDataStream), the client gets `listenKeyExpired` and is closed.
+Once a key no longer resolves (expired, or closed by DELETE /api/v3/userDataStream), the client
+gets `listenKeyExpired`; a connection opened on the key (/ws/<listenKey>) is then closed, one
+that carries it among other streams (a combined URL naming it, or SUBSCRIBE) keeps those.
 """
 
 from __future__ import annotations

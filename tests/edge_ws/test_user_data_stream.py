@@ -126,7 +126,13 @@ async def test_a_listen_key_among_combined_streams_wraps_the_accounts_events_as_
     async with connect(edge.ws + f"/stream?streams=ethbtc@aggTrade/{key}") as socket:
         await trader.deposit("ETH", "0.5")
         update = await socket.event(lambda m: m["data"].get("e") == "balanceUpdate")
-    assert update["stream"] == key and Decimal(update["data"]["d"]) == Decimal("0.5")
+        assert update["stream"] == key and Decimal(update["data"]["d"]) == Decimal("0.5")
+        # listed and unsubscribable as any stream of the connection
+        assert await socket.request("LIST_SUBSCRIPTIONS") == {"result": ["ethbtc@aggTrade", key], "id": 1}
+        assert await socket.request("UNSUBSCRIBE", [key]) == {"result": None, "id": 2}
+        await trader.deposit("ETH", "0.25")
+        with pytest.raises(TimeoutError):
+            await socket.event(lambda m: m.get("data", {}).get("e") == "balanceUpdate", timeout=1.0)
     with pytest.raises(websockets.InvalidStatus) as refused:
         async with connect(edge.ws + "/stream?streams=ethbtc@aggTrade/" + "x" * 60):
             pass
