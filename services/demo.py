@@ -20,7 +20,7 @@ import grpc
 
 from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc, user_pb2, user_pb2_grpc
 from services.common.caller import caller_metadata
-from services.common.catalog import Catalog, load_catalog
+from services.common.catalog import load_catalog
 from services.common.config import Config
 from services.common.markets import Symbol
 
@@ -33,7 +33,7 @@ TAKER_FUNDS = {"USDT": "1000000", "BTC": "10", "ETH": "100", "SOL": "1000", "BNB
 OTHER_FUNDS = 10**6  # of an asset a markets file adds (capped to fit the asset's minor units)
 
 
-def _funds(catalog: Catalog, symbols: list[Symbol], known: dict[str, str]) -> dict[str, str]:
+def _funds(symbols: list[Symbol], known: dict[str, str]) -> dict[str, str]:
     assets = {a.name: a for s in symbols for a in (s.base, s.quote)}
     return {name: known.get(name, str(min(OTHER_FUNDS, 10 ** max(0, 15 - a.precision)))) for name, a in assets.items()}
 
@@ -52,8 +52,8 @@ async def run_demo(config: Config, stop: asyncio.Event, *, seed: int = 7) -> Non
         if not quoted:
             log.info("demo market: no symbol has a demo_price; nothing to quote")
             return
-        maker = await _account(users, admin, "maker@demo.spotex", _funds(catalog, quoted, MAKER_FUNDS))
-        taker_funds = _funds(catalog, quoted, TAKER_FUNDS)
+        maker = await _account(users, admin, "maker@demo.spotex", _funds(quoted, MAKER_FUNDS))
+        taker_funds = _funds(quoted, TAKER_FUNDS)
         takers = [await _account(users, admin, f"taker{i}@demo.spotex", taker_funds) for i in range(2)]
         log.info("demo market: maker %s, takers %s", maker, takers)
         prices = catalog.reference_prices

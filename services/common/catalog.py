@@ -22,17 +22,18 @@ ASSETS: dict[str, Asset] = {
 }
 
 
+def default_filters(tick_size: D, step_size: D, min_notional: D) -> dict[str, Any]:
+    """A pair's filters where its listing names only these three (the demo catalog's, and a
+    markets file's defaults): any price, quantity and notional up to generous bounds."""
+    return {
+        "tick_size": tick_size, "min_price": tick_size, "max_price": D("1000000"),
+        "step_size": step_size, "min_qty": step_size, "max_qty": D("9000"),
+        "min_notional": min_notional, "max_notional": D("9000000"),
+    }  # fmt: skip
+
+
 def _symbol(base: str, quote: str, tick: str, step: str, min_notional: str, shard: int) -> Symbol:
-    filters = Filters(
-        tick_size=D(tick),
-        min_price=D(tick),
-        max_price=D("1000000"),
-        step_size=D(step),
-        min_qty=D(step),
-        max_qty=D("9000"),
-        min_notional=D(min_notional),
-        max_notional=D("9000000"),
-    )
+    filters = Filters(**default_filters(D(tick), D(step), D(min_notional)))
     return Symbol(f"{base}{quote}", ASSETS[base], ASSETS[quote], filters, shard=shard)
 
 
@@ -92,6 +93,9 @@ _STATUSES = ("TRADING", "HALT", "BREAK")
 def parse_catalog(document: Mapping[str, Any], partitions: int, source: str = "markets file") -> Catalog:
     """`[assets]` NAME = decimals; `[[symbols]]` with base, quote, tick_size, step_size,
     min_notional, shard and, optionally, any other Filters field, status and demo_price."""
+    unknown = sorted(set(document) - {"assets", "symbols"})
+    if unknown:
+        raise CatalogError(f"{source}: unknown tables {unknown}: a markets file has [assets] and [[symbols]]")
     raw_assets = document.get("assets")
     if not isinstance(raw_assets, dict) or not raw_assets:
         raise CatalogError(f"{source}: an [assets] table naming each asset's decimals is required")
@@ -130,7 +134,7 @@ def _symbol_entry(
     missing = [key for key in ("base", "quote", "tick_size", "step_size", "min_notional", "shard") if key not in entry]
     if missing:
         raise CatalogError(f"{where}: missing {missing}")
-    base, quote = (assets.get(entry[key]) for key in ("base", "quote"))
+    base, quote = (assets.get(entry[key]) if isinstance(entry[key], str) else None for key in ("base", "quote"))
     if base is None or quote is None or base == quote:
         raise CatalogError(f"{where}: base and quote must be two different assets of [assets]")
     shard = entry["shard"]
@@ -139,19 +143,28 @@ def _symbol_entry(
     status = entry.get("status", "TRADING")
     if status not in _STATUSES:
         raise CatalogError(f"{where}: status must be one of {list(_STATUSES)}")
-    tick, step = _decimal(entry, "tick_size", where), _decimal(entry, "step_size", where)
-    values: dict[str, Any] = {
-        "min_price": tick, "max_price": D("1000000"), "min_qty": step, "max_qty": D("9000"),
-        "max_notional": D("9000000"),
-    }  # fmt: skip  (the demo catalog's defaults)
+    values = default_filters(
+        _decimal(entry, "tick_size", where), _decimal(entry, "step_size", where), _decimal(entry, "min_notional", where)
+    )
     for name, kind in _FILTER_FIELDS.items():
         if name in entry:
             values[name] = _integer(entry, name, where) if kind in (int, "int") else _decimal(entry, name, where)
+    filters = Filters(**values)
+    _check_coherent(filters, f"{where}: {base.name}{quote.name}")
     price = _decimal(entry, "demo_price", where) if "demo_price" in entry else None
     try:
-        return Symbol(f"{base.name}{quote.name}", base, quote, Filters(**values), shard=shard, status=status), price
+        return Symbol(f"{base.name}{quote.name}", base, quote, filters, shard=shard, status=status), price
     except MarketError as exc:
         raise CatalogError(f"{where}: {exc}") from None
+
+
+def _check_coherent(f: Filters, where: str) -> None:
+    """Filters a pair could trade under: lower bounds on the grid and below the upper ones."""
+    if f.min_price % f.tick_size or f.min_qty % f.step_size:
+        raise CatalogError(f"{where}: min_price and min_qty must be multiples of tick_size and step_size")
+    for low, high in (("min_price", "max_price"), ("min_qty", "max_qty"), ("min_notional", "max_notional")):
+        if getattr(f, low) > getattr(f, high):
+            raise CatalogError(f"{where}: {low} is above {high}")
 
 
 def _decimal(entry: Mapping[str, Any], key: str, where: str) -> D:

@@ -8,6 +8,11 @@ import re
 import time
 from pathlib import Path
 
+import grpc
+import pytest
+
+from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc
+from services.common.caller import caller_metadata
 from tests.e2e.test_launcher import Launcher, _trade_count
 from tests.unit.common.test_catalog import DOCS
 
@@ -42,7 +47,16 @@ def test_make_run_lists_trades_and_halts_the_pairs_of_a_markets_file(tmp_path: P
         while _trade_count(launcher, "DOGEUSDT") == 0:  # the demo quotes the new pair and takes from it
             assert time.monotonic() < deadline, "no demo trade on DOGEUSDT in 90 s"
             time.sleep(0.5)
-        assert _trade_count(launcher, "SOLBTC") == 0  # halted: refused every order, quoted by no one
+        assert _trade_count(launcher, "SOLBTC") == 0  # halted: quoted by no one
+        with grpc.insecure_channel(f"127.0.0.1:{launcher.ports['order']}") as channel:
+            request = order_pb2.PlaceOrderRequest(
+                symbol="SOLBTC", side=common_pb2.SELL, type=common_pb2.LIMIT, time_in_force=common_pb2.GTC,
+                quantity="1.00", price="0.001900",
+            )
+            with pytest.raises(grpc.RpcError) as refused:  # and refused, whoever asks
+                order_pb2_grpc.OrderServiceStub(channel).PlaceOrder(request, metadata=caller_metadata(1), timeout=10)
+        assert refused.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+        assert "Market is closed." in str(refused.value.details())
     finally:
         code, left = launcher.ctrl_c()
     assert (code, left) == (0, [])

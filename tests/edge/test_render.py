@@ -47,7 +47,7 @@ def test_new_order_responses_are_trimmed_to_ack_result_or_full(
 @pytest.mark.parametrize(
     ("order_type", "stop_price", "shown"),
     [(common_pb2.STOP_LOSS_LIMIT, "90000.00", True), (common_pb2.TAKE_PROFIT, "99000.00", True),
-     (common_pb2.LIMIT, "", False)],
+     (common_pb2.LIMIT, "90000.00", False), (common_pb2.MARKET, "", False)],
 )  # fmt: skip
 def test_placed_and_canceled_stop_orders_show_their_stop_price(order_type: int, stop_price: str, shown: bool) -> None:
     order = common_pb2.Order(symbol="BTCUSDT", order_id=7, type=order_type, stop_price=stop_price)  # type: ignore[arg-type]

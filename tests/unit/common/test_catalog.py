@@ -78,6 +78,12 @@ def _one_pair(**changes: Any) -> dict[str, Any]:
         (_one_pair(status="OPEN"), "status must be one of"),
         (_one_pair(max_num_orders=0), "positive integer"),
         ({**_one_pair(), "symbols": _one_pair()["symbols"] * 2}, "BTCUSDT is listed twice"),
+        ({**_one_pair(), "symbol": []}, "unknown tables ['symbol']"),
+        (_one_pair(base=["BTC"]), "two different assets"),
+        (_one_pair(min_qty="10000"), "BTCUSDT: min_qty is above max_qty"),
+        (_one_pair(max_price="0.005"), "BTCUSDT: min_price is above max_price"),
+        (_one_pair(min_notional="10000000"), "BTCUSDT: min_notional is above max_notional"),
+        (_one_pair(min_price="0.015"), "multiples of tick_size and step_size"),
     ],
 )
 def test_a_file_that_cannot_be_listed_is_refused_with_its_reason(document: dict[str, Any], reason: str) -> None:
