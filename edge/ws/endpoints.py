@@ -74,11 +74,9 @@ class WsEndpoints:
                     await self._serve(websocket, combined=False, streams=[stream])
                 return
             if is_listen_key(target):
-                owner = await ctx.listen_keys.resolve(target)
-                if owner is None:
-                    await _deny(websocket, 400, -1125, "This listenKey does not exist.")
-                else:
-                    await self._serve(websocket, combined=False, user=UserStream(target, owner))
+                user = await self._user_stream(websocket, target)
+                if user is not None:
+                    await self._serve(websocket, combined=False, user=user)
                 return
         except grpc.aio.AioRpcError:
             await _deny(websocket, 503, -1001, "Internal error; unable to process your request. Please try again.")
@@ -103,11 +101,9 @@ class WsEndpoints:
                 if name not in keys:
                     streams.append(await self.context.catalog.parse(name))
             if keys:  # a listenKey among the streams: the account's events, wrapped as that stream
-                owner = await self.context.listen_keys.resolve(keys[0])
-                if owner is None:
-                    await _deny(websocket, 400, -1125, "This listenKey does not exist.")
+                user = await self._user_stream(websocket, keys[0])
+                if user is None:
                     return
-                user = UserStream(keys[0], owner)
         except UnknownStream as exc:
             await _deny(websocket, 400, -1100, f"Invalid stream name: {exc}")
             return
@@ -125,6 +121,15 @@ class WsEndpoints:
         await WsApiConnection(
             websocket, self.context.user_events, self._rest, self._api_operations, self._limits.backlog_bytes
         ).serve()
+
+    async def _user_stream(self, websocket: WebSocket, listen_key: str) -> UserStream | None:
+        """The key's stream, or None with the handshake refused (-1125). Raises AioRpcError if
+        the user service cannot answer."""
+        owner = await self.context.listen_keys.resolve(listen_key)
+        if owner is None:
+            await _deny(websocket, 400, -1125, "This listenKey does not exist.")
+            return None
+        return UserStream(listen_key, owner)
 
     async def _admitted(self, websocket: WebSocket) -> bool:
         ip = websocket.client.host if websocket.client else ""
