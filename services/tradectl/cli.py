@@ -5,7 +5,8 @@
     tradectl withdraw --email E --asset A --amount N [--tx-id T]
     tradectl apikey create --email E [--label L]      -> {"apiKey": ..., "secretKey": ...}
     tradectl balances --email E
-    tradectl symbols list
+    tradectl symbols list                              -> the pairs the running exchange holds
+    tradectl symbols check --file F                    -> a markets file as the services would list it
     tradectl audit                                     -> exit 1 with a report if an invariant fails
     tradectl bench [--orders N] [--clients C] [--rate R] -> load test of the order path
 
@@ -22,6 +23,8 @@ import json
 import sys
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -30,6 +33,7 @@ from google.protobuf import json_format
 from exchange.v1 import common_pb2, matching_pb2, matching_pb2_grpc, user_pb2, user_pb2_grpc
 from services.common import backends
 from services.common.caller import caller_metadata
+from services.common.catalog import CatalogError, load_catalog
 from services.common.config import Config
 from services.common.grpcutil.channel import connect
 from services.common.grpcutil.errors import status_of
@@ -108,6 +112,23 @@ async def symbols_list(config: Config, args: argparse.Namespace) -> Any:
     ]
 
 
+async def symbols_check(config: Config, args: argparse.Namespace) -> Any:
+    """Before a deploy: what a markets file lists, or why the services would refuse it."""
+    try:
+        catalog = load_catalog(replace(config, markets_file=str(Path(args.file).resolve())))
+    except CatalogError as refused:
+        raise CommandFailed(str(refused)) from None
+    return [
+        {
+            "symbol": s.name, "status": s.status, "base": s.base.name, "quote": s.quote.name, "shard": s.shard,
+            "tickSize": str(s.filters.tick_size), "stepSize": str(s.filters.step_size),
+            "minNotional": str(s.filters.min_notional),
+            **({"demoPrice": str(catalog.reference_prices[s.name])} if s.name in catalog.reference_prices else {}),
+        }
+        for s in catalog.symbols
+    ]  # fmt: skip
+
+
 async def audit(config: Config, args: argparse.Namespace) -> Any:
     from services.tradectl.gather import audit_exchange
 
@@ -160,7 +181,10 @@ def parser() -> argparse.ArgumentParser:
     held.set_defaults(run=balances)
 
     listed = commands.add_parser("symbols").add_subparsers(dest="action", required=True)
-    listed.add_parser("list").set_defaults(run=symbols_list)
+    listed.add_parser("list", help="the pairs the running matching service holds").set_defaults(run=symbols_list)
+    checked = listed.add_parser("check", help="a markets file, as the services would list it (docs/markets.md)")
+    checked.add_argument("--file", required=True)
+    checked.set_defaults(run=symbols_check)
 
     check = commands.add_parser("audit", help="check every invariant; exit 1 on a violation")
     check.add_argument("--wait", type=float, default=10.0, help="seconds to wait for settlement to catch up")

@@ -4,7 +4,6 @@ quoted, and a file that cannot be listed stops the launcher at once with its rea
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc
 from services.common.caller import caller_metadata
 from tests.e2e.test_launcher import Launcher, _trade_count
-from tests.unit.common.test_catalog import DOCS
+from tests.unit.common.test_catalog import docs_example_text
 
 HALTED_PAIR = """
 [[symbols]]
@@ -30,9 +29,8 @@ demo_price = "0.0019"
 
 
 def test_make_run_lists_trades_and_halts_the_pairs_of_a_markets_file(tmp_path: Path) -> None:
-    (example,) = re.findall(r"```toml\n(.*?)```", DOCS.read_text(), re.S)
     markets = tmp_path / "markets.toml"
-    markets.write_text(example + HALTED_PAIR)
+    markets.write_text(docs_example_text() + HALTED_PAIR)
     launcher = Launcher(tmp_path / "data", settings={"SPOTEX_MARKETS_FILE": str(markets)})
     try:
         launcher.wait_edge()

@@ -16,9 +16,14 @@ from services.common.config import Config
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "markets.md"
 
 
-def docs_example() -> dict[str, Any]:
+def docs_example_text() -> str:
+    """The markets file docs/markets.md shows."""
     (example,) = re.findall(r"```toml\n(.*?)```", DOCS.read_text(), re.S)
-    return tomllib.loads(example)
+    return str(example)
+
+
+def docs_example() -> dict[str, Any]:
+    return tomllib.loads(docs_example_text())
 
 
 def test_the_documented_example_is_the_demo_catalog_plus_one_pair() -> None:
