@@ -251,7 +251,7 @@ class WsApiConnection:
             except ApiError as refused:
                 if refused.code != _BAD_SIGNATURE:
                     raise
-        return await auth.caller(security, headers, texts, plain if not ambiguous and plain == quoted else quoted, b"")
+        return await auth.caller(security, headers, texts, quoted, b"")  # the same bytes as plain, where they agree
 
     def _rate_limits(self, usage: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
         """Binance's `rateLimits`: the counters this request moved, as REST's headers show them."""
