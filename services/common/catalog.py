@@ -16,6 +16,7 @@ from typing import Any
 
 from services.common.config import Config
 from services.common.markets import Asset, Filters, MarketError, Symbol, is_decimal
+from services.common.symbol_info import scale_of
 
 ASSETS: dict[str, Asset] = {
     name: Asset(name, 8) for name in ("BTC", "ETH", "SOL", "BNB", "USDT")
@@ -87,6 +88,9 @@ def load_catalog(config: Config) -> Catalog:
 
 
 _FILTER_FIELDS = {f.name: f.type for f in fields(Filters)}
+# The largest balance, transfer and engine amount, in minor units or engine units (the user
+# service's MAX_TRANSFER_MINOR, the order service's ENGINE_MAX_VALUE; docs/engine.md).
+LARGEST_BALANCE = 2**62
 _STATUSES = ("TRADING", "HALT", "BREAK")
 
 
@@ -150,7 +154,7 @@ def _symbol_entry(
         if name in entry:
             values[name] = _integer(entry, name, where) if kind in (int, "int") else _decimal(entry, name, where)
     filters = Filters(**values)
-    _check_coherent(filters, f"{where}: {base.name}{quote.name}")
+    _check_coherent(filters, base, quote, f"{where}: {base.name}{quote.name}")
     price = _decimal(entry, "demo_price", where) if "demo_price" in entry else None
     try:
         return Symbol(f"{base.name}{quote.name}", base, quote, filters, shard=shard, status=status), price
@@ -158,13 +162,28 @@ def _symbol_entry(
         raise CatalogError(f"{where}: {exc}") from None
 
 
-def _check_coherent(f: Filters, where: str) -> None:
-    """Filters a pair could trade under: lower bounds on the grid and below the upper ones."""
+def _check_coherent(f: Filters, base: Asset, quote: Asset, where: str) -> None:
+    """Filters a pair could trade under: tick and step sizes powers of ten (exchangeInfo's
+    precisions come from them), lower bounds on the grid and below the upper ones, and the
+    smallest order within what an account can hold."""
+    for name in ("tick_size", "step_size"):
+        try:
+            scale_of(getattr(f, name))
+        except ValueError:
+            raise CatalogError(f'{where}: {name} must be a power of ten ("0.01", "1")') from None
     if f.min_price % f.tick_size or f.min_qty % f.step_size:
         raise CatalogError(f"{where}: min_price and min_qty must be multiples of tick_size and step_size")
-    for low, high in (("min_price", "max_price"), ("min_qty", "max_qty"), ("min_notional", "max_notional")):
+    for low, high in (
+        ("min_price", "max_price"), ("min_qty", "max_qty"), ("min_notional", "max_notional"),
+        ("bid_multiplier_down", "bid_multiplier_up"), ("ask_multiplier_down", "ask_multiplier_up"),
+    ):  # fmt: skip
         if getattr(f, low) > getattr(f, high):
             raise CatalogError(f"{where}: {low} is above {high}")
+    if f.min_qty / base.minor > LARGEST_BALANCE or f.min_notional / quote.minor > LARGEST_BALANCE:
+        raise CatalogError(
+            f"{where}: the smallest order is more than an account can hold (2**62 minor units): "
+            "give the asset fewer decimals"
+        )
 
 
 def _decimal(entry: Mapping[str, Any], key: str, where: str) -> D:

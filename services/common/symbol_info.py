@@ -17,11 +17,15 @@ _ALL_STP_MODES = [
 
 
 def _plain(value: Decimal) -> str:
-    """Binance prints filter values with 8 decimals ("0.01000000")."""
-    return f"{value:.8f}"
+    """Binance prints filter values with 8 decimals ("0.01000000"); a finer grid (a markets
+    file's 18-decimal token) with as many as it needs, never rounded to zero."""
+    exponent = int(value.normalize().as_tuple().exponent)
+    return f"{value:.{max(8, -exponent)}f}"
 
 
-def _scale(step: Decimal) -> int:
+def scale_of(step: Decimal) -> int:
+    """The decimals of a tick or step size, which must be a power of ten (exchangeInfo's
+    precisions are derived from it)."""
     exponent = step.normalize().as_tuple().exponent
     if step.normalize() != Decimal(1).scaleb(int(exponent)):
         raise ValueError(f"{step} is not a power of ten")
@@ -73,6 +77,6 @@ def symbol_info(symbol: Symbol) -> common_pb2.SymbolInfo:
                 avg_price_mins=5,
             ),
         ),
-        price_scale=_scale(f.tick_size),
-        qty_scale=_scale(f.step_size),
+        price_scale=scale_of(f.tick_size),
+        qty_scale=scale_of(f.step_size),
     )

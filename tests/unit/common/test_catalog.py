@@ -12,6 +12,7 @@ import pytest
 
 from services.common.catalog import DEMO_CATALOG, CatalogError, load_catalog, parse_catalog
 from services.common.config import Config
+from services.common.symbol_info import symbol_info
 
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "markets.md"
 
@@ -89,6 +90,13 @@ def _one_pair(**changes: Any) -> dict[str, Any]:
         (_one_pair(max_price="0.005"), "BTCUSDT: min_price is above max_price"),
         (_one_pair(min_notional="10000000"), "BTCUSDT: min_notional is above max_notional"),
         (_one_pair(min_price="0.015"), "multiples of tick_size and step_size"),
+        (_one_pair(tick_size="0.05"), "tick_size must be a power of ten"),
+        (_one_pair(step_size="0.00002"), "step_size must be a power of ten"),
+        (_one_pair(bid_multiplier_down="6"), "bid_multiplier_down is above bid_multiplier_up"),
+        (_one_pair(ask_multiplier_up="0.1"), "ask_multiplier_down is above ask_multiplier_up"),
+        ({"assets": {"PEPE": 18, "USDT": 8}, "symbols": [{
+            "base": "PEPE", "quote": "USDT", "tick_size": "0.0000000001", "step_size": "100", "min_notional": "1",
+            "shard": 0}]}, "more than an account can hold"),
     ],
 )
 def test_a_file_that_cannot_be_listed_is_refused_with_its_reason(document: dict[str, Any], reason: str) -> None:
@@ -104,3 +112,13 @@ def test_an_unreadable_file_is_refused_with_its_reason(tmp_path: Path) -> None:
         config = Config.from_env({"SPOTEX_DATA_DIR": str(tmp_path), "SPOTEX_MARKETS_FILE": str(path)})
         with pytest.raises(CatalogError, match=re.escape(str(path))):
             load_catalog(config)
+
+
+def test_a_pair_finer_than_8_decimals_shows_its_grid_unrounded() -> None:
+    """exchangeInfo prints Binance's 8 decimals, or more where the grid needs them (a tick of
+    1e-10 printed as 0.00000000 made ccxt refuse the market)."""
+    catalog = parse_catalog({"assets": {"PEPE": 18, "USDT": 18}, "symbols": [{
+        "base": "PEPE", "quote": "USDT", "tick_size": "0.0000000001", "step_size": "1", "min_notional": "1",
+        "shard": 0}]}, partitions=8)  # fmt: skip
+    price = symbol_info(catalog.symbols[0]).filters.price_filter
+    assert (price.tick_size, price.min_price, price.max_price) == ("0.0000000001", "0.0000000001", "1000000.00000000")
