@@ -24,7 +24,7 @@ from edge.errors import ApiError, method_not_allowed, not_found
 from edge.openapi import openapi_document
 from edge.ratelimit import InMemoryRateLimiter, RateLimiter
 from edge.rest.handler import RestApi
-from edge.rest.operations import build_operations
+from edge.rest.operations import ClosedListenKeys, build_operations
 from edge.rest.routes import routing_table
 from edge.settings import EdgeSettings
 from services.common.config import Config
@@ -45,7 +45,8 @@ def build_app(
     table = routing_table()
     authenticator = Authenticator(clients.user, config.secrets().admin_token, settings.rpc_timeout_s)
     limiter = limiter or InMemoryRateLimiter(settings)
-    paths = build_operations(table, clients, authenticator, limiter, settings, dev_mode=config.dev_mode)
+    closed_keys = ClosedListenKeys()  # DELETE userDataStream (REST or WebSocket API) ends its streams at once
+    paths = build_operations(table, clients, authenticator, limiter, settings, config.dev_mode, closed_keys)
     api = RestApi(paths, authenticator, limiter, settings)
     document = orjson.dumps(openapi_document([b for b in table if b.path in api.paths]))
 
@@ -59,7 +60,7 @@ def build_app(
     routes.append(Route("/", _web_ui_page, methods=["GET", "HEAD"]))
     routes.append(Mount("/web", _WithWebUiHeaders(StaticFiles(directory=WEB_UI))))
     if ws_routes is not None:
-        routes.extend(ws_routes(clients, config, rest=api))
+        routes.extend(ws_routes(clients, config, rest=api, closed_keys=closed_keys))
     middleware = []
     if settings.client_address_header:
         middleware.append(Middleware(ClientAddressFromHeader, header=settings.client_address_header))

@@ -25,6 +25,21 @@ from edge.settings import EdgeSettings
 from exchange.v1 import user_pb2
 
 Call = Callable[[Any, Caller, Mapping[str, str]], Awaitable[Any]]  # (message, caller, params) -> JSON value
+
+
+class ClosedListenKeys:
+    """Who hears that a listenKey was closed through this edge: the WebSocket side, whose
+    streams of the key end at once instead of at their next re-check."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[str], None]] = []
+
+    def listen(self, listener: Callable[[str], None]) -> None:
+        self._listeners.append(listener)
+
+    def closed(self, listen_key: str) -> None:
+        for listener in self._listeners:
+            listener(listen_key)
 Paths = dict[str, dict[str, "Operation"]]  # path -> HTTP method -> operation
 
 _ORDER_PARAMS_RPCS = frozenset({
@@ -63,8 +78,10 @@ class OperationBuilder:
         limiter: RateLimiter,
         settings: EdgeSettings,
         dev_mode: bool,
+        closed_keys: ClosedListenKeys | None = None,
     ) -> None:
         self._clients = clients
+        self._closed_keys = closed_keys or ClosedListenKeys()
         self._auth = authenticator
         self._limiter = limiter
         self._settings = settings
@@ -99,6 +116,8 @@ class OperationBuilder:
         # This edge forgets a key it revoked at once; other edges within the cache's TTL.
         revokes_key = binding.rpc.full_name == "exchange.v1.UserService.RevokeApiKey"
         keys = self._auth.keys
+        closes_listen_key = binding.rpc.full_name == "exchange.v1.UserService.CloseListenKey"
+        closed_keys = self._closed_keys
 
         async def call(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
             try:
@@ -107,6 +126,8 @@ class OperationBuilder:
                 raise from_rpc_error(exc) from None
             if revokes_key:
                 keys.forget(message.api_key)
+            if closes_listen_key:
+                closed_keys.closed(message.listen_key)
             return renderer(response, message, params)
 
         return call
@@ -153,5 +174,6 @@ def build_operations(
     limiter: RateLimiter,
     settings: EdgeSettings,
     dev_mode: bool,
+    closed_keys: ClosedListenKeys | None = None,
 ) -> Paths:
-    return OperationBuilder(table, clients, authenticator, limiter, settings, dev_mode).paths
+    return OperationBuilder(table, clients, authenticator, limiter, settings, dev_mode, closed_keys).paths

@@ -20,6 +20,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from edge.rest.handler import RestApi
+from edge.rest.operations import ClosedListenKeys
 from exchange.v1 import marketdata_pb2_grpc, tradeproc_pb2_grpc, user_pb2_grpc
 from services.common import backends
 from services.common.config import Config
@@ -60,10 +61,18 @@ def context_from_config(config: Config, limits: WsLimits) -> WsContext:
 
 
 def routes(
-    clients: object, config: Config, limits: WsLimits | None = None, rest: RestApi | None = None
+    clients: object,
+    config: Config,
+    limits: WsLimits | None = None,
+    rest: RestApi | None = None,
+    closed_keys: ClosedListenKeys | None = None,
 ) -> list[BaseRoute]:
     """The WebSocket routes of the edge app. `clients` (the REST side's stubs) is not used:
     streams get their own channels. Limits default to Binance's, overridable from the
-    environment (SPOTEX_EDGE_WS_*). `rest` (the REST side's pipeline) serves /ws-api/v3."""
+    environment (SPOTEX_EDGE_WS_*). `rest` (the REST side's pipeline) serves /ws-api/v3;
+    `closed_keys` tells of listenKeys closed through the REST side."""
     chosen = limits or WsLimits.from_env()
-    return WsEndpoints(lambda: context_from_config(config, chosen), chosen, rest).routes()
+    endpoints = WsEndpoints(lambda: context_from_config(config, chosen), chosen, rest)
+    if closed_keys is not None:
+        closed_keys.listen(endpoints.listen_key_closed)
+    return endpoints.routes()

@@ -258,10 +258,11 @@ class ClientConnection:
                 self._put(frame, self._combined if combined is None else combined)
 
     async def _watch_key(self, user: UserStream, end_connection: bool) -> None:
-        """listenKeyExpired when the key goes; then the connection ends, if it was opened on the
-        key, or the key's stream leaves it."""
-        await watch_expiry(self._ctx.listen_keys, user.listen_key, user.owner, self._ctx.limits.listen_key_recheck_s)
-        self._put(expired_frame(user.listen_key), combined=self._combined)
+        """When the key goes (listenKeyExpired first, if it expired), the connection ends, if it
+        was opened on the key, or the key's stream leaves it."""
+        keys, recheck_s = self._ctx.listen_keys, self._ctx.limits.listen_key_recheck_s
+        if not await watch_expiry(keys, user.listen_key, user.owner, recheck_s):  # expired, not closed
+            self._put(expired_frame(user.listen_key), combined=self._combined)
         if end_connection:
             self._end(CLOSE_NORMAL, "listenKey expired")
         else:

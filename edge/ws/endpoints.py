@@ -47,6 +47,11 @@ class WsEndpoints:
             self._context = self._make_context()
         return self._context
 
+    def listen_key_closed(self, listen_key: str) -> None:
+        """A DELETE of the key passed through this edge: its streams end now."""
+        if self._context is not None:
+            self._context.listen_keys.closed(listen_key)
+
     def routes(self) -> list[BaseRoute]:
         return [
             WebSocketRoute("/ws", self.bare),

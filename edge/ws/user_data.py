@@ -5,9 +5,11 @@ connection and kept for the process's life (listenKey sockets come and go; the c
 routed to sockets by user id. Events are at most once, as on Binance: after a
 reconnect of the upstream, clients re-read their state over REST.
 
-Once a key no longer resolves (expired, or closed by DELETE /api/v3/userDataStream), the client
-gets `listenKeyExpired`; a connection opened on the key (/ws/<listenKey>) is then closed, one
-that carries it among other streams (a combined URL naming it, or SUBSCRIBE) keeps those.
+Once a key no longer resolves, a connection opened on the key (/ws/<listenKey>) is closed, and
+one that carries it among other streams (a combined URL naming it, or SUBSCRIBE) keeps those.
+A key that expired is announced first with `listenKeyExpired`; one closed by DELETE
+/api/v3/userDataStream just ends, as on Binance, at once when the DELETE came through this edge
+process (within the recheck interval through another).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextlib
 import logging
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +51,26 @@ class ListenKeyOwner:
 class ListenKeys:
     def __init__(self, stub: user_pb2_grpc.UserServiceStub) -> None:
         self._stub = stub
+        self._closing: dict[str, asyncio.Event] = {}  # keys being watched -> set when closed here
+        self._watchers: dict[str, int] = {}
+
+    def closed(self, listen_key: str) -> None:
+        """The key was closed through this edge (DELETE userDataStream): its watchers end now."""
+        event = self._closing.get(listen_key)
+        if event is not None:
+            event.set()
+
+    @contextlib.contextmanager
+    def watching(self, listen_key: str) -> Iterator[asyncio.Event]:
+        """While a connection watches the key: set once the key is closed through this edge."""
+        event = self._closing.setdefault(listen_key, asyncio.Event())
+        self._watchers[listen_key] = self._watchers.get(listen_key, 0) + 1
+        try:
+            yield event
+        finally:
+            self._watchers[listen_key] -= 1
+            if not self._watchers[listen_key]:
+                del self._watchers[listen_key], self._closing[listen_key]
 
     async def resolve(self, listen_key: str) -> ListenKeyOwner | None:
         """None for a key that is unknown or expired; raises AioRpcError if the user service
@@ -74,20 +97,27 @@ def expired_frame(listen_key: str) -> Frame:
     return Frame.of(listen_key, {"e": "listenKeyExpired", "E": now_ms(), "listenKey": listen_key})
 
 
-async def watch_expiry(keys: ListenKeys, listen_key: str, owner: ListenKeyOwner, recheck_s: float) -> None:
-    """Returns when the key no longer resolves (expired, or closed by DELETE): re-resolved when
-    it would expire (a PUT may have extended it) and every recheck_s in between."""
+async def watch_expiry(keys: ListenKeys, listen_key: str, owner: ListenKeyOwner, recheck_s: float) -> bool:
+    """Returns when the key no longer resolves: True at once when it was closed through this
+    edge (a DELETE: the stream just ends, as Binance's), False when it expired (or was closed
+    through another edge process: seen within recheck_s). Re-resolved when it would expire (a
+    PUT may have extended it) and every recheck_s in between."""
     expires_at = owner.expires_at
-    while True:
-        await asyncio.sleep(min(recheck_s, max(0.0, (expires_at - now_ms()) / 1000)))
-        try:
-            current = await keys.resolve(listen_key)
-        except grpc.aio.AioRpcError as exc:
-            log.warning("cannot re-check a listenKey", extra={"code": exc.code().name})
-            continue
-        if current is None:
-            return
-        expires_at = current.expires_at
+    with keys.watching(listen_key) as closed_here:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                wait_s = min(recheck_s, max(0.0, (expires_at - now_ms()) / 1000))
+                await asyncio.wait_for(closed_here.wait(), wait_s)
+            if closed_here.is_set():
+                return True
+            try:
+                current = await keys.resolve(listen_key)
+            except grpc.aio.AioRpcError as exc:
+                log.warning("cannot re-check a listenKey", extra={"code": exc.code().name})
+                continue
+            if current is None:
+                return False
+            expires_at = current.expires_at
 
 
 class UserEvents:

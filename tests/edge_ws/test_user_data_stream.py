@@ -7,6 +7,7 @@ import asyncio
 from decimal import Decimal
 
 import grpc
+import httpx
 import pytest
 import websockets
 
@@ -14,6 +15,7 @@ from edge.ws import WsLimits
 from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
 from tests.e2e.platform import Platform
 from tests.edge_ws.conftest import Edge, Traders, serve_edge
+from tests.edge_ws.test_ws_api import api_key as api_key_of
 from tests.edge_ws.wsclient import connect
 
 SYMBOL = "ETHBTC"
@@ -167,3 +169,23 @@ async def test_a_listen_key_subscribed_to_joins_and_leaves_a_market_connection(
         expired = await socket.event(lambda m: m.get("e") == "listenKeyExpired")
         assert expired["listenKey"] == key
         assert await socket.request("LIST_SUBSCRIPTIONS") == {"result": ["ethbtc@aggTrade"], "id": 7}
+
+
+async def test_a_listen_key_deleted_through_the_edge_ends_its_streams_at_once(edge: Edge, traders: Traders) -> None:
+    """As Binance: a DELETE closes the key's streams (no listenKeyExpired: that is for keys that
+    expire), here at once rather than at the next re-check (a minute by default)."""
+    trader = await traders.funded()
+    api_key, _ = await api_key_of(trader)
+    headers = {"X-MBX-APIKEY": api_key}
+    async with httpx.AsyncClient(base_url=edge.http) as http:
+        key = (await http.post("/api/v3/userDataStream", headers=headers)).json()["listenKey"]
+        async with connect(edge.ws + "/ws/" + key) as own, connect(edge.ws + "/ws") as market:
+            assert await market.request("SUBSCRIBE", ["ethbtc@aggTrade", key]) == {"result": None, "id": 1}
+            deleted = await http.delete("/api/v3/userDataStream", params={"listenKey": key}, headers=headers)
+            assert deleted.status_code == 200
+            with pytest.raises(websockets.ConnectionClosedOK):
+                await own.recv(timeout=2)
+            assert await market.request("LIST_SUBSCRIPTIONS") == {"result": ["ethbtc@aggTrade"], "id": 2}
+            await trader.deposit("ETH", "1")
+            with pytest.raises(TimeoutError):
+                await market.event(lambda m: m.get("e") == "balanceUpdate", timeout=1.0)
