@@ -57,6 +57,7 @@ CLIENT_ID_ALPHABET = string.ascii_letters + string.digits
 
 
 _UNBOUNDED = 1 << 126  # above any balance: reserve_funds leaves the funds check to the ledger
+_MAX_ORDERS_READ = 8_000  # allOrders reads at most this many records to fill a page of visible ones
 
 
 def _sized_by_balance(order: NewOrder) -> bool:
@@ -345,7 +346,7 @@ class OrderDesk:
     ) -> dict[str, Any]:
         symbol = self._symbol(symbol_name)
         record = await self._find(user_id, symbol_name, order_id, orig_client_order_id)
-        if record is None:
+        if record is None or record.status is OrderStatus.REJECTED:  # refused (-2010): never an order
             raise errors.OrderRejected("NO_SUCH_ORDER", -2013, "Order does not exist.")
         return order_view(symbol, record)
 
@@ -367,8 +368,20 @@ class OrderDesk:
         symbol = self._symbol(symbol_name)
         if start_ms is not None and end_ms is not None and end_ms - start_ms > MAX_LOOKUP_INTERVAL_MS:
             raise errors.lookup_interval_too_big(MAX_LOOKUP_INTERVAL_MS // 3_600_000)
-        records = await self._ledger.list_orders(user_id, symbol_name, from_order_id, start_ms, end_ms, limit)
-        return [order_view(symbol, r) for r in records]
+        # A submit the engine refused (a LIMIT_MAKER that would take, a stop that would trigger
+        # at once) was answered -2010: on Binance no order exists. Its record stays in the ledger
+        # (the funds were reserved before matching judged it), so it is left out here, reading
+        # further until the page is full or the history ends.
+        wanted = limit
+        while True:
+            records = await self._ledger.list_orders(user_id, symbol_name, from_order_id, start_ms, end_ms, wanted)
+            shown = [r for r in records if r.status is not OrderStatus.REJECTED]
+            if len(shown) >= limit or len(records) < wanted or wanted >= _MAX_ORDERS_READ:
+                break
+            wanted = min(wanted * 2, _MAX_ORDERS_READ)
+        newest = from_order_id is None and start_ms is None  # the newest `limit`, oldest first
+        shown = shown[-limit:] if newest else shown[:limit]
+        return [order_view(symbol, r) for r in shown]
 
     # -- recovery -----------------------------------------------------------------------------------
     async def redrive_pending(self, older_than_ms: int = 0) -> int:

@@ -115,6 +115,35 @@ def test_all_orders_lists_open_and_finished_orders_and_order_test_places_nothing
     assert client.signed("GET", "/api/v3/myTrades", {"symbol": SYMBOL}).json() == []
 
 
+def test_an_order_the_engine_refuses_is_no_order_in_the_history(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient], ledger: Ledger
+) -> None:
+    """A LIMIT_MAKER that would take is refused with -2010; on Binance no order exists, so it is in
+    neither allOrders (whose page still fills with the orders that exist) nor GET order."""
+    seller, maker = new_account(ETH="1"), new_account(BTC="1")
+    ask = raw(seller).signed("POST", "/api/v3/order", {**BID, "side": "SELL", "price": "0.05"}, in_body=True).json()
+    client = raw(maker)
+    kept = [client.signed("POST", "/api/v3/order", {**BID, "price": price}, in_body=True).json()["orderId"]
+            for price in ("0.01", "0.011")]  # fmt: skip
+    maker_bid = {k: v for k, v in BID.items() if k != "timeInForce"}  # LIMIT_MAKER takes none
+    would_take = {**maker_bid, "type": "LIMIT_MAKER", "price": "0.06", "newClientOrderId": "maker-would-take"}
+    for _ in range(3):
+        refused = client.signed("POST", "/api/v3/order", would_take, in_body=True)
+        assert (refused.status_code, refused.json()["code"]) == (400, -2010)
+    kept.append(client.signed("POST", "/api/v3/order", {**BID, "price": "0.012"}, in_body=True).json()["orderId"])
+
+    pages = (({}, kept), ({"limit": "2"}, kept[-2:]), ({"orderId": str(kept[0]), "limit": "2"}, kept[:2]))
+    for params, expected in pages:
+        listed = client.signed("GET", "/api/v3/allOrders", {"symbol": SYMBOL, **params}).json()
+        assert [o["orderId"] for o in listed] == expected, params
+    missing = client.signed("GET", "/api/v3/order", {"symbol": SYMBOL, "origClientOrderId": "maker-would-take"})
+    assert (missing.status_code, missing.json()["code"]) == (400, -2013)
+    assert ledger.balances(maker)["BTC"] == (D("0.967"), D("0.033"))  # nothing of the refusals stays locked
+    raw(seller).signed("DELETE", "/api/v3/order", {"symbol": SYMBOL, "orderId": str(ask["orderId"])})
+    for order_id in kept:
+        client.signed("DELETE", "/api/v3/order", {"symbol": SYMBOL, "orderId": str(order_id)})
+
+
 HOUR_MS = 3_600_000
 
 
