@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine_ext.events import OrderState
 from services.common.records import Balance, OrderPhase, OrderRecord
@@ -28,6 +28,9 @@ class LedgerFacts:
     balances: Mapping[int, Sequence[Balance]]  # user -> balances
     net_deposits: Mapping[str, int]  # asset -> deposits - withdrawals
     unfinished_orders: Sequence[OrderRecord]  # every order not in phase DONE
+    # the ledger's records of orders the books hold but `unfinished_orders` lacks (None: no record),
+    # read after the snapshot to say what the ledger believes of them
+    finished_in_book: Mapping[int, OrderRecord | None] = field(default_factory=dict)
 
 
 def find_violations(ledger: LedgerFacts, books: Sequence[BookFacts]) -> list[str]:
@@ -103,7 +106,25 @@ def _book_consistency(book: BookFacts, ledger: LedgerFacts) -> list[str]:
                 f"{book.symbol} order {order_id}: filled {record.filled} in the ledger, {state.filled_qty} in the book"
             )
     problems += [
-        f"{book.symbol} order {order_id}: in the book but not open in the ledger"
-        for order_id in in_book.keys() - live.keys()
+        f"{book.symbol} order {order_id}: in the book (filled {in_book[order_id].filled_qty}) but not open in the "
+        f"ledger ({_ledger_state(ledger.finished_in_book.get(order_id))})"
+        for order_id in sorted(in_book.keys() - live.keys())
     ]
     return problems
+
+
+def in_book_not_open(ledger: LedgerFacts, books: Sequence[BookFacts]) -> list[tuple[str, int]]:
+    """(symbol, order id) of every order a book holds that the ledger has not as unfinished."""
+    live = {(o.symbol, o.order_id) for o in ledger.unfinished_orders}
+    return sorted(
+        (book.symbol, o.order_id)
+        for book in books
+        for o in (*book.resting, *book.stops)
+        if (book.symbol, o.order_id) not in live
+    )
+
+
+def _ledger_state(record: OrderRecord | None) -> str:
+    if record is None:
+        return "no record of it"
+    return f"{record.status.name}, phase {record.phase.name}, filled {record.filled}"

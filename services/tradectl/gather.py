@@ -11,7 +11,7 @@ from services.common import backends
 from services.common.config import Config
 from services.common.grpcutil.channel import connect
 from services.common.ports import Ledger
-from services.tradectl.audit import BookFacts, LedgerFacts, find_violations
+from services.tradectl.audit import BookFacts, LedgerFacts, find_violations, in_book_not_open
 
 
 async def audit_exchange(config: Config, *, quiet_for_s: float = 10.0) -> list[str]:
@@ -35,7 +35,12 @@ async def audit_exchange(config: Config, *, quiet_for_s: float = 10.0) -> list[s
                     break
                 await asyncio.sleep(0.1)
         balances, net_deposits, unfinished = await ledger.audit_snapshot()
-        return find_violations(LedgerFacts(balances, net_deposits, unfinished), books)
+        facts = LedgerFacts(balances, net_deposits, unfinished)
+        missing = in_book_not_open(facts, books)
+        if missing:  # what the ledger says of them, so the report can be acted on
+            records = {order_id: await ledger.get_order(symbol, order_id) for symbol, order_id in missing}
+            facts = LedgerFacts(balances, net_deposits, unfinished, records)
+        return find_violations(facts, books)
     finally:
         await ledger.close()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from engine_ext.codes import OrderType, SelfTradePrevention, Side, TimeInForce
 from engine_ext.events import OrderState
 from services.common.records import Balance, OrderPhase, OrderRecord
-from services.tradectl.audit import BookFacts, LedgerFacts, find_violations
+from services.tradectl.audit import BookFacts, LedgerFacts, find_violations, in_book_not_open
 
 
 def order(order_id: int, user: int, reserved: int, filled: int = 0, phase: OrderPhase = OrderPhase.LIVE) -> OrderRecord:
@@ -70,8 +70,15 @@ def test_a_book_order_the_ledger_does_not_know_and_a_crossed_book_are_reported()
     book = BookFacts("BTCUSDT", 9, 9, [resting(7, 1, 0, 100), resting(8, 2, 1, 99)], [])
     assert find_violations(ledger, [book]) == [
         "BTCUSDT: crossed book (bid 100 >= ask 99)",
-        "BTCUSDT order 8: in the book but not open in the ledger",
+        "BTCUSDT order 8: in the book (filled 0) but not open in the ledger (no record of it)",
     ]
+    assert in_book_not_open(ledger, [book]) == [("BTCUSDT", 8)]
+    # with what the ledger says of it (gather reads it), the report says what to look at
+    done = order(8, 2, 0, filled=3, phase=OrderPhase.DONE)
+    told = LedgerFacts(ledger.balances, ledger.net_deposits, ledger.unfinished_orders, {8: done})
+    assert find_violations(told, [book])[1] == (
+        f"BTCUSDT order 8: in the book (filled 0) but not open in the ledger ({done.status.name}, phase DONE, filled 3)"
+    )
 
 
 def test_settlement_lagging_the_book_is_reported_before_comparing_states():
