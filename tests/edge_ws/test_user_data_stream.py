@@ -16,6 +16,7 @@ from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
 from tests.e2e.platform import Platform
 from tests.edge_ws.conftest import Edge, Traders, serve_edge
 from tests.edge_ws.test_ws_api import api_key as api_key_of
+from tests.edge_ws.test_ws_api import subscribed
 from tests.edge_ws.wsclient import connect
 
 SYMBOL = "ETHBTC"
@@ -126,6 +127,7 @@ async def test_a_listen_key_among_combined_streams_wraps_the_accounts_events_as_
     trader = await traders.funded()
     key = await trader.listen_key()
     async with connect(edge.ws + f"/stream?streams=ethbtc@aggTrade/{key}") as socket:
+        await subscribed(edge, trader.user_id)  # the key's stream joins after the market one
         await trader.deposit("ETH", "0.5")
         update = await socket.event(lambda m: m["data"].get("e") == "balanceUpdate")
         assert update["stream"] == key and Decimal(update["data"]["d"]) == Decimal("0.5")
