@@ -7,6 +7,7 @@ reads the same file at start, so all of them agree on the pairs, their filters a
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -76,15 +77,22 @@ class CatalogError(ValueError):
 
 
 def load_catalog(config: Config) -> Catalog:
-    """The markets file's catalog if SPOTEX_MARKETS_FILE names one, else the demo catalog."""
+    """The markets file's catalog if SPOTEX_MARKETS_FILE names one, else the demo catalog.
+    Read once per process: its start-up check, its services (all of them in --mode single) and
+    their adapters share one catalog, even if the file changes while they start."""
     if not config.markets_file:
         return DEMO_CATALOG
-    path = Path(config.markets_file)
+    return _read_catalog(config.markets_file, config.kafka_partitions)
+
+
+@functools.cache
+def _read_catalog(markets_file: str, partitions: int) -> Catalog:  # a refusal is not cached
+    path = Path(markets_file)
     try:
         document = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CatalogError(f"{path}: {exc}") from None
-    return parse_catalog(document, config.kafka_partitions, source=str(path))
+    return parse_catalog(document, partitions, source=str(path))
 
 
 _FILTER_FIELDS = {f.name: f.type for f in fields(Filters)}

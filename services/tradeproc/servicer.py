@@ -85,7 +85,7 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
             standard_commission=self._commission_rates(),
             special_commission=zero,
             tax_commission=zero,
-            discount=tradeproc_pb2.CommissionDiscount(discount=rate_text(0)),
+            discount=tradeproc_pb2.CommissionDiscount(discount=none),
         )
 
     def _commission_rates(self) -> common_pb2.CommissionRates:
