@@ -21,8 +21,11 @@ _deposits = itertools.count(1)
 
 @pytest.fixture(params=["embedded", "real"])
 def platform(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Platform]:
-    """The same exchange on each backend set: every end-to-end test runs on both."""
-    running = Platform(tmp_path / "exchange", services=("matching", "tradeproc", "order"), backend=request.param)
+    """The same exchange on each backend set: every end-to-end test runs on both. The order path's
+    three services run unless the test names others with `@pytest.mark.services(...)`."""
+    marker = request.node.get_closest_marker("services")
+    services = marker.args if marker else ("matching", "tradeproc", "order")
+    running = Platform(tmp_path / "exchange", services=services, backend=request.param)
     running.start_all()
     try:
         yield running
