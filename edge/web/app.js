@@ -2,21 +2,26 @@
 // signed-in trader an order form, the wallet and open orders, kept live by the user data
 // stream. Everything goes through the public API (binance.js), as any other client's would.
 
-import { ApiError, Exchange, decimalsOf, trimZeros } from "./binance.js";
+import { ApiError, Exchange, OpenOrders, decimalsOf, explainRefusal, fixed, trimZeros } from "./binance.js";
 
 const exchange = new Exchange();
 const $ = (id) => document.getElementById(id);
+// localStorage, not sessionStorage: every tab of the page shares one signed-in session (and
+// its API key), and hears through the "storage" event when another tab signs in or out.
 const STORAGE = "spotex.session";
+const MARKET = "spotex.market"; // the market last chosen, shown again on the next visit
 const BOOK_ROWS = 12;
 const TRADE_ROWS = 30;
 
 const state = {
-  symbols: new Map(), // name -> {base, quote, priceDecimals, qtyDecimals}
+  symbols: new Map(), // name -> {base, quote, priceDecimals, qtyDecimals, filters}
   tickers: new Map(), // name -> {last, open, high, low, volume}
   selected: null,
   trades: [],
   candles: [], // [openTime, open, high, low, close]
   wallet: new Map(), // asset -> {free, locked}
+  openOrders: new OpenOrders(), // of every market, kept by the user data stream
+  marketRows: new Map(), // name -> the market list's row, built once and updated in place
   market: null, // the market data WebSocket
   user: null, // the user data stream WebSocket
   userTimer: null,
@@ -34,8 +39,30 @@ function notify(text, isError = false) {
   notify.timer = setTimeout(() => { notice.hidden = true; }, 6000);
 }
 
+function clearNotice() {
+  clearTimeout(notify.timer);
+  $("notice").hidden = true;
+}
+
 function failed(error) {
-  notify(error instanceof ApiError ? `${error.msg ?? error.message} (${error.code})` : String(error), true);
+  if (!(error instanceof ApiError)) {
+    notify(String(error), true);
+    return;
+  }
+  if (error.code === -2015 && exchange.key) { // the key was revoked: a sign-in or sign-out elsewhere
+    const dead = exchange.key.apiKey;
+    adoptStoredSession(); // another tab of this browser may have a newer one
+    if (exchange.key?.apiKey === dead) {
+      localStorage.removeItem(STORAGE);
+      leave();
+      exchange.session = null;
+    }
+    notify(exchange.key ? "This tab moved to the session signed in elsewhere: please try again."
+      : "You were signed out (this session's API key was revoked). Please log in again.", true);
+    return;
+  }
+  const info = state.symbols.get(state.selected);
+  notify(explainRefusal(error, info?.filters) ?? `${error.msg ?? error.message} (${error.code})`, true);
 }
 
 function cell(text, className = "") {
@@ -62,35 +89,45 @@ function percent(ticker) {
   return open ? ((Number(ticker.last) - open) / open) * 100 : 0;
 }
 
+function signed(change) {
+  return `${change > 0 ? "+" : ""}${change.toFixed(2)}%`;
+}
+
+// The rows are built once and their cells updated in place: rebuilding them on every ticker
+// push (about once a second) lost clicks whose press and release landed on different rows.
 function renderMarkets() {
-  const rows = [];
+  const body = $("market-rows");
   for (const [name, info] of state.symbols) {
+    let tr = state.marketRows.get(name);
+    if (!tr) {
+      tr = row(cell(`${info.base}/${info.quote}`), cell("–", "num"), cell("–", "num"));
+      tr.dataset.symbol = name;
+      tr.tabIndex = 0;
+      state.marketRows.set(name, tr);
+      body.append(tr);
+    }
     const ticker = state.tickers.get(name);
     const change = ticker ? percent(ticker) : 0;
-    const tr = row(
-      cell(`${info.base}/${info.quote}`),
-      cell(ticker ? trimZeros(ticker.last) : "–", "num"),
-      cell(ticker ? `${change.toFixed(2)}%` : "–", changeClass(change)),
-    );
-    tr.dataset.symbol = name;
-    if (name === state.selected) tr.className = "selected";
-    tr.addEventListener("click", () => select(name));
-    rows.push(tr);
+    tr.cells[1].textContent = ticker ? fixed(ticker.last, info.priceDecimals) : "–";
+    tr.cells[2].textContent = ticker ? signed(change) : "–";
+    tr.cells[2].className = changeClass(change);
+    tr.className = name === state.selected ? "selected" : "";
+    tr.setAttribute("aria-selected", String(name === state.selected));
   }
-  $("market-rows").replaceChildren(...rows);
   renderHead();
 }
 
 function renderHead() {
   const ticker = state.tickers.get(state.selected);
-  if (!ticker) return;
+  const info = state.symbols.get(state.selected);
+  if (!ticker || !info) return;
   const change = percent(ticker);
-  $("symbol-last").textContent = trimZeros(ticker.last);
-  $("symbol-change").textContent = `${change >= 0 ? "+" : ""}${change.toFixed(2)}%`;
+  $("symbol-last").textContent = fixed(ticker.last, info.priceDecimals);
+  $("symbol-change").textContent = signed(change);
   $("symbol-change").className = changeClass(change);
-  $("symbol-high").textContent = trimZeros(ticker.high);
-  $("symbol-low").textContent = trimZeros(ticker.low);
-  $("symbol-volume").textContent = trimZeros(ticker.volume);
+  $("symbol-high").textContent = fixed(ticker.high, info.priceDecimals);
+  $("symbol-low").textContent = fixed(ticker.low, info.priceDecimals);
+  $("symbol-volume").textContent = fixed(ticker.volume, info.qtyDecimals);
 }
 
 function takeTicker(t) {
@@ -107,8 +144,8 @@ function takeTicker(t) {
 function renderBook(book) {
   const info = state.symbols.get(state.selected);
   const level = ([price, qty], side) => {
-    const tr = row(cell(trimZeros(price), `num ${side}`), cell(trimZeros(qty), "num"));
-    tr.addEventListener("click", () => { $("price").value = trimZeros(price); });
+    const tr = row(cell(fixed(price, info.priceDecimals), `num ${side}`), cell(fixed(qty, info.qtyDecimals), "num"));
+    tr.dataset.price = trimZeros(price); // a click on the level takes its price (one listener on the book)
     return tr;
   };
   const asks = book.asks.slice(0, BOOK_ROWS).reverse();
@@ -121,9 +158,10 @@ function renderBook(book) {
 }
 
 function renderTrades() {
+  const info = state.symbols.get(state.selected);
   $("trades").replaceChildren(...state.trades.map((t) => row(
-    cell(trimZeros(t.price), t.buyerMaker ? "num down" : "num up"),
-    cell(trimZeros(t.qty), "num"),
+    cell(fixed(t.price, info.priceDecimals), t.buyerMaker ? "num down" : "num up"),
+    cell(fixed(t.qty, info.qtyDecimals), "num"),
     cell(new Date(t.time).toLocaleTimeString(), "num muted"),
   )));
 }
@@ -149,13 +187,29 @@ function drawChart() {
   ctx.clearRect(0, 0, width, height);
   const candles = state.candles;
   if (!candles.length) return;
+  const info = state.symbols.get(state.selected);
   const high = Math.max(...candles.map((c) => c[2]));
   const low = Math.min(...candles.map((c) => c[3]));
   const span = high - low || 1;
-  const y = (price) => height - 10 - ((price - low) / span) * (height - 20);
-  const step = width / Math.max(candles.length, 60); // a young market's few candles stay readable
-  candles.forEach(([, open, hi, lo, close], i) => {
-    const x = i * step + step / 2;
+  const labels = 64 * devicePixelRatio; // the price scale on the right
+  const y = (price) => height - 16 * devicePixelRatio - ((price - low) / span) * (height - 26 * devicePixelRatio);
+  // by open time, so a minute without trades leaves its gap (a young market's candles stay readable)
+  const MINUTE = 60_000;
+  const slots = Math.max(60, (candles[candles.length - 1][0] - candles[0][0]) / MINUTE + 1);
+  const step = (width - labels) / slots;
+  ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+  ctx.fillStyle = "#8a93a0";
+  ctx.textAlign = "right";
+  for (const price of [high, (high + low) / 2, low]) {
+    ctx.fillText(price.toFixed(info?.priceDecimals ?? 2), width - 2, y(price) + 4 * devicePixelRatio);
+  }
+  ctx.textAlign = "left";
+  const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  ctx.fillText(time(candles[0][0]), 2, height - 3 * devicePixelRatio);
+  ctx.textAlign = "right";
+  ctx.fillText(time(candles[candles.length - 1][0]), width - labels, height - 3 * devicePixelRatio);
+  candles.forEach(([openTime, open, hi, lo, close]) => {
+    const x = ((openTime - candles[0][0]) / MINUTE) * step + step / 2;
     ctx.strokeStyle = ctx.fillStyle = close >= open ? "#2ebd85" : "#f6465d";
     ctx.beginPath();
     ctx.moveTo(x, y(hi));
@@ -173,11 +227,16 @@ function streamsOf(symbol) {
 
 async function select(name) {
   const previous = state.selected;
+  if (name === previous) return;
   state.selected = name;
+  localStorage.setItem(MARKET, name);
   const info = state.symbols.get(name);
   $("symbol-name").textContent = `${info.base}/${info.quote}`;
   $("base-asset").textContent = info.base;
   $("quote-asset").textContent = info.quote;
+  // another market's price and amount would be another market's order
+  $("price").value = "";
+  $("quantity").value = "";
   document.title = `${name} · spotex`;
   renderMarkets();
   const socket = state.market;
@@ -185,6 +244,12 @@ async function select(name) {
     if (previous) socket.send(JSON.stringify({ method: "UNSUBSCRIBE", params: streamsOf(previous), id: Date.now() }));
     socket.send(JSON.stringify({ method: "SUBSCRIBE", params: streamsOf(name), id: Date.now() + 1 }));
   }
+  await loadMarket(name);
+}
+
+// The selected market's book, trades and candles from REST: on choosing it, and after the
+// market data stream reconnects (what happened while it was away is in no push).
+async function loadMarket(name) {
   try {
     const [book, trades, klines] = await Promise.all([
       exchange.depth(name), exchange.trades(name), exchange.klines(name),
@@ -198,7 +263,6 @@ async function select(name) {
   } catch (error) {
     failed(error);
   }
-  refreshOpenOrders();
 }
 
 // -- the market data stream ----------------------------------------------------------------
@@ -209,12 +273,17 @@ function connectMarket(attempt = 0) {
   const socket = new WebSocket(exchange.combinedStreams(streams));
   state.market = socket;
   socket.onopen = () => {
+    const reconnected = attempt > 0;
     attempt = 0;
     $("connection").textContent = "live";
     $("connection").className = "up";
     if (state.selected !== opened) { // another market was chosen while connecting
       if (opened) socket.send(JSON.stringify({ method: "UNSUBSCRIBE", params: streamsOf(opened), id: Date.now() }));
       socket.send(JSON.stringify({ method: "SUBSCRIBE", params: streamsOf(state.selected), id: Date.now() + 1 }));
+    }
+    if (reconnected && state.selected) {
+      exchange.tickers().then((tickers) => { tickers.forEach(takeTicker); renderMarkets(); }, failed);
+      loadMarket(state.selected);
     }
   };
   socket.onmessage = (message) => {
@@ -244,7 +313,13 @@ function renderWallet() {
   const rows = [...state.wallet].filter(([, b]) => Number(b.free) || Number(b.locked))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([asset, b]) => row(cell(asset), cell(trimZeros(b.free), "num"), cell(trimZeros(b.locked), "num")));
-  $("wallet").replaceChildren(...(rows.length ? rows : [row(cell("No funds yet", "muted"))]));
+  $("wallet").replaceChildren(...(rows.length ? rows : [placeholder("No funds yet", 3)]));
+}
+
+function placeholder(text, columns) {
+  const td = cell(text, "muted");
+  td.colSpan = columns;
+  return row(td);
 }
 
 async function refreshAccount() {
@@ -253,27 +328,53 @@ async function refreshAccount() {
   renderWallet();
 }
 
+// Every market's open orders, once per sign-in and user stream (re)connect; executionReports
+// keep the list between (GET openOrders without a symbol weighs 80 of the minute's 6,000).
 async function refreshOpenOrders() {
-  if (!exchange.key || !state.selected) {
-    $("open-orders").replaceChildren();
+  if (!exchange.key) {
+    state.openOrders.reset([]);
+    renderOpenOrders();
     return;
   }
   try {
-    const orders = await exchange.openOrders(state.selected);
-    $("open-orders").replaceChildren(...orders.map((o) => {
-      const cancel = document.createElement("button");
-      cancel.textContent = "Cancel";
-      cancel.addEventListener("click", () => exchange.cancelOrder(o.symbol, o.orderId).then(refreshOpenOrders, failed));
-      const action = cell("", "num");
-      action.append(cancel);
-      return row(
-        cell(o.side, o.side === "BUY" ? "up" : "down"), cell(trimZeros(o.price), "num"),
-        cell(trimZeros(o.origQty), "num"), cell(trimZeros(o.executedQty), "num"), action,
-      );
-    }));
+    state.openOrders.reset(await exchange.openOrders());
+    renderOpenOrders();
   } catch (error) {
     failed(error);
   }
+}
+
+function renderOpenOrders() {
+  if (!exchange.key) {
+    $("open-orders").replaceChildren();
+    return;
+  }
+  const orders = state.openOrders.list();
+  $("open-orders").replaceChildren(...(orders.length ? orders.map((o) => {
+    const info = state.symbols.get(o.symbol) ?? { base: o.symbol, quote: "", priceDecimals: 8, qtyDecimals: 8 };
+    const cancel = document.createElement("button");
+    cancel.textContent = "Cancel";
+    cancel.setAttribute("aria-label", `Cancel ${o.side} ${o.symbol} order ${o.orderId}`);
+    cancel.addEventListener("click", async () => {
+      cancel.disabled = true;
+      try {
+        const canceled = await exchange.cancelOrder(o.symbol, o.orderId);
+        state.openOrders.apply({ X: canceled.status, i: o.orderId });
+        renderOpenOrders();
+        notify(`Canceled: ${o.side} ${trimZeros(o.origQty)} ${info.base}/${info.quote}`);
+      } catch (error) {
+        cancel.disabled = false;
+        failed(error);
+      }
+    });
+    const action = cell("", "num");
+    action.append(cancel);
+    return row(
+      cell(`${info.base}/${info.quote}`), cell(o.side, o.side === "BUY" ? "up" : "down"),
+      cell(o.type === "MARKET" ? "market" : fixed(o.price, info.priceDecimals), "num"),
+      cell(fixed(o.origQty, info.qtyDecimals), "num"), cell(fixed(o.executedQty, info.qtyDecimals), "num"), action,
+    );
+  }) : [placeholder("No open orders", 6)]));
 }
 
 function onUserEvent(event) {
@@ -284,7 +385,7 @@ function onUserEvent(event) {
     notify(`${Number(event.d) > 0 ? "Deposit" : "Withdrawal"}: ${trimZeros(event.d)} ${event.a}`);
   } else if (event.e === "executionReport") {
     if (event.x === "TRADE") notify(`${event.S} ${trimZeros(event.l)} ${event.s} at ${trimZeros(event.L)}: ${event.X}`);
-    if (event.s === state.selected) refreshOpenOrders();
+    if (state.openOrders.apply(event)) renderOpenOrders();
   } else if (event.e === "listenKeyExpired") {
     startUserStream().catch(failed);
   }
@@ -295,6 +396,8 @@ async function startUserStream() {
   const listenKey = await exchange.listenKey();
   const socket = new WebSocket(exchange.wsUrl("/ws/" + listenKey));
   state.user = socket;
+  // what changed while no stream was connected is in no event: read it whole, then follow
+  socket.onopen = () => Promise.all([refreshAccount(), refreshOpenOrders()]).catch(failed);
   socket.onmessage = (message) => onUserEvent(JSON.parse(message.data));
   socket.onclose = () => {
     if (state.user === socket && exchange.key) setTimeout(() => startUserStream().catch(failed), 2000);
@@ -315,10 +418,10 @@ function showSignedIn() {
   $("auth-form").hidden = signedIn;
   $("signed-in").hidden = !signedIn;
   $("faucet-form").hidden = !signedIn || state.noFaucet;
-  $("who").textContent = signedIn ? `user #${exchange.session.userId}` : "";
+  $("who").textContent = signedIn ? (exchange.session.email ?? `user #${exchange.session.userId}`) : "";
   $("place").textContent = signedIn ? "Place order" : "Log in to trade";
   if (!signedIn) {
-    $("wallet").replaceChildren(row(cell("Log in to see your balances", "muted")));
+    $("wallet").replaceChildren(placeholder("Log in to see your balances", 3));
     $("open-orders").replaceChildren();
   }
 }
@@ -327,39 +430,65 @@ const UI_KEY_LABEL = "web-ui";
 
 async function signIn(email, password) {
   await exchange.login(email, password);
-  // The signed endpoints take an API key: the UI makes its own for this session, and revokes
-  // those of earlier sessions (a closed tab cannot revoke its own).
+  exchange.session.email = email;
+  // The signed endpoints take an API key: the UI makes one for this session, shared by the
+  // page's tabs, then revokes those of earlier sessions (a closed browser cannot revoke its
+  // own). The new key is stored first, so the other open tabs move to it before theirs goes.
   const earlier = (await exchange.apiKeys()).filter((k) => k.label === UI_KEY_LABEL);
-  await Promise.all(earlier.map((k) => exchange.revokeApiKey(k.apiKey)));
   await exchange.createApiKey(UI_KEY_LABEL);
-  sessionStorage.setItem(STORAGE, JSON.stringify({ session: exchange.session, key: exchange.key }));
+  localStorage.setItem(STORAGE, JSON.stringify({ session: exchange.session, key: exchange.key }));
+  await Promise.all(earlier.map((k) => exchange.revokeApiKey(k.apiKey).catch(() => {})));
+  clearNotice();
   await begin();
 }
 
 async function begin() {
   showSignedIn();
-  await Promise.all([refreshAccount(), refreshOpenOrders(), startUserStream()]);
+  await startUserStream(); // its opening reads the wallet and the open orders
 }
 
 async function signOut() {
-  stopUserStream();
   const key = exchange.key;
-  exchange.key = null;
-  sessionStorage.removeItem(STORAGE);
-  showSignedIn();
+  localStorage.removeItem(STORAGE); // the other tabs sign out too ("storage" event)
+  leave();
   if (key && exchange.session) await exchange.revokeApiKey(key.apiKey).catch(() => {});
   exchange.session = null;
 }
 
-function restore() {
-  const saved = JSON.parse(sessionStorage.getItem(STORAGE) ?? "null");
-  if (saved && saved.session.expiresAt < Date.now()) sessionStorage.removeItem(STORAGE);
-  if (!saved || saved.session.expiresAt < Date.now()) return;
+function leave() { // this tab only: forget the session, revoke nothing
+  stopUserStream();
+  exchange.key = null;
+  state.openOrders.reset([]);
+  showSignedIn();
+}
+
+function storedSession() {
+  const saved = JSON.parse(localStorage.getItem(STORAGE) ?? "null");
+  if (saved && saved.session.expiresAt < Date.now()) {
+    localStorage.removeItem(STORAGE);
+    return null;
+  }
+  return saved;
+}
+
+// Another tab signed in (a new key) or out: follow it.
+function adoptStoredSession() {
+  const saved = storedSession();
+  if (!saved) {
+    if (exchange.key) leave();
+    exchange.session = null;
+    return;
+  }
+  if (saved.key.apiKey === exchange.key?.apiKey) return;
   exchange.session = saved.session;
   exchange.key = saved.key;
-  begin().catch((error) => {
-    failed(error);
-    signOut();
+  begin().catch(failed);
+}
+
+function restore() {
+  if (storedSession()) adoptStoredSession();
+  window.addEventListener("storage", (event) => {
+    if (event.key === STORAGE) adoptStoredSession();
   });
 }
 
@@ -391,6 +520,8 @@ function wireForms() {
       $("email").focus();
       return;
     }
+    const place = $("place");
+    if (place.disabled) return; // one order per click, however fast the clicks come
     const type = $("order-type").value;
     const order = {
       symbol: state.selected,
@@ -400,18 +531,26 @@ function wireForms() {
       quantity: $("quantity").value.trim(),
       price: type === "LIMIT" ? $("price").value.trim() : undefined,
     };
+    const problem = checkOrder(order);
+    if (problem) {
+      notify(problem, true);
+      return;
+    }
+    place.disabled = true;
     try {
       const placed = await exchange.placeOrder(order);
       notify(`${placed.side} ${trimZeros(placed.origQty)} ${placed.symbol}: ${placed.status}`);
-      refreshOpenOrders();
     } catch (error) {
       failed(error);
+    } finally {
+      place.disabled = false;
     }
   });
   $("faucet-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
       await exchange.faucet($("faucet-asset").value, $("faucet-amount").value.trim());
+      notify(`Test funds: ${$("faucet-amount").value.trim()} ${$("faucet-asset").value} credited`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         state.noFaucet = true; // not in dev mode: there are no test funds here
@@ -422,10 +561,45 @@ function wireForms() {
   });
 }
 
+// What the page can tell before asking the exchange (which checks every filter again).
+function checkOrder(order) {
+  const info = state.symbols.get(order.symbol);
+  const positive = /^(\d+\.?\d*|\.\d+)$/;
+  if (!positive.test(order.quantity) || !Number(order.quantity)) return "Enter an amount greater than zero.";
+  if (decimalsOf(order.quantity) > info.qtyDecimals) {
+    return `Amount: at most ${info.qtyDecimals} decimals on ${info.base}/${info.quote}.`;
+  }
+  if (order.type !== "LIMIT") return null;
+  if (!positive.test(order.price) || !Number(order.price)) return "Enter a price greater than zero.";
+  if (decimalsOf(order.price) > info.priceDecimals) {
+    return `Price: at most ${info.priceDecimals} decimals on ${info.base}/${info.quote}.`;
+  }
+  return null;
+}
+
+function wireLists() {
+  const choose = (event) => {
+    const tr = event.target.closest("tr[data-symbol]");
+    if (!tr) return;
+    if (event.type === "keydown" && event.key !== "Enter" && event.key !== " ") return;
+    event.preventDefault();
+    select(tr.dataset.symbol);
+  };
+  $("market-rows").addEventListener("click", choose);
+  $("market-rows").addEventListener("keydown", choose);
+  for (const side of ["asks", "bids"]) {
+    $(side).addEventListener("click", (event) => {
+      const tr = event.target.closest("tr[data-price]");
+      if (tr) $("price").value = tr.dataset.price;
+    });
+  }
+}
+
 // -- start -------------------------------------------------------------------------------
 
 async function main() {
   wireForms();
+  wireLists();
   const [info, tickers] = await Promise.all([exchange.exchangeInfo(), exchange.tickers()]);
   const assets = new Set();
   for (const s of info.symbols.filter((s) => s.status === "TRADING")) {
@@ -434,12 +608,14 @@ async function main() {
       base: s.baseAsset, quote: s.quoteAsset,
       priceDecimals: decimalsOf(filter("PRICE_FILTER").tickSize ?? "0.01"),
       qtyDecimals: decimalsOf(filter("LOT_SIZE").stepSize ?? "0.001"),
+      filters: Object.fromEntries(s.filters.map((f) => [f.filterType, f])),
     });
     assets.add(s.baseAsset).add(s.quoteAsset);
   }
   $("faucet-asset").replaceChildren(...[...assets].sort().map((a) => new Option(a, a, a === "USDT", a === "USDT")));
   tickers.forEach(takeTicker);
-  const first = [...state.symbols.keys()][0];
+  const remembered = localStorage.getItem(MARKET);
+  const first = state.symbols.has(remembered) ? remembered : [...state.symbols.keys()][0];
   if (first) await select(first);
   connectMarket();
   restore();

@@ -135,3 +135,65 @@ export function decimalsOf(step) {
   const dot = trimmed.indexOf(".");
   return dot < 0 ? 0 : trimmed.length - dot - 1;
 }
+
+// A Binance decimal string with exactly `decimals` places, for columns that line up. The
+// exchange's values lie on the symbol's grid, so cutting the extra zeros loses nothing.
+export function fixed(text, decimals) {
+  if (typeof text !== "string") return text;
+  const [whole, fraction = ""] = text.split(".");
+  return decimals > 0 ? `${whole}.${fraction.padEnd(decimals, "0").slice(0, decimals)}` : whole;
+}
+
+// What a refused order means, in words a trader can act on: Binance's -1013 names only the
+// filter, whose numbers are in exchangeInfo (`filters`: the symbol's filter objects by type).
+export function explainRefusal(error, filters = {}) {
+  const failure = /Filter failure: (\w+)/.exec(error?.msg ?? error?.message ?? "");
+  const f = (type, key) => trimZeros(filters[type]?.[key] ?? "");
+  switch (failure?.[1]) {
+    case "PRICE_FILTER":
+      return `Price must be a multiple of ${f("PRICE_FILTER", "tickSize")}, from ${f("PRICE_FILTER", "minPrice")}`
+        + ` to ${f("PRICE_FILTER", "maxPrice")}.`;
+    case "LOT_SIZE":
+    case "MARKET_LOT_SIZE":
+      return `Amount must be a multiple of ${f("LOT_SIZE", "stepSize")}, from ${f("LOT_SIZE", "minQty")}`
+        + ` to ${f("LOT_SIZE", "maxQty")}.`;
+    case "NOTIONAL":
+    case "MIN_NOTIONAL":
+      return `Order value (price × amount) must be at least ${f("NOTIONAL", "minNotional") || f("MIN_NOTIONAL", "minNotional")}.`;
+    case "PERCENT_PRICE_BY_SIDE":
+    case "PERCENT_PRICE":
+      return "Price is too far from the market's average price.";
+    case "MAX_NUM_ORDERS":
+      return "Too many open orders on this market: cancel some first.";
+    default:
+      return null;
+  }
+}
+
+// The open orders of an account, kept by its user data stream: a snapshot from GET
+// openOrders, then each executionReport adds, updates or removes one (as Binance's UI does,
+// instead of asking the REST API again on every event).
+const FINAL = new Set(["FILLED", "CANCELED", "EXPIRED", "REJECTED", "EXPIRED_IN_MATCH"]);
+
+export class OpenOrders {
+  constructor() { this.orders = new Map(); } // orderId -> {symbol, orderId, side, type, price, origQty, executedQty}
+
+  reset(orders) {
+    this.orders = new Map(orders.map((o) => [o.orderId, {
+      symbol: o.symbol, orderId: o.orderId, side: o.side, type: o.type,
+      price: o.price, origQty: o.origQty, executedQty: o.executedQty,
+    }]));
+  }
+
+  apply(report) { // an executionReport; true if the list changed
+    if (FINAL.has(report.X)) return this.orders.delete(report.i);
+    if (report.x === "REJECTED") return false;
+    this.orders.set(report.i, {
+      symbol: report.s, orderId: report.i, side: report.S, type: report.o,
+      price: report.p, origQty: report.q, executedQty: report.z,
+    });
+    return true;
+  }
+
+  list() { return [...this.orders.values()].sort((a, b) => b.orderId - a.orderId); } // newest first
+}

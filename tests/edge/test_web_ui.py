@@ -63,3 +63,10 @@ def test_the_ui_client_trades_through_the_public_api(exchange: Exchange) -> None
     assert ran.returncode == 0, ran.stderr[-3000:]
     seen = json.loads(ran.stdout.strip().splitlines()[-1])
     assert seen["refused"] == -1013 and 0.49 < seen["eth"] <= 0.5
+
+
+def test_the_ui_helpers_format_explain_and_keep_open_orders() -> None:
+    units = REPO / "tests" / "edge" / "web_ui_units.mjs"
+    ran = subprocess.run([_node(), str(units), str(WEB_UI / "binance.js")], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert json.loads(ran.stdout.strip().splitlines()[-1]) == {"ok": True}
