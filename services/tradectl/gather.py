@@ -31,10 +31,15 @@ async def audit_exchange(config: Config, *, quiet_for_s: float = 10.0) -> list[s
                 books = await _books(matching, ledger)
                 settled = all(b.seq == b.settled_seq for b in books)
                 # PENDING orders are in flight (or being re-driven after an outage): wait for them too
-                if (settled and not await ledger.pending_orders()) or time.monotonic() > deadline:
-                    break
+                quiet = settled and not await ledger.pending_orders()
+                if quiet or time.monotonic() > deadline:
+                    balances, net_deposits, unfinished = await ledger.audit_snapshot()
+                    # The books were read before the ledger: an order that reached a book in
+                    # between (a PENDING one re-driven just after the books were read) is in the
+                    # ledger's snapshot and not in the books'. No book moved if no seq did.
+                    if not quiet or await _seqs(matching) == {b.symbol: b.seq for b in books}:
+                        break
                 await asyncio.sleep(0.1)
-        balances, net_deposits, unfinished = await ledger.audit_snapshot()
         facts = LedgerFacts(balances, net_deposits, unfinished)
         missing = in_book_not_open(facts, books)
         if missing:  # what the ledger says of them, so the report can be acted on
@@ -43,6 +48,11 @@ async def audit_exchange(config: Config, *, quiet_for_s: float = 10.0) -> list[s
         return find_violations(facts, books)
     finally:
         await ledger.close()
+
+
+async def _seqs(matching: matching_pb2_grpc.MatchingServiceStub) -> dict[str, int]:
+    listed = await matching.ListSymbols(matching_pb2.ListSymbolsRequest())
+    return {config.info.symbol: config.seq for config in listed.symbols}
 
 
 async def _books(matching: matching_pb2_grpc.MatchingServiceStub, ledger: Ledger) -> list[BookFacts]:
