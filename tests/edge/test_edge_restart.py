@@ -25,6 +25,8 @@ FLOW_LIMIT_S = 90  # the flow stops by itself even if the edge never comes back
 @pytest.fixture
 def exchange(tmp_path: Path) -> Iterator[Exchange]:
     platform = Platform(tmp_path / "exchange")
+    # one trader places ORDERS / 2 orders in a few seconds: beyond Binance's 50 per 10 s
+    platform.overrides["SPOTEX_EDGE_ORDERS_PER_10S"] = "100000"
     platform.start_all()
     try:
         running = Exchange(platform, f"http://127.0.0.1:{platform.ports['edge']}", _start_edge(platform))
