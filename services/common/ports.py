@@ -177,6 +177,14 @@ class ApiKeyRecord:
     revoked: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ListenKeyRecord:
+    """A user's user-data-stream key (Binance's listenKey) and when it stops being valid."""
+
+    listen_key: str
+    expires_ms: int
+
+
 class UserStore(Protocol):
     async def create_user(self, email: str, password_hash: str, created_ms: int, is_admin: bool = False) -> UserRecord:
         """Raises AlreadyExists if the email is taken."""
@@ -192,6 +200,14 @@ class UserStore(Protocol):
     async def api_keys(self, user_id: int) -> list[ApiKeyRecord]: ...
 
     async def revoke_api_key(self, user_id: int, api_key: str) -> bool: ...
+
+    async def listen_key(self, user_id: int) -> ListenKeyRecord | None:
+        """The user's listenKey as stored, expired or not; None if there is none."""
+
+    async def swap_listen_key(self, user_id: int, expected: str | None, new: ListenKeyRecord | None) -> bool:
+        """Store `new` (None: remove the key) iff the stored key is `expected` (None: no key
+        stored); False otherwise. Every replica of the user service reads and writes the same
+        keys, so two of them creating, extending or closing one user's key at once agree."""
 
     async def close(self) -> None: ...
 

@@ -153,7 +153,7 @@ class UserDomain:
         # Verified against when the email is unknown, so that a login with an unknown email
         # takes as long as one with a wrong password and does not reveal who has an account.
         self._decoy_hash = self._hasher.hash(secrets.token_urlsafe(16))
-        self._listen_keys = ListenKeys(clock)
+        self._listen_keys = ListenKeys(store, clock)
 
     def close(self) -> None:
         self._hashing.shutdown(wait=False, cancel_futures=True)
@@ -309,17 +309,17 @@ class UserDomain:
 
     # -- listen keys (Binance user data streams) ------------------------------------------
 
-    def create_listen_key(self, caller: Caller) -> str:
-        return self._listen_keys.create(_user_of(caller))
+    async def create_listen_key(self, caller: Caller) -> str:
+        return await self._listen_keys.create(_user_of(caller))
 
-    def keep_alive_listen_key(self, caller: Caller, listen_key: str) -> None:
-        self._listen_keys.keep_alive(_user_of(caller), _named_listen_key(listen_key))
+    async def keep_alive_listen_key(self, caller: Caller, listen_key: str) -> None:
+        await self._listen_keys.keep_alive(_user_of(caller), _named_listen_key(listen_key))
 
-    def close_listen_key(self, caller: Caller, listen_key: str) -> None:
-        self._listen_keys.close(_user_of(caller), _named_listen_key(listen_key))
+    async def close_listen_key(self, caller: Caller, listen_key: str) -> None:
+        await self._listen_keys.close(_user_of(caller), _named_listen_key(listen_key))
 
-    def resolve_listen_key(self, listen_key: str) -> ListenKey:
-        return self._listen_keys.resolve(listen_key)
+    async def resolve_listen_key(self, listen_key: str) -> ListenKey:
+        return await self._listen_keys.resolve(listen_key)
 
     # -- money in and out -------------------------------------------------------------------
 

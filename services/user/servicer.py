@@ -110,24 +110,24 @@ class UserServicer(user_pb2_grpc.UserServiceServicer):
     async def CreateListenKey(
         self, request: user_pb2.CreateListenKeyRequest, context: Any
     ) -> user_pb2.CreateListenKeyResponse:
-        return user_pb2.CreateListenKeyResponse(listen_key=self._domain.create_listen_key(self._caller(context)))
+        return user_pb2.CreateListenKeyResponse(listen_key=await self._domain.create_listen_key(self._caller(context)))
 
     async def KeepAliveListenKey(
         self, request: user_pb2.KeepAliveListenKeyRequest, context: Any
     ) -> user_pb2.KeepAliveListenKeyResponse:
-        self._domain.keep_alive_listen_key(self._caller(context), request.listen_key)
+        await self._domain.keep_alive_listen_key(self._caller(context), request.listen_key)
         return user_pb2.KeepAliveListenKeyResponse()
 
     async def CloseListenKey(
         self, request: user_pb2.CloseListenKeyRequest, context: Any
     ) -> user_pb2.CloseListenKeyResponse:
-        self._domain.close_listen_key(self._caller(context), request.listen_key)
+        await self._domain.close_listen_key(self._caller(context), request.listen_key)
         return user_pb2.CloseListenKeyResponse()
 
     async def ResolveListenKey(
         self, request: user_pb2.ResolveListenKeyRequest, context: Any
     ) -> user_pb2.ResolveListenKeyResponse:
-        entry = self._domain.resolve_listen_key(request.listen_key)
+        entry = await self._domain.resolve_listen_key(request.listen_key)
         return user_pb2.ResolveListenKeyResponse(user_id=entry.user_id, expires_at=entry.expires_ms)
 
     # -- money in and out -------------------------------------------------------------------

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from services.common.ports import AlreadyExists, ApiKeyRecord, UserStore
+from services.common.ports import AlreadyExists, ApiKeyRecord, ListenKeyRecord, UserStore
 from tests.contract.backends import Backend
 from tests.contract.processes import Spawn
 
@@ -121,14 +121,50 @@ async def test_revoking_marks_the_key_revoked_once_and_only_for_its_owner(users:
     assert not await users.revoke_api_key(alice.user_id, "unknown")
 
 
+async def test_a_listen_key_is_set_extended_and_removed_only_from_the_value_expected(users: UserStore) -> None:
+    alice = await users.create_user("alice@example.com", "h", 1)
+    bob = await users.create_user("bob@example.com", "h", 1)
+    first, later = ListenKeyRecord("a" * 60, 1_000), ListenKeyRecord("a" * 60, 2_000)
+
+    assert await users.listen_key(alice.user_id) is None
+    assert await users.swap_listen_key(alice.user_id, None, first)
+    assert not await users.swap_listen_key(alice.user_id, None, ListenKeyRecord("b" * 60, 5))  # one exists
+    assert not await users.swap_listen_key(alice.user_id, "c" * 60, later)  # not the stored one
+    assert await users.listen_key(alice.user_id) == first
+    assert await users.swap_listen_key(alice.user_id, "a" * 60, later)
+    assert await users.listen_key(alice.user_id) == later
+    assert await users.listen_key(bob.user_id) is None  # one key per user
+    assert not await users.swap_listen_key(alice.user_id, "b" * 60, None)
+    assert await users.swap_listen_key(alice.user_id, "a" * 60, None)
+    assert await users.listen_key(alice.user_id) is None
+    assert not await users.swap_listen_key(alice.user_id, "a" * 60, None)  # removed already
+
+
+async def test_racing_swaps_of_one_listen_key_let_exactly_one_win(backend: Backend) -> None:
+    handles = [backend.users()() for _ in range(4)]
+    try:
+        alice = await handles[0].create_user("alice@example.com", "h", 1)
+        wins = await asyncio.gather(*(
+            h.swap_listen_key(alice.user_id, None, ListenKeyRecord(f"{i}" * 60, 10)) for i, h in enumerate(handles)
+        ))
+        assert sum(wins) == 1
+        winner = wins.index(True)
+        assert await handles[3].listen_key(alice.user_id) == ListenKeyRecord(f"{winner}" * 60, 10)
+    finally:
+        for handle in handles:
+            await handle.close()
+
+
 async def test_what_one_handle_writes_another_reads_at_once(backend: Backend) -> None:
     writer, reader = backend.users()(), backend.users()()
     try:
         user = await writer.create_user("alice@example.com", "h", 1)
         await writer.add_api_key(api_key("k" * 64, user.user_id))
         await writer.revoke_api_key(user.user_id, "k" * 64)
+        await writer.swap_listen_key(user.user_id, None, ListenKeyRecord("l" * 60, 9))
 
         assert await reader.user_by_email("alice@example.com") == user
+        assert await reader.listen_key(user.user_id) == ListenKeyRecord("l" * 60, 9)
         assert (await reader.api_key("k" * 64)).revoked  # type: ignore[union-attr]
         assert [k.api_key for k in await reader.api_keys(user.user_id)] == ["k" * 64]
     finally:
@@ -140,11 +176,13 @@ async def test_users_and_keys_survive_close_and_reopen(backend: Backend) -> None
     first = backend.users()()
     user = await first.create_user("alice@example.com", "h", 1)
     await first.add_api_key(api_key("k" * 64, user.user_id))
+    await first.swap_listen_key(user.user_id, None, ListenKeyRecord("l" * 60, 9))
     await first.close()
 
     again = backend.users()()
     try:
         assert await again.user_by_id(user.user_id) == user
+        assert await again.listen_key(user.user_id) == ListenKeyRecord("l" * 60, 9)
         assert await again.api_key("k" * 64) == api_key("k" * 64, user.user_id)
         assert (await again.create_user("bob@example.com", "h", 2)).user_id != user.user_id
     finally:

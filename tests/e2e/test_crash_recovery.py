@@ -12,6 +12,7 @@ import pytest
 
 from exchange.v1 import marketdata_pb2, marketdata_pb2_grpc, matching_pb2, matching_pb2_grpc, user_pb2, user_pb2_grpc
 from services.common import backends
+from services.common.caller import caller_metadata
 from services.common.catalog import DEMO_CATALOG, DEMO_SYMBOLS
 from services.common.records import OrderPhase
 from services.matching.shard import MatchingShard
@@ -168,12 +169,15 @@ DEPOSITS = 120
 @pytest.mark.services("matching", "tradeproc", "user", "order")
 async def test_user_service_killed_mid_stream_loses_no_acknowledged_deposit(platform):
     """Deposits are idempotent by transaction id: each acknowledged one is kept through a
-    SIGKILL, and one whose answer the kill cut off, sent again, is credited exactly once."""
+    SIGKILL, and one whose answer the kill cut off, sent again, is credited exactly once. A
+    listenKey made before the kill still resolves after it."""
     admin = (("authorization", f"Bearer {platform.config.secrets().admin_token}"),)
     async with grpc.aio.insecure_channel(platform.address("user")) as channel:
         users = user_pb2_grpc.UserServiceStub(channel)
         registered = await users.Register(user_pb2.RegisterRequest(email="kill@example.com", password="a-long-pass"))
         user_id = registered.user_id
+        listen_key = (await users.CreateListenKey(user_pb2.CreateListenKeyRequest(),
+                                                  metadata=caller_metadata(user_id))).listen_key
         acknowledged: set[int] = set()
         unanswered: set[int] = set()
 
@@ -206,6 +210,9 @@ async def test_user_service_killed_mid_stream_loses_no_acknowledged_deposit(plat
             await deposit(n)
         assert acknowledged == set(range(1, DEPOSITS + 1))
         assert await _usdt(users, user_id, admin) == sum(D(f"{n}.01") for n in acknowledged)
+        # a listenKey is kept in the store, not in the process: the restarted service knows it
+        resolved = await users.ResolveListenKey(user_pb2.ResolveListenKeyRequest(listen_key=listen_key))
+        assert resolved.user_id == user_id
     platform.assert_alive()
     assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
 

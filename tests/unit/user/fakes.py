@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from cryptography.fernet import Fernet
 
 from services.common.config import Secrets
-from services.common.ports import AlreadyExists, ApiKeyRecord, InsufficientFunds, UserRecord
+from services.common.ports import AlreadyExists, ApiKeyRecord, InsufficientFunds, ListenKeyRecord, UserRecord
 from services.common.records import Balance
 
 START_MS = 1_764_000_000_000
@@ -30,6 +30,7 @@ class MemoryUserStore:
     def __init__(self) -> None:
         self.users: dict[int, UserRecord] = {}
         self.keys: dict[str, ApiKeyRecord] = {}
+        self.listen_keys: dict[int, ListenKeyRecord] = {}
 
     async def create_user(self, email: str, password_hash: str, created_ms: int, is_admin: bool = False) -> UserRecord:
         if any(u.email == email for u in self.users.values()):
@@ -58,6 +59,19 @@ class MemoryUserStore:
         if key is None or key.user_id != user_id or key.revoked:
             return False
         self.keys[api_key] = dataclasses.replace(key, revoked=True)
+        return True
+
+    async def listen_key(self, user_id: int) -> ListenKeyRecord | None:
+        return self.listen_keys.get(user_id)
+
+    async def swap_listen_key(self, user_id: int, expected: str | None, new: ListenKeyRecord | None) -> bool:
+        stored = self.listen_keys.get(user_id)
+        if (stored.listen_key if stored else None) != expected:
+            return False
+        if new is None:
+            self.listen_keys.pop(user_id, None)
+        else:
+            self.listen_keys[user_id] = new
         return True
 
     async def close(self) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from services.common.adapters.dynamodb.client import DynamoStore
 from services.common.adapters.dynamodb.tables import user_tables
-from services.common.ports import AlreadyExists, ApiKeyRecord, Unavailable, UserRecord
+from services.common.ports import AlreadyExists, ApiKeyRecord, ListenKeyRecord, Unavailable, UserRecord
 
 _CONFLICT_RETRIES = 20
 
@@ -148,6 +148,38 @@ class DynamoUserStore(DynamoStore):
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False  # also when the key does not exist: the condition fails on a missing item
+        return True
+
+    # -- listen keys: attributes of the user's item (no table of their own, no index needed:
+    # a key names its user, services/user/listen_keys.py) ----------------------------------
+
+    async def listen_key(self, user_id: int) -> ListenKeyRecord | None:
+        item = await self._run(self._get, self._names.users, {"user_id": _n(user_id)})
+        if item is None or "listen_key" not in item:
+            return None
+        return ListenKeyRecord(item["listen_key"]["S"], int(item["listen_key_expires_ms"]["N"]))
+
+    async def swap_listen_key(self, user_id: int, expected: str | None, new: ListenKeyRecord | None) -> bool:
+        return await self._run(self._swap_listen_key, user_id, expected, new)
+
+    def _swap_listen_key(self, user_id: int, expected: str | None, new: ListenKeyRecord | None) -> bool:
+        values: dict[str, Any] = {}
+        if expected is None:
+            condition = "attribute_exists(user_id) AND attribute_not_exists(listen_key)"
+        else:
+            condition, values[":old"] = "listen_key = :old", _s(expected)
+        if new is None:
+            update = "REMOVE listen_key, listen_key_expires_ms"
+        else:
+            update = "SET listen_key = :key, listen_key_expires_ms = :expires"
+            values.update({":key": _s(new.listen_key), ":expires": _n(new.expires_ms)})
+        try:
+            self._client.update_item(
+                TableName=self._names.users, Key={"user_id": _n(user_id)}, UpdateExpression=update,
+                ConditionExpression=condition, **({"ExpressionAttributeValues": values} if values else {}),
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
         return True
 
     def _get(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:

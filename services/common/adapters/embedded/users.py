@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from services.common.adapters.embedded._sqlite import Worker, write_transaction
-from services.common.ports import AlreadyExists, ApiKeyRecord, UserRecord
+from services.common.ports import AlreadyExists, ApiKeyRecord, ListenKeyRecord, UserRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _Row = tuple[Any, ...]  # what sqlite3 returns; typed by the column lists below
 
-_SCHEMA = f"""
+_SCHEMA = """
 -- AUTOINCREMENT: ids are never reused, even after the newest user is deleted, because the
 -- ledger keys balances by user id. They start at 1: 0 is the fee account.
 -- (No semicolons in comments: the schema is split on them.)
@@ -48,8 +48,22 @@ CREATE TABLE api_keys (
 
 CREATE INDEX api_keys_by_user ON api_keys (user_id, created_ms);
 
-PRAGMA user_version = {SCHEMA_VERSION};
+PRAGMA user_version = 1;
 """
+
+# Each step takes the schema from version N to N + 1 (index N - 1); a store of an older version
+# is brought up to date at open, in the same transaction that reads its version.
+_MIGRATIONS = (
+    # 2: listenKeys, one per user, shared by every user-service process (they were in memory)
+    """
+    CREATE TABLE listen_keys (
+        user_id    INTEGER PRIMARY KEY REFERENCES users (user_id),
+        listen_key TEXT    NOT NULL,
+        expires_ms INTEGER NOT NULL
+    );
+    PRAGMA user_version = 2;
+    """,
+)
 
 _USER_SELECT = "SELECT user_id, email, password_hash, created_ms, is_admin FROM users"
 _KEY_SELECT = "SELECT api_key, user_id, secret_ciphertext, label, permissions, created_ms, revoked FROM api_keys"
@@ -95,6 +109,16 @@ class SqliteUserStore:
     async def revoke_api_key(self, user_id: int, api_key: str) -> bool:
         return await self._writer.run(_revoke_api_key, user_id, api_key)
 
+    # -- listen keys ------------------------------------------------------------------------
+
+    async def listen_key(self, user_id: int) -> ListenKeyRecord | None:
+        row = await self._reader.run(_one, "SELECT listen_key, expires_ms FROM listen_keys WHERE user_id = ?",
+                                     (user_id,))
+        return ListenKeyRecord(str(row[0]), int(row[1])) if row else None
+
+    async def swap_listen_key(self, user_id: int, expected: str | None, new: ListenKeyRecord | None) -> bool:
+        return await self._writer.run(_swap_listen_key, user_id, expected, new)
+
 
 # -- statements (run on the store's threads) -------------------------------------------------
 
@@ -102,13 +126,13 @@ class SqliteUserStore:
 def _create_schema(conn: sqlite3.Connection) -> None:
     with write_transaction(conn):  # two processes starting together: one creates, one sees it
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == 0:
-            # not executescript(): it would COMMIT first and break the transaction
-            for statement in _SCHEMA.split(";"):
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(f"user store schema version {version}, this code knows {SCHEMA_VERSION}")
+        # not executescript(): it would COMMIT first and break the transaction
+        for script in (_SCHEMA, *_MIGRATIONS)[version:]:
+            for statement in script.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-        elif version != SCHEMA_VERSION:
-            raise RuntimeError(f"user store schema version {version}, this code knows {SCHEMA_VERSION}")
 
 
 def _create_user(
@@ -152,6 +176,22 @@ def _revoke_api_key(conn: sqlite3.Connection, user_id: int, api_key: str) -> boo
             "UPDATE api_keys SET revoked = 1 WHERE api_key = ? AND user_id = ? AND revoked = 0", (api_key, user_id)
         ).rowcount
     return bool(changed)
+
+
+def _swap_listen_key(
+    conn: sqlite3.Connection, user_id: int, expected: str | None, new: ListenKeyRecord | None
+) -> bool:
+    with write_transaction(conn):
+        row = conn.execute("SELECT listen_key FROM listen_keys WHERE user_id = ?", (user_id,)).fetchone()
+        if (row[0] if row else None) != expected:
+            return False
+        if new is None:
+            conn.execute("DELETE FROM listen_keys WHERE user_id = ?", (user_id,))
+        else:
+            conn.execute(
+                "INSERT OR REPLACE INTO listen_keys VALUES (?, ?, ?)", (user_id, new.listen_key, new.expires_ms)
+            )
+    return True
 
 
 def _one(conn: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> _Row | None:
