@@ -353,7 +353,9 @@ function renderOpenOrders() {
   $("open-orders").replaceChildren(...(orders.length ? orders.map((o) => {
     const info = state.symbols.get(o.symbol) ?? { base: o.symbol, quote: "", priceDecimals: 8, qtyDecimals: 8 };
     const cancel = document.createElement("button");
-    cancel.textContent = "Cancel";
+    cancel.textContent = "✕";
+    cancel.className = "cancel";
+    cancel.title = "Cancel order";
     cancel.setAttribute("aria-label", `Cancel ${o.side} ${o.symbol} order ${o.orderId}`);
     cancel.addEventListener("click", async () => {
       cancel.disabled = true;
@@ -396,14 +398,33 @@ async function startUserStream() {
   const listenKey = await exchange.listenKey();
   const socket = new WebSocket(exchange.wsUrl("/ws/" + listenKey));
   state.user = socket;
+  state.userAttempt = 0;
   // what changed while no stream was connected is in no event: read it whole, then follow
   socket.onopen = () => Promise.all([refreshAccount(), refreshOpenOrders()]).catch(failed);
   socket.onmessage = (message) => onUserEvent(JSON.parse(message.data));
   socket.onclose = () => {
-    if (state.user === socket && exchange.key) setTimeout(() => startUserStream().catch(failed), 2000);
+    if (state.user === socket && exchange.key) reconnectUserStream();
   };
   // Binance closes a listenKey after 60 minutes without a keepalive
   state.userTimer = setInterval(() => exchange.keepAlive(listenKey).catch(failed), 30 * 60 * 1000);
+}
+
+// The edge may be away longer than one retry (a restart, a deploy): keep trying, backing off,
+// for as long as the trader is signed in; an expired or revoked key ends it (failed() signs out).
+function reconnectUserStream() {
+  const attempt = (state.userAttempt ?? 0) + 1;
+  state.userAttempt = attempt;
+  setTimeout(() => {
+    if (!exchange.key || state.userAttempt !== attempt) return; // signed out, or another attempt took over
+    startUserStream().catch((error) => {
+      if (error instanceof ApiError && error.status < 500) {
+        failed(error);
+        return;
+      }
+      state.userAttempt = attempt;
+      reconnectUserStream();
+    });
+  }, Math.min(10000, 1000 * 2 ** Math.min(attempt - 1, 4)));
 }
 
 function stopUserStream() {
@@ -448,6 +469,7 @@ async function begin() {
 }
 
 async function signOut() {
+  clearNotice();
   const key = exchange.key;
   localStorage.removeItem(STORAGE); // the other tabs sign out too ("storage" event)
   leave();
