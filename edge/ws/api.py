@@ -278,18 +278,18 @@ class WsApiConnection:
         return subscription_id
 
     def _unsubscribe(self, subscription_id: str | None) -> None:
-        """One subscription, or (no id) all of them, as Binance."""
-        ids = [str(sid) for sid in self._subscriptions] if subscription_id is None else [subscription_id]
+        """One subscription, or (no id) all of them, as Binance: it "attempts to close the
+        subscription with that id, if it exists", so an id with none is no error (python-binance's
+        ThreadedWebsocketManager.stop sends one for a subscription already gone)."""
+        if subscription_id is not None and not (subscription_id.isascii() and subscription_id.isdigit()):
+            raise ApiError(
+                400, -1100, "Illegal characters found in parameter 'subscriptionId'; legal range is '^[0-9]{1,20}$'."
+            )
+        ids = list(self._subscriptions) if subscription_id is None else [int(subscription_id)]
         for sid in ids:
-            found = self._subscriptions.pop(int(sid), None) if sid.isascii() and sid.isdigit() else None
-            if found is None:
-                raise ApiError(
-                    400,
-                    -1100,
-                    f"Illegal characters found in parameter 'subscriptionId'; "
-                    f"legal range is '{sorted(self._subscriptions)}'.",
-                )
-            self._user_events.detach(*found)
+            found = self._subscriptions.pop(sid, None)
+            if found is not None:
+                self._user_events.detach(*found)
 
 
 class _Subscription:

@@ -82,6 +82,11 @@ async def test_after_unsubscribing_no_more_events_arrive(edge: Edge, traders: Tr
         await api.recv()
         await api.send({"id": 2, "method": "userDataStream.unsubscribe", "params": {"subscriptionId": 0}})
         assert without_rate_limits(await api.recv()) == {"id": 2, "status": 200, "result": {}}
+        # gone already (python-binance's ThreadedWebsocketManager.stop sends this): no error, as Binance
+        await api.send({"id": 5, "method": "userDataStream.unsubscribe", "params": {"subscriptionId": 0}})
+        assert without_rate_limits(await api.recv()) == {"id": 5, "status": 200, "result": {}}
+        await api.send({"id": 6, "method": "userDataStream.unsubscribe", "params": {"subscriptionId": "x1"}})
+        assert (await api.recv())["error"]["code"] == -1100
         await trader.place(SYMBOL, "SELL", "0.100", "0.03900")
         await api.send({"id": 3, "method": "ping"})
         pong = without_rate_limits(await api.recv())
