@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import message_factory
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from edge.auth import Authenticator, Caller
 from edge.clients import Clients
@@ -41,6 +43,8 @@ class ClosedListenKeys:
         for listener in self._listeners:
             listener(listen_key)
 Paths = dict[str, dict[str, "Operation"]]  # path -> HTTP method -> operation
+# What a signed order passes through, of what the edge reaches (matching is behind the order service).
+ORDER_PATH_SERVICES = ("user", "order", "tradeproc")
 
 _ORDER_PARAMS_RPCS = frozenset({
     "exchange.v1.OrderService.PlaceOrder",
@@ -101,6 +105,8 @@ class OperationBuilder:
             return Operation(binding, MessageDecoder(user_pb2.ListApiKeysRequest), self._rate_limit_order)
         if binding.edge_name == "faucet":
             return Operation(binding, MessageDecoder(user_pb2.DepositRequest), self._faucet(binding))
+        if binding.edge_name == "systemStatus":
+            return Operation(binding, MessageDecoder(user_pb2.ListApiKeysRequest), self._system_status)
         assert binding.rpc is not None
         decoder = MessageDecoder(message_factory.GetMessageClass(binding.rpc.input_type), edge_params)
         renderer = self._renderers.get(binding.rpc.full_name, render.generic)
@@ -149,6 +155,18 @@ class OperationBuilder:
             {"rateLimitType": "ORDERS", "interval": "DAY", "intervalNum": 1, "limit": s.orders_per_day,
              "count": usage.count_1d},
         ]  # fmt: skip
+
+    async def _system_status(self, message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
+        """Binance's 0 "normal" / 1 "system_maintenance": normal while every service an order
+        passes through reports SERVING."""
+        checks = [
+            health_pb2_grpc.HealthStub(self._clients.channels[name]).Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+            for name in ORDER_PATH_SERVICES
+        ]
+        replies = await asyncio.gather(*checks, return_exceptions=True)
+        serving = all(not isinstance(r, BaseException) and r.status == health_pb2.HealthCheckResponse.SERVING
+                      for r in replies)
+        return {"status": 0, "msg": "normal"} if serving else {"status": 1, "msg": "system_maintenance"}
 
     def _faucet(self, binding: Binding) -> Call:
         deposit = self._clients.user.Deposit

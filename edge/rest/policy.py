@@ -107,6 +107,7 @@ POLICIES: dict[str, Policy] = {
     "exchange.v1.TradeProcessingService.GetAccount": Policy(Security.USER_DATA, fixed(20)),
     "exchange.v1.TradeProcessingService.ListTrades": Policy(Security.USER_DATA, _my_trades_weight),
     "exchange.v1.TradeProcessingService.GetCommission": Policy(Security.USER_DATA, fixed(20)),
+    "exchange.v1.TradeProcessingService.GetTradeFees": Policy(Security.USER_DATA, fixed(1)),
     # UserService: Binance's user data stream, then spotex's own /api/v1. Register and login
     # each cost an argon2 hash (tens of ms of CPU), hence their weight.
     "exchange.v1.UserService.CreateListenKey": Policy(Security.USER_STREAM, fixed(2)),
@@ -125,3 +126,4 @@ POLICIES: dict[str, Policy] = {
 # Edge-native endpoints (no RPC of their own; see routes.EDGE_BINDINGS).
 RATE_LIMIT_ORDER = Policy(Security.USER_DATA, fixed(40))
 FAUCET = Policy(Security.SESSION, fixed(1))
+SYSTEM_STATUS = Policy(Security.NONE, fixed(1))

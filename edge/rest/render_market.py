@@ -98,3 +98,7 @@ def book_tickers(response: marketdata_pb2.GetBookTickerResponse, request: Any, p
 
 def my_trades(response: Any, request: Any, params: Mapping[str, str]) -> Any:
     return [render_message(t) for t in response.trades]
+
+
+def trade_fees(response: Any, request: Any, params: Mapping[str, str]) -> Any:
+    return [render_message(fee) for fee in response.fees]  # Binance answers a bare list

@@ -27,6 +27,7 @@ RENDERERS: dict[str, Renderer] = {
     "exchange.v1.MarketDataService.GetBookTicker": market.book_tickers,
     "exchange.v1.OrderService.CancelReplace": orders.cancel_replace,
     "exchange.v1.TradeProcessingService.ListTrades": market.my_trades,
+    "exchange.v1.TradeProcessingService.GetTradeFees": market.trade_fees,
 }
 
 

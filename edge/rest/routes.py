@@ -69,10 +69,13 @@ def annotated_bindings() -> list[Binding]:
 # Binance endpoints the contracts do not annotate, because no service holds their answer:
 # - /api/v3/rateLimit/order reports the ORDERS counters, which live in the edge;
 # - /api/v1/faucet (dev mode only) deposits test funds to the session's own account, through
-#   UserService.Deposit with the operator's token.
+#   UserService.Deposit with the operator's token;
+# - /sapi/v1/system/status (ccxt fetch_status, python-binance get_system_status) is whether the
+#   order path answers: the gRPC health of the services behind it, as the edge sees them.
 EDGE_BINDINGS: tuple[Binding, ...] = (
     Binding("GET", "/api/v3/rateLimit/order", policy.RATE_LIMIT_ORDER, None, edge_name="rateLimitOrder"),
     Binding("POST", "/api/v1/faucet", policy.FAUCET, None, edge_name="faucet"),
+    Binding("GET", "/sapi/v1/system/status", policy.SYSTEM_STATUS, None, edge_name="systemStatus"),
 )
 
 

@@ -76,6 +76,28 @@ class GetCommissionRequest(_message.Message):
     symbol: str
     def __init__(self, symbol: _Optional[str] = ...) -> None: ...
 
+class GetTradeFeesRequest(_message.Message):
+    __slots__ = ("symbol",)
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    def __init__(self, symbol: _Optional[str] = ...) -> None: ...
+
+class TradeFee(_message.Message):
+    __slots__ = ("symbol", "maker_commission", "taker_commission")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    MAKER_COMMISSION_FIELD_NUMBER: _ClassVar[int]
+    TAKER_COMMISSION_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    maker_commission: str
+    taker_commission: str
+    def __init__(self, symbol: _Optional[str] = ..., maker_commission: _Optional[str] = ..., taker_commission: _Optional[str] = ...) -> None: ...
+
+class GetTradeFeesResponse(_message.Message):
+    __slots__ = ("fees",)
+    FEES_FIELD_NUMBER: _ClassVar[int]
+    fees: _containers.RepeatedCompositeFieldContainer[TradeFee]
+    def __init__(self, fees: _Optional[_Iterable[_Union[TradeFee, _Mapping]]] = ...) -> None: ...
+
 class CommissionDiscount(_message.Message):
     __slots__ = ("enabled_for_account", "enabled_for_symbol", "discount_asset", "discount")
     ENABLED_FOR_ACCOUNT_FIELD_NUMBER: _ClassVar[int]

@@ -50,6 +50,11 @@ class TradeProcessingServiceStub:
                 request_serializer=exchange_dot_v1_dot_tradeproc__pb2.GetCommissionRequest.SerializeToString,
                 response_deserializer=exchange_dot_v1_dot_tradeproc__pb2.AccountCommission.FromString,
                 _registered_method=True)
+        self.GetTradeFees = channel.unary_unary(
+                '/exchange.v1.TradeProcessingService/GetTradeFees',
+                request_serializer=exchange_dot_v1_dot_tradeproc__pb2.GetTradeFeesRequest.SerializeToString,
+                response_deserializer=exchange_dot_v1_dot_tradeproc__pb2.GetTradeFeesResponse.FromString,
+                _registered_method=True)
         self.GetOrderHistory = channel.unary_unary(
                 '/exchange.v1.TradeProcessingService/GetOrderHistory',
                 request_serializer=exchange_dot_v1_dot_tradeproc__pb2.GetOrderHistoryRequest.SerializeToString,
@@ -90,6 +95,14 @@ class TradeProcessingServiceServicer:
 
     def GetCommission(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTradeFees(self, request, context):
+        """Binance's wallet endpoint for the same rates (ccxt fetch_trading_fee(s), python-binance
+        get_trade_fee): clients ask it on the /sapi prefix.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -148,6 +161,11 @@ def add_TradeProcessingServiceServicer_to_server(servicer, server):
                     servicer.GetCommission,
                     request_deserializer=exchange_dot_v1_dot_tradeproc__pb2.GetCommissionRequest.FromString,
                     response_serializer=exchange_dot_v1_dot_tradeproc__pb2.AccountCommission.SerializeToString,
+            ),
+            'GetTradeFees': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTradeFees,
+                    request_deserializer=exchange_dot_v1_dot_tradeproc__pb2.GetTradeFeesRequest.FromString,
+                    response_serializer=exchange_dot_v1_dot_tradeproc__pb2.GetTradeFeesResponse.SerializeToString,
             ),
             'GetOrderHistory': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrderHistory,
@@ -252,6 +270,33 @@ class TradeProcessingService:
             '/exchange.v1.TradeProcessingService/GetCommission',
             exchange_dot_v1_dot_tradeproc__pb2.GetCommissionRequest.SerializeToString,
             exchange_dot_v1_dot_tradeproc__pb2.AccountCommission.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTradeFees(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/exchange.v1.TradeProcessingService/GetTradeFees',
+            exchange_dot_v1_dot_tradeproc__pb2.GetTradeFeesRequest.SerializeToString,
+            exchange_dot_v1_dot_tradeproc__pb2.GetTradeFeesResponse.FromString,
             options,
             channel_credentials,
             insecure,

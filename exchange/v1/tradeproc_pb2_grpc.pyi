@@ -75,6 +75,7 @@ class TradeProcessingServiceStub:
     GetAccount: _UnaryUnary[exchange_v1_tradeproc_pb2.GetAccountRequest, exchange_v1_tradeproc_pb2.Account]
     ListTrades: _UnaryUnary[exchange_v1_tradeproc_pb2.ListTradesRequest, exchange_v1_tradeproc_pb2.ListTradesResponse]
     GetCommission: _UnaryUnary[exchange_v1_tradeproc_pb2.GetCommissionRequest, exchange_v1_tradeproc_pb2.AccountCommission]
+    GetTradeFees: _UnaryUnary[exchange_v1_tradeproc_pb2.GetTradeFeesRequest, exchange_v1_tradeproc_pb2.GetTradeFeesResponse]
     GetOrderHistory: _UnaryUnary[exchange_v1_tradeproc_pb2.GetOrderHistoryRequest, exchange_v1_tradeproc_pb2.GetOrderHistoryResponse]
     StreamUserEvents: _UnaryStream[exchange_v1_tradeproc_pb2.StreamUserEventsRequest, exchange_v1_tradeproc_pb2.UserEvent]
     PublishUserEvents: _UnaryUnary[exchange_v1_tradeproc_pb2.PublishUserEventsRequest, exchange_v1_tradeproc_pb2.PublishUserEventsResponse]
@@ -90,6 +91,9 @@ class TradeProcessingServiceServicer:
     def GetCommission(
         self, request: exchange_v1_tradeproc_pb2.GetCommissionRequest, context: grpc.aio.ServicerContext
     ) -> exchange_v1_tradeproc_pb2.AccountCommission | Awaitable[exchange_v1_tradeproc_pb2.AccountCommission]: ...
+    def GetTradeFees(
+        self, request: exchange_v1_tradeproc_pb2.GetTradeFeesRequest, context: grpc.aio.ServicerContext
+    ) -> exchange_v1_tradeproc_pb2.GetTradeFeesResponse | Awaitable[exchange_v1_tradeproc_pb2.GetTradeFeesResponse]: ...
     def GetOrderHistory(
         self, request: exchange_v1_tradeproc_pb2.GetOrderHistoryRequest, context: grpc.aio.ServicerContext
     ) -> exchange_v1_tradeproc_pb2.GetOrderHistoryResponse | Awaitable[exchange_v1_tradeproc_pb2.GetOrderHistoryResponse]: ...
@@ -114,6 +118,8 @@ class TradeProcessingService:
     def ListTrades(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def GetCommission(*args: Any, **kwargs: Any) -> Any: ...
+    @staticmethod
+    def GetTradeFees(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod
     def GetOrderHistory(*args: Any, **kwargs: Any) -> Any: ...
     @staticmethod

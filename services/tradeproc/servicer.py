@@ -88,6 +88,19 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
             discount=tradeproc_pb2.CommissionDiscount(discount=none),
         )
 
+    async def GetTradeFees(
+        self, request: tradeproc_pb2.GetTradeFeesRequest, context: Any
+    ) -> tradeproc_pb2.GetTradeFeesResponse:
+        caller_user_id(context)  # a signed call, as GetCommission
+        if request.symbol and request.symbol not in self._symbols:
+            raise ServiceError("INVALID_SYMBOL")
+        rates = self._fees.rates_text()
+        names = [request.symbol] if request.symbol else list(self._symbols)
+        return tradeproc_pb2.GetTradeFeesResponse(fees=[
+            tradeproc_pb2.TradeFee(symbol=name, maker_commission=rates["maker"], taker_commission=rates["taker"])
+            for name in names
+        ])
+
     def _commission_rates(self) -> common_pb2.CommissionRates:
         none = rate_text(0)
         return common_pb2.CommissionRates(**self._fees.rates_text(), buyer=none, seller=none)

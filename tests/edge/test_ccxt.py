@@ -128,3 +128,19 @@ def test_ccxt_sees_binance_errors_as_its_own_exception_classes(
         wrong.fetch_balance()
     assert ledger.balances(account) == {"USDT": (D(100), D(0))}
     assert ledger.open_orders(account) == []
+
+
+def test_ccxt_reads_the_system_status_and_trading_fees_from_the_wallet_endpoints(
+    exchange: Exchange, new_account: Callable[..., Account]
+) -> None:
+    client = ccxt_client(exchange, new_account())
+    client.urls["api"]["sapi"] = exchange.url + "/sapi/v1"  # Binance's wallet API, beside /api/v3
+
+    assert client.fetch_status()["status"] == "ok"
+    fees = client.fetch_trading_fees()
+    assert {"BTC/USDT", "ETH/USDT", "ETH/BTC", "SOL/USDT", "BNB/USDT"} <= set(fees)
+    assert (fees[SYMBOL]["maker"], fees[SYMBOL]["taker"]) == (0.001, 0.001)
+    assert client.fetch_trading_fee(SYMBOL)["taker"] == 0.001
+    # the same rates as the account's own commission endpoint
+    commission = client.privateGetAccountCommission({"symbol": "ETHUSDT"})["standardCommission"]
+    assert float(commission["taker"]) == fees[SYMBOL]["taker"]

@@ -1,6 +1,7 @@
 """SIGKILL of the edge while signed orders flow through it: the edge keeps no state of its own,
 so every order it acknowledged is in the order service, the audit passes, and what a trader
-holds from before the crash (API key, listenKey) works on the restarted edge."""
+holds from before the crash (API key, listenKey) works on the restarted edge. And the system
+status it reports follows the health of the services behind it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from websockets.sync.client import connect
 
@@ -126,3 +128,15 @@ def test_an_edge_killed_mid_stream_loses_no_acknowledged_order(exchange: Exchang
                     break
         assert [(r["i"], r["x"]) for r in reports][-1:] == [(order_id, "NEW")]
     stream.close()
+
+
+def test_the_system_status_says_maintenance_while_a_service_of_the_order_path_is_down(exchange: Exchange) -> None:
+    with httpx.Client(base_url=exchange.url, timeout=10) as http:
+        assert http.get("/sapi/v1/system/status").json() == {"status": 0, "msg": "normal"}
+        exchange.platform.stop("tradeproc")
+        assert http.get("/sapi/v1/system/status").json() == {"status": 1, "msg": "system_maintenance"}
+        exchange.platform.start("tradeproc")
+        deadline = time.monotonic() + 10
+        while http.get("/sapi/v1/system/status").json()["status"] != 0:
+            assert time.monotonic() < deadline, "still in maintenance after the service came back"
+            time.sleep(0.1)

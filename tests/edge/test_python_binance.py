@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.edge.conftest import Account, Ledger
+from tests.edge.conftest import Account, Exchange, Ledger
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)  # python-binance imports a deprecated websockets name
@@ -84,3 +84,19 @@ def test_python_binance_gets_binance_errors(
         client.cancel_order(symbol=SYMBOL, orderId=123456789)
     assert (unknown.value.status_code, unknown.value.code, unknown.value.message) == (400, -2011, "Unknown order sent.")
     assert ledger.balances(account) == {"USDT": (D(10), D(0))}
+
+
+def test_python_binance_reads_the_system_status_and_trade_fees(
+    binance: Callable[[Account], Any], new_account: Callable[..., Account], exchange: Exchange
+) -> None:
+    client = binance(new_account())
+    client.MARGIN_API_URL = exchange.url + "/sapi"  # where python-binance asks its wallet endpoints
+
+    assert client.get_system_status() == {"status": 0, "msg": "normal"}
+    assert client.get_trade_fee(symbol=SYMBOL) == [
+        {"symbol": SYMBOL, "makerCommission": "0.00100000", "takerCommission": "0.00100000"}
+    ]
+    assert {fee["symbol"] for fee in client.get_trade_fee()} == {"BTCUSDT", "ETHUSDT", "ETHBTC", "SOLUSDT", "BNBUSDT"}
+    with pytest.raises(BinanceAPIException) as refused:
+        client.get_trade_fee(symbol="DOGEUSDT")
+    assert refused.value.code == -1121

@@ -96,6 +96,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str] | None]] = {
         "GetAccount": ("get", "/api/v3/account"),
         "ListTrades": ("get", "/api/v3/myTrades"),
         "GetCommission": ("get", "/api/v3/account/commission"),
+        "GetTradeFees": ("get", "/sapi/v1/asset/tradeFee"),
         "GetOrderHistory": None,
         "StreamUserEvents": None,
         "PublishUserEvents": None,
