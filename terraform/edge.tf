@@ -68,7 +68,7 @@ resource "aws_apigatewayv2_integration" "edge" {
 }
 
 resource "aws_apigatewayv2_route" "edge" {
-  for_each  = var.edge_enabled ? toset(["ANY /api/{proxy+}", "GET /openapi.json", "GET /", "GET /web/{proxy+}"]) : toset([])
+  for_each  = var.edge_enabled ? toset(["ANY /api/{proxy+}", "ANY /sapi/{proxy+}", "GET /openapi.json", "GET /", "GET /web/{proxy+}"]) : toset([])
   api_id    = aws_apigatewayv2_api.edge[0].id
   route_key = each.value
   target    = "integrations/${aws_apigatewayv2_integration.edge[0].id}"

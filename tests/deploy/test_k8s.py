@@ -11,6 +11,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from edge.rest.routes import routing_table
 from services.common.config import DEFAULT_PORTS
 from tests.deploy.manifests import (
     GRPC_SERVICES,
@@ -208,8 +209,15 @@ def test_the_edge_serves_http_on_its_port_behind_the_alb(rendered: Rendered) -> 
     assert annotations["alb.ingress.kubernetes.io/target-type"] == "ip"
     assert annotations["alb.ingress.kubernetes.io/healthcheck-path"] == "/api/v3/ping"
     assert "idle_timeout.timeout_seconds=3600" in annotations["alb.ingress.kubernetes.io/load-balancer-attributes"]
-    paths = {path["path"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
-    assert {"/api", "/ws", "/stream"} <= paths
+    rules = [(path["path"], path["pathType"]) for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]]
+
+    def routed(url: str) -> bool:  # Kubernetes' matching: a Prefix matches whole path segments
+        return any(url == path or (kind == "Prefix" and url.startswith(path.rstrip("/") + "/")) for path, kind in rules)
+
+    # every URL the edge serves: its REST routing table, its WebSockets, the web UI
+    served = {binding.path for binding in routing_table()}
+    served |= {"/ws", "/ws/btcusdt@trade", "/stream", "/ws-api/v3", "/", "/web/app.js", "/openapi.json"}
+    assert not {url for url in served if not routed(url)}
 
 
 def test_matching_is_a_single_writer_replaced_not_rolled(rendered: Rendered) -> None:

@@ -5,12 +5,14 @@ Kubernetes side expects. (Nothing here plans or applies: that needs providers an
 
 from __future__ import annotations
 
+import re
 import subprocess
 from typing import Any
 
 import hcl2
 import pytest
 
+from edge.rest.routes import routing_table
 from services.common.adapters.dynamodb import tables
 from services.common.adapters.kafka.log import MSK_TOPIC_CONFIGS
 from tests.deploy.manifests import (
@@ -207,3 +209,17 @@ def test_irsa_trusts_exactly_the_pods_service_account(parsed: Parsed) -> None:
         resources = statement["resources"]
         text = resources if isinstance(resources, str) else " ".join(map(str, resources))
         assert '"*"' not in text and text != "*", f"{statement['sid']}: not scoped"
+
+
+def test_api_gateway_routes_every_rest_path_of_the_edge(parsed: Parsed) -> None:
+    for_each = terraform_blocks(parsed, "resource")["aws_apigatewayv2_route.edge"]["for_each"]
+    keys = re.findall(r'"(ANY|GET|POST|PUT|DELETE) (/[^"]*)"', for_each)
+
+    def routed(method: str, url: str) -> bool:  # API Gateway's {proxy+} is greedy: one or more segments
+        return any(verb in ("ANY", method) and (
+            url == path or (path.endswith("/{proxy+}") and url.startswith(path.removesuffix("{proxy+}"))))
+            for verb, path in keys)
+
+    served = {(binding.http_method, binding.path) for binding in routing_table()}
+    served |= {("GET", "/"), ("GET", "/web/app.js"), ("GET", "/openapi.json")}
+    assert not {b for b in served if not routed(*b)}
