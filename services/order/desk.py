@@ -38,6 +38,7 @@ from services.order.domain import (
     OrderContext,
     OrderIntent,
     apply_filters,
+    cancel_client_order_id,
     check_client_order_id,
     new_order_record,
     parse_new_order,
@@ -254,7 +255,7 @@ class OrderDesk:
         return cancel_response(
             symbol,
             settled or record,
-            cancel_client_order_id=new_client_order_id_ or new_client_order_id(),
+            cancel_client_order_id=new_client_order_id_ or cancel_client_order_id(symbol_name, record.order_id),
             transact_time_ms=transact_ms,
         )
 

@@ -38,7 +38,9 @@ never lends. Whatever a finished order did not spend is released by settlement
 
 from __future__ import annotations
 
+import hashlib
 import re
+import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -264,6 +266,19 @@ def _amount(sent: Mapping[str, str], name: str, asset: Asset) -> Decimal | None:
     if exponent < -asset.precision:
         raise errors.too_much_precision(name)
     return value
+
+
+_ID_CHARACTERS = string.ascii_letters + string.digits
+_ID_TABLE = bytes(ord(_ID_CHARACTERS[b % len(_ID_CHARACTERS)]) for b in range(256))
+
+
+def cancel_client_order_id(symbol: str, order_id: int) -> str:
+    """The client id of a cancel whose sender named none (Binance makes one up): derived from
+    the order, so that trade processing, which reports the cancel in the user data stream
+    (executionReport `c`; `C` is the order's own), gives the one the cancel's answer gave. One
+    cancel of an order can succeed, so one id per order is enough."""
+    digest = hashlib.blake2b(f"cancel:{symbol}:{order_id}".encode(), digest_size=22).digest()
+    return digest.translate(_ID_TABLE).decode("ascii")
 
 
 def check_client_order_id(text: str | None, name: str = "newClientOrderId") -> str | None:

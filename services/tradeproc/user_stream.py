@@ -36,6 +36,7 @@ from engine_ext.codes import EventKind, OrderStatus
 from engine_ext.events import Event
 from services.common.markets import Asset, Symbol
 from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
+from services.order.domain import cancel_client_order_id
 from services.order.responses import (
     format_amount,
     format_price,
@@ -118,6 +119,7 @@ def _report(
     fill: TradeRecord | None = None,
 ) -> dict[str, Any]:
     status = order.status if status is None else status
+    canceled = execution_type == "CANCELED"
     # `w`, "is the order on the book": a taker mid-match is not (Binance's own sample shows a
     # MARKET order NEW with w true, then its TRADEs with w false); a partly filled maker is.
     if execution_type in ("NEW", "REPLACED"):
@@ -133,7 +135,8 @@ def _report(
         "e": "executionReport",
         "E": time_ms,
         "s": symbol.name,
-        "c": order.client_order_id,
+        # a cancel's own client id, as the cancel's answer gave it; the order's is in `C`
+        "c": cancel_client_order_id(symbol.name, order.order_id) if canceled else order.client_order_id,
         "S": order.side.name,
         "o": order.order_type.name,
         "f": order.tif.name,
@@ -142,7 +145,7 @@ def _report(
         "P": format_price(symbol, order.stop_price),
         "F": format_qty(symbol, 0),
         "g": -1,
-        "C": order.client_order_id if execution_type == "CANCELED" else "",
+        "C": order.client_order_id if canceled else "",
         "x": execution_type,
         "X": status.name,
         "r": "NONE",  # a refused submit is not reported (module doc)

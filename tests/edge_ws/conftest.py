@@ -183,6 +183,13 @@ class Trader:
         )
         return reply
 
+    async def cancel(self, symbol: str, order_id: int) -> order_pb2.CancelOrderResponse:
+        request = order_pb2.CancelOrderRequest(symbol=symbol, order_id=order_id)
+        reply: order_pb2.CancelOrderResponse = await self.orders.CancelOrder(
+            request, metadata=caller_metadata(self.user_id), timeout=10
+        )
+        return reply
+
     async def listen_key(self) -> str:
         request = user_pb2.CreateListenKeyRequest()
         reply = await self.users.CreateListenKey(request, metadata=caller_metadata(self.user_id))

@@ -50,6 +50,19 @@ async def test_fills_reach_the_owner_as_execution_reports_and_account_positions(
     assert buyer_fill["S"] == "BUY" and buyer_fill["X"] == "FILLED" and buyer_fill["m"] is False
 
 
+async def test_a_cancel_is_reported_under_the_client_id_its_answer_gave(edge: Edge, traders: Traders) -> None:
+    trader = await traders.funded(ETH="1")
+    async with connect(edge.ws + "/ws/" + await trader.listen_key()) as socket:
+        placed = await trader.place(SYMBOL, "SELL", "0.100", "0.09000")
+        canceled = await trader.cancel(SYMBOL, placed.order.order_id)
+        saw = await socket.first_of_each(canceled=lambda m: m.get("e") == "executionReport" and m["x"] == "CANCELED")
+    report = saw["canceled"]
+    # as Binance: `c` the cancel's own id, `C` the order's
+    assert (report["i"], report["c"], report["C"]) == (
+        placed.order.order_id, canceled.client_order_id, placed.order.client_order_id)
+    assert canceled.client_order_id != placed.order.client_order_id
+
+
 async def test_deposits_and_withdrawals_reach_the_owner_as_balance_updates(edge: Edge, traders: Traders) -> None:
     # no funding deposit: its event, published on its own, could reach the socket after it opens
     trader, other = await traders.funded(), await traders.funded()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from engine_ext.codes import OrderType, SelfTradePrevention, Side, TimeInForce
 from services.common.catalog import ASSETS
 from services.common.records import Balance
+from services.order.domain import cancel_client_order_id
 from services.tradeproc.domain import settle
 from services.tradeproc.user_stream import account_position, changed_balances, execution_reports
 from tests.unit.tradeproc.simulated_exchange import SimulatedExchange
@@ -71,6 +73,9 @@ def test_a_cancel_is_reported_with_the_orders_client_id_as_original(exchange: Si
     exchange.cancel(order.order_id)
     [(_, report)] = reports_of_last_command(exchange)
     assert (report["x"], report["X"], report["C"], report["w"]) == ("CANCELED", "CANCELED", "c1", False)
+    # `c` is the cancel's own id: the one the cancel's answer carries when its sender named none
+    assert report["c"] == cancel_client_order_id(report["s"], order.order_id) != "c1"
+    assert re.fullmatch(r"[A-Za-z0-9]{22}", report["c"])
 
 
 def test_an_ioc_remainder_is_reported_expired(exchange: SimulatedExchange) -> None:
