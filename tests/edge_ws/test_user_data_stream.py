@@ -4,7 +4,7 @@ balanceUpdates (deposits, withdrawals), and listenKeyExpired when the key goes."
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import grpc
 import httpx
@@ -25,11 +25,12 @@ SYMBOL = "ETHBTC"
 async def test_fills_reach_the_owner_as_execution_reports_and_account_positions(edge: Edge, traders: Traders) -> None:
     seller = await traders.funded(ETH="5")
     buyer = await traders.funded(BTC="1")
+    price = await _below_every_ask(edge)  # the buy below must take this test's own ask
     async with connect(edge.ws + "/ws/" + await seller.listen_key()) as seller_socket, connect(
         edge.ws + "/ws/" + await buyer.listen_key()
     ) as buyer_socket:
-        resting = await seller.place(SYMBOL, "SELL", "1.000", "0.03600")
-        await buyer.place(SYMBOL, "BUY", "0.400", "0.03600")
+        resting = await seller.place(SYMBOL, "SELL", "1.000", str(price))
+        await buyer.place(SYMBOL, "BUY", "0.400", str(price))
         seller_saw = await seller_socket.first_of_each(
             new=lambda m: m["e"] == "executionReport" and m["x"] == "NEW",
             fill=lambda m: m["e"] == "executionReport" and m["x"] == "TRADE",
@@ -38,16 +39,28 @@ async def test_fills_reach_the_owner_as_execution_reports_and_account_positions(
         after_fill = await seller_socket.event(lambda m: m.get("e") == "outboundAccountPosition")
         buyer_fill = await buyer_socket.event(lambda m: m.get("e") == "executionReport" and m["x"] == "TRADE")
     fill = seller_saw["fill"]
+    received = Decimal("0.4") * price
+    fee = (received * Decimal("0.001")).quantize(Decimal("1e-8"), rounding=ROUND_DOWN)  # 0.1 %, in BTC's units
     assert fill["s"] == SYMBOL and fill["i"] == resting.order.order_id and fill["S"] == "SELL"
-    assert Decimal(fill["l"]) == Decimal("0.4") and Decimal(fill["L"]) == Decimal("0.036")
+    assert Decimal(fill["l"]) == Decimal("0.4") and Decimal(fill["L"]) == price
     assert fill["X"] == "PARTIALLY_FILLED"
     assert fill["m"] is True and seller_saw["new"]["X"] == "NEW"
     # as Binance: the lock of the placement comes with the NEW, the fill's balances after it
     assert seller_saw["position"]["B"] == [{"a": "ETH", "f": "4.00000000", "l": "1.00000000"}]
     assert {b["a"]: (Decimal(b["f"]), Decimal(b["l"])) for b in after_fill["B"]} == {
-        "ETH": (Decimal(4), Decimal("0.6")), "BTC": (Decimal("0.0144") - Decimal("0.0000144"), Decimal(0)),
+        "ETH": (Decimal(4), Decimal("0.6")), "BTC": (received - fee, Decimal(0)),
     }
     assert buyer_fill["S"] == "BUY" and buyer_fill["X"] == "FILLED" and buyer_fill["m"] is False
+
+
+async def _below_every_ask(edge: Edge) -> Decimal:
+    """A price one tick under the best ask the session's other tests left on the book, above
+    its best bid: a taker at it meets only what is placed at it."""
+    async with httpx.AsyncClient(base_url=edge.http, timeout=10) as http:
+        depth = (await http.get("/api/v3/depth", params={"symbol": SYMBOL, "limit": 5})).json()
+    price = (Decimal(depth["asks"][0][0]) if depth["asks"] else Decimal("0.05")) - Decimal("0.00001")
+    assert not depth["bids"] or price > Decimal(depth["bids"][0][0])
+    return price.quantize(Decimal("0.00001"))
 
 
 async def test_a_cancel_is_reported_under_the_client_id_its_answer_gave(edge: Edge, traders: Traders) -> None:
