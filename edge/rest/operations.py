@@ -15,7 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from edge.auth import Authenticator, Caller
 from edge.clients import Clients
-from edge.errors import from_rpc_error
+from edge.errors import ApiError, from_rejection, from_rpc_error
 from edge.ratelimit import RateLimiter
 from edge.rest import render
 from edge.rest.exchange_info import exchange_info_renderer
@@ -25,6 +25,7 @@ from edge.rest.renderers import RENDERERS
 from edge.rest.routes import Binding
 from edge.settings import EdgeSettings
 from exchange.v1 import user_pb2
+from services.order import errors as order_errors
 
 Call = Callable[[Any, Caller, Mapping[str, str]], Awaitable[Any]]  # (message, caller, params) -> JSON value
 
@@ -107,6 +108,10 @@ class OperationBuilder:
             return Operation(binding, MessageDecoder(user_pb2.DepositRequest), self._faucet(binding))
         if binding.edge_name == "systemStatus":
             return Operation(binding, MessageDecoder(user_pb2.ListApiKeysRequest), self._system_status)
+        if binding.edge_name in _ORDER_LIST_KINDS:
+            return Operation(binding, _OrderListParams(), _refuse_order_list(_ORDER_LIST_KINDS[binding.edge_name]))
+        if binding.edge_name in ("openOrderLists", "allOrderLists"):
+            return Operation(binding, _OrderListParams(), _no_order_lists)
         assert binding.rpc is not None
         decoder = MessageDecoder(message_factory.GetMessageClass(binding.rpc.input_type), edge_params)
         renderer = self._renderers.get(binding.rpc.full_name, render.generic)
@@ -183,6 +188,33 @@ class OperationBuilder:
             return render.render_message(reply)
 
         return call
+
+
+_ORDER_LIST_KINDS = {"placeOco": "OCO", "placeOcoOldPath": "OCO", "placeOto": "OTO", "placeOtoco": "OTOCO"}
+
+
+class _OrderListParams(MessageDecoder):
+    """Order lists are refused, or listed empty, whatever their legs say: the parameters (the
+    above*/below*/working*/pending* of each leg, fromId, limit...) are passed on unread."""
+
+    def __init__(self) -> None:
+        super().__init__(user_pb2.ListApiKeysRequest)
+
+    def decode(self, params: Mapping[str, str], refused_params: Mapping[str, Callable[[], Any]] | None = None) -> Any:
+        return params
+
+
+def _refuse_order_list(kind: str) -> Call:
+    async def call(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
+        if not params.get("symbol"):
+            raise from_rejection(order_errors.mandatory_missing("symbol"))
+        raise ApiError(400, -2010, f"{kind} orders are not supported for this symbol.")  # Binance's text
+
+    return call
+
+
+async def _no_order_lists(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
+    return []
 
 
 def build_operations(

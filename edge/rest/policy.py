@@ -127,3 +127,6 @@ POLICIES: dict[str, Policy] = {
 RATE_LIMIT_ORDER = Policy(Security.USER_DATA, fixed(40))
 FAUCET = Policy(Security.SESSION, fixed(1))
 SYSTEM_STATUS = Policy(Security.NONE, fixed(1))
+ORDER_LIST_PLACE = Policy(Security.TRADE, fixed(1))
+OPEN_ORDER_LISTS = Policy(Security.USER_DATA, fixed(6))
+ALL_ORDER_LISTS = Policy(Security.USER_DATA, fixed(20))

@@ -71,11 +71,19 @@ def annotated_bindings() -> list[Binding]:
 # - /api/v1/faucet (dev mode only) deposits test funds to the session's own account, through
 #   UserService.Deposit with the operator's token;
 # - /sapi/v1/system/status (ccxt fetch_status, python-binance get_system_status) is whether the
-#   order path answers: the gRPC health of the services behind it, as the edge sees them.
+#   order path answers: the gRPC health of the services behind it, as the edge sees them;
+# - order lists (OCO, OTO, OTOCO) are not offered (every symbol says ocoAllowed/otoAllowed
+#   false): placing one gets Binance's refusal, and the lists of an account are empty.
 EDGE_BINDINGS: tuple[Binding, ...] = (
     Binding("GET", "/api/v3/rateLimit/order", policy.RATE_LIMIT_ORDER, None, edge_name="rateLimitOrder"),
     Binding("POST", "/api/v1/faucet", policy.FAUCET, None, edge_name="faucet"),
     Binding("GET", "/sapi/v1/system/status", policy.SYSTEM_STATUS, None, edge_name="systemStatus"),
+    Binding("POST", "/api/v3/orderList/oco", policy.ORDER_LIST_PLACE, None, edge_name="placeOco"),
+    Binding("POST", "/api/v3/order/oco", policy.ORDER_LIST_PLACE, None, edge_name="placeOcoOldPath"),
+    Binding("POST", "/api/v3/orderList/oto", policy.ORDER_LIST_PLACE, None, edge_name="placeOto"),
+    Binding("POST", "/api/v3/orderList/otoco", policy.ORDER_LIST_PLACE, None, edge_name="placeOtoco"),
+    Binding("GET", "/api/v3/openOrderList", policy.OPEN_ORDER_LISTS, None, edge_name="openOrderLists"),
+    Binding("GET", "/api/v3/allOrderList", policy.ALL_ORDER_LISTS, None, edge_name="allOrderLists"),
 )
 
 

@@ -100,3 +100,24 @@ def test_python_binance_reads_the_system_status_and_trade_fees(
     with pytest.raises(BinanceAPIException) as refused:
         client.get_trade_fee(symbol="DOGEUSDT")
     assert refused.value.code == -1121
+
+
+def test_order_lists_are_refused_as_binance_refuses_them_where_not_allowed(
+    binance: Callable[[Account], Any], new_account: Callable[..., Account], ledger: Ledger
+) -> None:
+    account = new_account(SOL="10")
+    client = binance(account)
+    assert client.get_symbol_info(SYMBOL)["ocoAllowed"] is False
+    before = ledger.balances(account)
+    with pytest.raises(BinanceAPIException) as refused:
+        client.create_oco_order(symbol=SYMBOL, side="SELL", quantity="1", aboveType="LIMIT_MAKER", abovePrice="500",
+                                belowType="STOP_LOSS_LIMIT", belowPrice="100", belowStopPrice="101",
+                                belowTimeInForce="GTC")
+    assert (refused.value.status_code, refused.value.code, refused.value.message) == (
+        400, -2010, "OCO orders are not supported for this symbol.")
+    with pytest.raises(BinanceAPIException) as missing:
+        client.create_oco_order(side="SELL", quantity="1")
+    assert missing.value.code == -1102
+    assert ledger.balances(account) == before and ledger.open_orders(account) == []
+    assert client.get_open_oco_orders() == []
+    assert client.v3_get_all_order_list() == []
