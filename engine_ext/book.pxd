@@ -103,6 +103,7 @@ cdef class OrderBook:
     cdef readonly int64_t lot_size
     cdef readonly int64_t seq           # of the last event emitted
     cdef readonly int64_t last_price    # of the last trade; 0 before any
+    cdef readonly int64_t trade_id      # of the last trade; 0 before any
 
     # order pool: contiguous slots, free list threaded through Order.next
     cdef Order* pool

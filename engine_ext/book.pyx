@@ -168,7 +168,8 @@ cdef enum:
     MAX_SLOTS = 1 << 30
 
 cdef enum:
-    SNAPSHOT_HEADER = 4 + 6 * 8
+    SNAPSHOT_HEADER = 4 + 7 * 8
+    SNAPSHOT_HEADER_V1 = 4 + 6 * 8   # OBK1, before trade ids: no trade_id in the header
     SNAPSHOT_RECORD = 7 * 8 + 4 + 4
 
 
@@ -443,17 +444,18 @@ cdef class OrderBook:
     cpdef bytes snapshot(self):
         """The book in the shared byte format of docs/engine.md."""
         cdef int64_t n_resting = self.resting_count()
-        cdef int64_t header[6]
+        cdef int64_t header[7]
         header[0] = self.tick_size
         header[1] = self.lot_size
         header[2] = self.seq
         header[3] = self.last_price
-        header[4] = n_resting
-        header[5] = self.n_stops
+        header[4] = self.trade_id
+        header[5] = n_resting
+        header[6] = self.n_stops
         cdef bytes data = PyBytes_FromStringAndSize(
             NULL, SNAPSHOT_HEADER + (n_resting + self.n_stops) * SNAPSHOT_RECORD)
         cdef char* p = PyBytes_AS_STRING(data)
-        memcpy(p, <const char*> b"OBK1", 4)
+        memcpy(p, <const char*> b"OBK2", 4)
         memcpy(p + 4, header, sizeof(header))
         p += SNAPSHOT_HEADER
         cdef int side
@@ -474,21 +476,32 @@ cdef class OrderBook:
         cdef bytes raw = bytes(data)
         cdef Py_ssize_t size = len(raw)
         cdef const char* p = raw
-        cdef int64_t header[6]
-        if size < SNAPSHOT_HEADER or raw[:4] != b"OBK1":
-            raise ValueError("not an OBK1 order book snapshot")
-        memcpy(header, p + 4, sizeof(header))
-        cdef int64_t n_resting = header[4]
-        cdef int64_t n_stops = header[5]
+        cdef int64_t header[7]
+        cdef Py_ssize_t header_size
+        if size >= SNAPSHOT_HEADER and raw[:4] == b"OBK2":
+            header_size = SNAPSHOT_HEADER
+            memcpy(header, p + 4, sizeof(header))
+        elif size >= SNAPSHOT_HEADER_V1 and raw[:4] == b"OBK1":
+            # Written before trade ids existed, when a trade's id was its TRADE event's seq:
+            # continuing from seq keeps every later id above all the ids already published.
+            header_size = SNAPSHOT_HEADER_V1
+            memcpy(header, p + 4, 4 * sizeof(int64_t))
+            header[4] = header[2]
+            memcpy(&header[5], p + 4 + 4 * sizeof(int64_t), 2 * sizeof(int64_t))
+        else:
+            raise ValueError("not an OBK2 (or OBK1) order book snapshot")
+        cdef int64_t n_resting = header[5]
+        cdef int64_t n_stops = header[6]
         if not (0 <= n_resting < MAX_SLOTS and 0 <= n_stops < MAX_SLOTS
-                and size == SNAPSHOT_HEADER + (n_resting + n_stops) * SNAPSHOT_RECORD):
+                and size == header_size + (n_resting + n_stops) * SNAPSHOT_RECORD):
             raise ValueError("snapshot length does not match its order counts")
-        if header[2] < 0 or not (header[3] == 0 or in_range(header[3])):
-            raise ValueError("snapshot seq or last_price out of range")
+        if header[2] < 0 or not (header[3] == 0 or in_range(header[3])) or header[4] < 0:
+            raise ValueError("snapshot seq, last_price or trade_id out of range")
         cdef OrderBook book = OrderBook(header[0], header[1])
         book.seq = header[2]
         book.last_price = header[3]
-        book.load_orders(p + SNAPSHOT_HEADER, n_resting, n_stops)
+        book.trade_id = header[4]
+        book.load_orders(p + header_size, n_resting, n_stops)
         return book
 
     cpdef bytes state_hash(self):
@@ -1001,7 +1014,9 @@ cdef class OrderBook:
         if t.has_cap:
             t.cap_left -= price * q if o.side == BUY else q
         self.last_price = price
-        self.emit(TRADE, o.side, 0, o.order_id, o.user_id, m.order_id, m.user_id, price, q, 0)
+        self.trade_id += 1
+        self.emit(TRADE, o.side, 0, o.order_id, o.user_id, m.order_id, m.user_id, price, q,
+                  self.trade_id)
         if leaves(m) == 0:
             self.emit_order(m, FILLED)
             unlink_from_level(self.pool, lv, maker)

@@ -60,8 +60,10 @@ MARKET_PRICED_TYPES = frozenset({MARKET, STOP_LOSS, TAKE_PROFIT})
 STOP_TYPES = frozenset({STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT})
 TIF_READING_TYPES = frozenset({LIMIT, STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT})
 
-SNAPSHOT_MAGIC = b"OBK1"
-_HEADER = struct.Struct("<4s6q")
+SNAPSHOT_MAGIC = b"OBK2"
+_HEADER = struct.Struct("<4s7q")
+SNAPSHOT_MAGIC_V1 = b"OBK1"  # before trade ids: no trade_id in the header
+_HEADER_V1 = struct.Struct("<4s6q")
 _RECORD = struct.Struct("<7q4B4x")
 assert _RECORD.size == 64
 
@@ -155,6 +157,7 @@ class OrderBook:
         self._lot_size = int(lot_size)
         self._seq = 0
         self._last_price = 0
+        self._trade_id = 0
         self._sides = (_BookSide(BUY), _BookSide(SELL))
         self._live: dict[int, _Order] = {}  # every resting order and pending stop, by id
         self._pending: dict[int, _Order] = {}  # pending stops, in placement order
@@ -177,6 +180,10 @@ class OrderBook:
     @property
     def last_price(self) -> int:
         return self._last_price
+
+    @property
+    def trade_id(self) -> int:
+        return self._trade_id
 
     # -- COMMANDS --
 
@@ -285,7 +292,7 @@ class OrderBook:
     def snapshot(self) -> bytes:
         resting = list(self._sides[BUY].orders_in_priority()) + list(self._sides[SELL].orders_in_priority())
         parts = [_HEADER.pack(SNAPSHOT_MAGIC, self._tick_size, self._lot_size, self._seq,
-                              self._last_price, len(resting), len(self._pending))]
+                              self._last_price, self._trade_id, len(resting), len(self._pending))]
         for o in self._orders_in_snapshot_order():
             parts.append(_RECORD.pack(o.order_id, o.user_id, o.price, o.stop_price, o.orig_qty,
                                       o.filled_qty, o.cap, o.side, o.order_type, o.tif, o.stp))
@@ -293,17 +300,27 @@ class OrderBook:
 
     @classmethod
     def restore(cls, data: bytes) -> OrderBook:
-        magic, tick_size, lot_size, seq, last_price, n_resting, n_stops = _HEADER.unpack_from(data, 0)
-        if magic != SNAPSHOT_MAGIC:
+        magic = bytes(data[:4])
+        if magic == SNAPSHOT_MAGIC:
+            _, tick_size, lot_size, seq, last_price, trade_id, n_resting, n_stops = _HEADER.unpack_from(data, 0)
+            header_size = _HEADER.size
+        elif magic == SNAPSHOT_MAGIC_V1:
+            _, tick_size, lot_size, seq, last_price, n_resting, n_stops = _HEADER_V1.unpack_from(data, 0)
+            header_size = _HEADER_V1.size
+            # A trade's id used to be its TRADE event's seq: continuing from seq keeps every
+            # later id above all the ids already published.
+            trade_id = seq
+        else:
             raise ValueError(f"not an order book snapshot (magic {magic!r})")
-        if len(data) != _HEADER.size + (n_resting + n_stops) * _RECORD.size:
+        if len(data) != header_size + (n_resting + n_stops) * _RECORD.size:
             raise ValueError("snapshot length does not match its order counts")
         book = cls(tick_size, lot_size)
         book._seq = seq
         book._last_price = last_price
+        book._trade_id = trade_id
         for i in range(n_resting + n_stops):
             (order_id, user_id, price, stop_price, orig_qty, filled_qty, cap, side, order_type, tif,
-             stp) = _RECORD.unpack_from(data, _HEADER.size + i * _RECORD.size)
+             stp) = _RECORD.unpack_from(data, header_size + i * _RECORD.size)
             order = _Order(order_id, user_id, side, order_type, tif, stp, price, stop_price,
                            orig_qty, filled_qty, cap)
             book._live[order_id] = order
@@ -517,9 +534,10 @@ class OrderBook:
             if taker.cap != 0:
                 cap_left -= notional if taker.side == BUY else q
             self._last_price = maker.price
+            self._trade_id += 1
             self._emit(EventKind.TRADE, order_id=taker.order_id, user_id=taker.user_id,
                        maker_order_id=maker.order_id, maker_user_id=maker.user_id,
-                       price=maker.price, qty=q, side=taker.side)
+                       price=maker.price, qty=q, filled=self._trade_id, side=taker.side)
             if maker.leaves == 0:
                 opposite.remove(maker)
                 del self._live[maker.order_id]
