@@ -68,7 +68,7 @@ class TradeRecord:
     """One fill, stored once per side (the buyer's view and the seller's view)."""
 
     symbol: str
-    trade_id: int  # the engine's TRADE event seq: unique per symbol
+    trade_id: int  # the engine's trade id (docs/engine.md): consecutive and unique per symbol
     order_id: int
     user_id: int
     counter_order_id: int

@@ -72,8 +72,8 @@ from .views import (
 
 _TRADE, _LEVEL = int(EventKind.TRADE), int(EventKind.LEVEL)
 # Batches carry plain tuples in engine_ext.events.Event's field order (ports.EventBatch).
-_SEQ, _KIND, _SIDE, _ORDER_ID, _PRICE, _QTY = (
-    EVENT_FIELDS.index(name) for name in ("seq", "kind", "side", "order_id", "price", "qty")
+_SEQ, _KIND, _SIDE, _ORDER_ID, _PRICE, _QTY, _FILLED = (
+    EVENT_FIELDS.index(name) for name in ("seq", "kind", "side", "order_id", "price", "qty", "filled")
 )
 
 
@@ -177,8 +177,10 @@ class SymbolMarket:
                 for diff in self._diffs.values():
                     diff.level_changed(side, price)
             elif kind == _TRADE:
-                # order_id/side are the taker's; the price is the maker's (docs/engine.md)
-                trade = Trade(seq, event[_ORDER_ID], side, event[_PRICE], event[_QTY], time_ms)
+                # order_id/side are the taker's; the price is the maker's; `filled` is the trade
+                # id, 0 in TRADE events from before trade ids, whose id was their seq (docs/engine.md)
+                trade_id = event[_FILLED] or seq
+                trade = Trade(trade_id, event[_ORDER_ID], side, event[_PRICE], event[_QTY], time_ms)
                 closed = self.tape.add(trade)
                 if closed is not None and want_aggs:
                     out.append(self._agg_event(closed, time_ms))

@@ -1,9 +1,10 @@
 """Public trades of one symbol: the recent-trades ring and Binance's aggregate trades.
 
-A trade's id is the seq of its TRADE event (gapless per symbol, but shared with every other event
-kind, so trade ids increase with gaps). An aggregate trade's id is the id of its first trade:
-that keeps ids increasing and identical after a restart, whether the service rebuilt from the
-beginning of the event log or from a book snapshot, which a counter would not.
+A trade's id is the engine's trade id (docs/engine.md): 1, 2, 3... per symbol with no gaps, as on
+Binance, so `l - f + 1` counts an aggregate's trades (trades from before trade ids keep their
+TRADE event's seq as id, below every later id). An aggregate trade's id is the id of its first
+trade: that keeps ids increasing and identical after a restart, whether the service rebuilt from
+the beginning of the event log or from a book snapshot, which a counter would not.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def shown_orig_qty(record: OrderRecord, filled: int) -> int:
 
 @dataclass(slots=True)
 class Fill:
-    trade_id: int  # the TRADE event's seq
+    trade_id: int  # the TRADE event's trade id (docs/engine.md)
     price: int  # ticks (the maker's price)
     qty: int  # lots
     quote: int  # quote minor units
@@ -120,7 +120,7 @@ def execution_of(symbol: Symbol, record: OrderRecord, events: Iterable[Event], f
                 symbol, record.side, event.price, event.qty, is_maker=is_maker, fees=fees
             )
             done.fills.append(Fill(
-                trade_id=event.seq,
+                trade_id=event.filled or event.seq,  # 0: a TRADE from before trade ids (docs/engine.md)
                 price=event.price,
                 qty=event.qty,
                 quote=symbol.notional_to_quote_minor(event.price, event.qty),

@@ -223,7 +223,7 @@ class Settler:
             counter = seller if order is buyer else buyer
             trade = TradeRecord(
                 symbol=symbol.name,
-                trade_id=event.seq,
+                trade_id=event.filled or event.seq,  # 0: a TRADE from before trade ids (docs/engine.md)
                 order_id=order.order_id,
                 user_id=order.user_id,
                 counter_order_id=counter.order_id,
