@@ -1,7 +1,8 @@
 """Invariants every book must keep after every command, checked through the public API only.
 
 `check_command` is given the book's orders before the command and the command's events, and
-checks what must hold of any correct book: gapless seqs, an uncrossed book, level aggregates
+checks what must hold of any correct book: gapless seqs, trade ids counting the book's trades
+with no gap (Binance's are consecutive per symbol), an uncrossed book, level aggregates
 equal to the sum of their orders, filled + leaves = original quantity, fills conserved between
 TRADE and ORDER events, and price-time priority (a maker is only filled once every order ahead
 of it has left the book, and orders that stay at a level keep their relative order).
@@ -73,6 +74,7 @@ class Before:
 
     def __init__(self, book: Any) -> None:
         self.seq: int = book.seq
+        self.trade_id: int = book.trade_id
         self.orders: list[OrderState] = book.orders()
         self.resting: list[OrderState] = resting_orders(book)
 
@@ -82,6 +84,9 @@ def check_command(book: Any, before: Before, events: list[Event]) -> None:
     assert events, "every command emits at least one event"
     assert [e.seq for e in events] == list(range(before.seq + 1, before.seq + 1 + len(events)))
     assert book.seq == before.seq + len(events)
+    trade_ids = [e.filled for e in events if e.kind == EventKind.TRADE]
+    assert trade_ids == list(range(before.trade_id + 1, before.trade_id + 1 + len(trade_ids)))
+    assert book.trade_id == before.trade_id + len(trade_ids)
     _check_fills(before.orders, events)
     _check_price_time_priority(before.resting, events)
     _check_fifo_kept(before.resting, resting_orders(book), events)

@@ -41,7 +41,9 @@ def test_both_books_emit_the_same_events_and_keep_every_invariant(
         check_command(reference, before_reference, expected)
         check_command(compiled, before_compiled, actual)
         assert compiled.state_hash() == reference.state_hash(), f"after command {i} {command!r}"
-        assert (compiled.last_price, compiled.seq) == (reference.last_price, reference.seq)
+        assert (compiled.last_price, compiled.seq, compiled.trade_id) == (
+            reference.last_price, reference.seq, reference.trade_id
+        )
 
 
 @differential_settings(share=0.4)

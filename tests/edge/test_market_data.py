@@ -160,3 +160,35 @@ def test_new_order_response_types(new_account: Callable[..., Account], raw: Call
     canceled = client.signed("DELETE", "/api/v3/openOrders", {"symbol": SYMBOL}).json()
     assert len(canceled) == 4
     assert {ack["orderId"], result["orderId"], full["orderId"]} <= {c["orderId"] for c in canceled}
+
+
+def test_trade_ids_are_consecutive_as_binances(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient]
+) -> None:
+    """One market sell takes three bids: its three trades follow each other in the engine (a
+    command's trades are never interleaved with other trades), so their ids must too, with no
+    gap, whatever traded before. Last in the module: the tests above count this market's trades."""
+    maker, taker = raw(new_account(USDT="1000")), raw(new_account(BNB="1"))
+    prices = ["630.00000000", "630.00000000", "629.00000000"]
+    for price in prices:
+        bid = {"symbol": SYMBOL, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.1",
+               "price": price}
+        assert maker.signed("POST", "/api/v3/order", bid, in_body=True).status_code == 200
+    sell = {"symbol": SYMBOL, "side": "SELL", "type": "MARKET", "quantity": "0.3"}
+    filled = taker.signed("POST", "/api/v3/order", sell, in_body=True).json()
+    assert filled["status"] == "FILLED", filled
+    ids = [fill["tradeId"] for fill in filled["fills"]]
+    assert ids == [ids[0], ids[0] + 1, ids[0] + 2]
+
+    http = maker.http
+    deadline = time.monotonic() + 10
+    while [t["id"] for t in get(http, "/api/v3/trades", symbol=SYMBOL)][-3:] != ids:
+        assert time.monotonic() < deadline, "market data never saw the trades"
+        time.sleep(0.05)
+    public = get(http, "/api/v3/historicalTrades", symbol=SYMBOL, fromId=str(ids[0]))
+    assert [(t["id"], t["price"]) for t in public] == list(zip(ids, prices, strict=True))
+    aggs = get(http, "/api/v3/aggTrades", symbol=SYMBOL, fromId=str(ids[0]))
+    assert [(a["a"], a["f"], a["l"], a["q"]) for a in aggs] == [
+        (ids[0], ids[0], ids[1], "0.20000000"),  # l - f + 1 = its 2 trades
+        (ids[2], ids[2], ids[2], "0.10000000"),
+    ]

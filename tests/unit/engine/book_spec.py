@@ -7,6 +7,7 @@ event sequence reads like the contract's table.
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from engine_ext.codes import (
@@ -108,10 +109,10 @@ def rejected(seq: int, order_id: int, reason: RejectReason, *, user: int = 0,
     return _event(seq, EventKind.REJECTED, order_id=order_id, user_id=user, side=side, code=reason)
 
 
-def trade(seq: int, *, taker: int, taker_user: int, maker: int, maker_user: int, side: int,
-          price: int, qty: int) -> Event:
+def trade(seq: int, *, trade_id: int, taker: int, taker_user: int, maker: int, maker_user: int,
+          side: int, price: int, qty: int) -> Event:
     return _event(seq, EventKind.TRADE, order_id=taker, user_id=taker_user, maker_order_id=maker,
-                  maker_user_id=maker_user, side=side, price=price, qty=qty)
+                  maker_user_id=maker_user, side=side, price=price, qty=qty, filled=trade_id)
 
 
 def order(seq: int, order_id: int, user: int, side: int, status: OrderStatus, *, price: int,
@@ -134,6 +135,14 @@ def triggered(seq: int, order_id: int, user: int, side: int, order_type: int, *,
               leaves: int) -> Event:
     return _event(seq, EventKind.TRIGGERED, order_id=order_id, user_id=user, side=side,
                   code=order_type, price=price, qty=leaves)
+
+
+# -- SNAPSHOTS --
+
+def as_obk1(snapshot: bytes) -> bytes:
+    """The same book as a snapshot written before trade ids: an OBK1 header, without trade_id."""
+    tick, lot, seq, last_price, _trade_id, n_resting, n_stops = struct.unpack_from("<7q", snapshot, 4)
+    return struct.pack("<4s6q", b"OBK1", tick, lot, seq, last_price, n_resting, n_stops) + snapshot[60:]
 
 
 # -- READING EVENTS AND STATE --

@@ -171,7 +171,7 @@ def test_an_amend_across_the_spread_trades_as_a_gtc_taker_and_rests_the_rest(boo
     assert events == [
         amended(5, 1, 1, BUY, price=101, leaves=5, filled=0),
         level(6, BUY, 100, qty=0, count=0),
-        trade(7, taker=1, taker_user=1, maker=2, maker_user=2, side=BUY, price=101, qty=2),
+        trade(7, trade_id=1, taker=1, taker_user=1, maker=2, maker_user=2, side=BUY, price=101, qty=2),
         order(8, 2, 2, SELL, OrderStatus.FILLED, price=101, leaves=0, filled=2),
         level(9, SELL, 101, qty=0, count=0),
         order(10, 1, 1, BUY, OrderStatus.PARTIALLY_FILLED, price=101, leaves=3, filled=2),

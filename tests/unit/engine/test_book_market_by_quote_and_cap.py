@@ -42,10 +42,10 @@ def test_a_market_buy_by_quote_spends_at_most_its_quote_and_is_filled_when_it_is
 
     assert events == [
         accepted(5, 3, 2, BUY, MARKET, price=0, qty=0),
-        trade(6, taker=3, taker_user=2, maker=1, maker_user=1, side=BUY, price=100, qty=3),
+        trade(6, trade_id=1, taker=3, taker_user=2, maker=1, maker_user=1, side=BUY, price=100, qty=3),
         order(7, 1, 1, SELL, OrderStatus.FILLED, price=100, leaves=0, filled=3),
         level(8, SELL, 100, qty=0, count=0),
-        trade(9, taker=3, taker_user=2, maker=2, maker_user=1, side=BUY, price=110, qty=2),
+        trade(9, trade_id=2, taker=3, taker_user=2, maker=2, maker_user=1, side=BUY, price=110, qty=2),
         order(10, 2, 1, SELL, OrderStatus.PARTIALLY_FILLED, price=110, leaves=3, filled=2),
         level(11, SELL, 110, qty=3, count=1),
         order(12, 3, 2, BUY, OrderStatus.FILLED, price=0, leaves=0, filled=5),

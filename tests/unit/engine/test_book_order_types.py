@@ -48,7 +48,7 @@ def test_an_ioc_order_expires_its_unfilled_part(book: Any) -> None:
 
     assert events == [
         accepted(3, 2, 2, BUY, LIMIT, price=101, qty=5),
-        trade(4, taker=2, taker_user=2, maker=1, maker_user=1, side=BUY, price=100, qty=2),
+        trade(4, trade_id=1, taker=2, taker_user=2, maker=1, maker_user=1, side=BUY, price=100, qty=2),
         order(5, 1, 1, SELL, OrderStatus.FILLED, price=100, leaves=0, filled=2),
         level(6, SELL, 100, qty=0, count=0),
         order(7, 2, 2, BUY, OrderStatus.EXPIRED, price=101, leaves=3, filled=2),
@@ -121,10 +121,10 @@ def test_a_market_order_by_quantity_sweeps_every_level_and_expires_the_rest(book
 
     assert events == [
         accepted(5, 3, 2, SELL, MARKET, price=0, qty=5),
-        trade(6, taker=3, taker_user=2, maker=1, maker_user=1, side=SELL, price=100, qty=2),
+        trade(6, trade_id=1, taker=3, taker_user=2, maker=1, maker_user=1, side=SELL, price=100, qty=2),
         order(7, 1, 1, BUY, OrderStatus.FILLED, price=100, leaves=0, filled=2),
         level(8, BUY, 100, qty=0, count=0),
-        trade(9, taker=3, taker_user=2, maker=2, maker_user=1, side=SELL, price=50, qty=2),
+        trade(9, trade_id=2, taker=3, taker_user=2, maker=2, maker_user=1, side=SELL, price=50, qty=2),
         order(10, 2, 1, BUY, OrderStatus.FILLED, price=50, leaves=0, filled=2),
         level(11, BUY, 50, qty=0, count=0),
         order(12, 3, 2, SELL, OrderStatus.EXPIRED, price=0, leaves=1, filled=4),

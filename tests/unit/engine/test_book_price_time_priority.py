@@ -54,7 +54,7 @@ def test_a_trade_happens_at_the_makers_price_not_the_takers(book: Any) -> None:
 
     events = limit(book, 2, BUY, 105, 5, user=2)
 
-    assert events[1] == trade(4, taker=2, taker_user=2, maker=1, maker_user=1,
+    assert events[1] == trade(4, trade_id=1, taker=2, taker_user=2, maker=1, maker_user=1,
                               side=BUY, price=100, qty=5)
     assert book.last_price == 100
 
@@ -67,7 +67,7 @@ def test_a_taker_stops_at_its_limit_price_and_rests_the_rest_there(book: Any) ->
 
     assert events == [
         accepted(5, 4, 2, BUY, 0, price=100, qty=5),
-        trade(6, taker=4, taker_user=2, maker=1, maker_user=1, side=BUY, price=100, qty=2),
+        trade(6, trade_id=1, taker=4, taker_user=2, maker=1, maker_user=1, side=BUY, price=100, qty=2),
         order(7, 1, 1, SELL, OrderStatus.FILLED, price=100, leaves=0, filled=2),
         level(8, SELL, 100, qty=0, count=0),
         order(9, 4, 2, BUY, OrderStatus.PARTIALLY_FILLED, price=100, leaves=3, filled=2),
@@ -104,10 +104,10 @@ def test_a_sweep_emits_trade_maker_order_and_level_for_each_maker_in_turn(book: 
 
     assert events == [
         accepted(5, 3, 2, SELL, 0, price=99, qty=3),
-        trade(6, taker=3, taker_user=2, maker=1, maker_user=1, side=SELL, price=100, qty=2),
+        trade(6, trade_id=1, taker=3, taker_user=2, maker=1, maker_user=1, side=SELL, price=100, qty=2),
         order(7, 1, 1, BUY, OrderStatus.FILLED, price=100, leaves=0, filled=2),
         level(8, BUY, 100, qty=0, count=0),
-        trade(9, taker=3, taker_user=2, maker=2, maker_user=1, side=SELL, price=99, qty=1),
+        trade(9, trade_id=2, taker=3, taker_user=2, maker=2, maker_user=1, side=SELL, price=99, qty=1),
         order(10, 2, 1, BUY, OrderStatus.PARTIALLY_FILLED, price=99, leaves=1, filled=1),
         level(11, BUY, 99, qty=1, count=1),
         order(12, 3, 2, SELL, OrderStatus.FILLED, price=99, leaves=0, filled=3),

@@ -48,7 +48,7 @@ def test_expire_taker_stops_the_taker_at_its_users_maker_and_leaves_the_maker(bo
 
     assert events == [
         accepted(7, 4, 7, BUY, LIMIT, price=100, qty=5),
-        trade(8, taker=4, taker_user=7, maker=1, maker_user=1, side=BUY, price=100, qty=2),
+        trade(8, trade_id=1, taker=4, taker_user=7, maker=1, maker_user=1, side=BUY, price=100, qty=2),
         order(9, 1, 1, SELL, OrderStatus.FILLED, price=100, leaves=0, filled=2),
         level(10, SELL, 100, qty=4, count=2),
         order(11, 4, 7, BUY, OrderStatus.EXPIRED_IN_MATCH, price=100, leaves=3, filled=2),
@@ -63,12 +63,12 @@ def test_expire_maker_expires_its_users_makers_and_keeps_matching(book: Any) -> 
 
     assert events == [
         accepted(7, 4, 7, BUY, LIMIT, price=100, qty=5),
-        trade(8, taker=4, taker_user=7, maker=1, maker_user=1, side=BUY, price=100, qty=2),
+        trade(8, trade_id=1, taker=4, taker_user=7, maker=1, maker_user=1, side=BUY, price=100, qty=2),
         order(9, 1, 1, SELL, OrderStatus.FILLED, price=100, leaves=0, filled=2),
         level(10, SELL, 100, qty=4, count=2),
         order(11, 2, 7, SELL, OrderStatus.EXPIRED_IN_MATCH, price=100, leaves=2, filled=0),
         level(12, SELL, 100, qty=2, count=1),
-        trade(13, taker=4, taker_user=7, maker=3, maker_user=1, side=BUY, price=100, qty=2),
+        trade(13, trade_id=2, taker=4, taker_user=7, maker=3, maker_user=1, side=BUY, price=100, qty=2),
         order(14, 3, 1, SELL, OrderStatus.FILLED, price=100, leaves=0, filled=2),
         level(15, SELL, 100, qty=0, count=0),
         order(16, 4, 7, BUY, OrderStatus.PARTIALLY_FILLED, price=100, leaves=1, filled=4),
@@ -83,7 +83,7 @@ def test_expire_both_expires_the_maker_and_then_the_taker(book: Any) -> None:
 
     assert events == [
         accepted(7, 4, 7, BUY, LIMIT, price=100, qty=5),
-        trade(8, taker=4, taker_user=7, maker=1, maker_user=1, side=BUY, price=100, qty=2),
+        trade(8, trade_id=1, taker=4, taker_user=7, maker=1, maker_user=1, side=BUY, price=100, qty=2),
         order(9, 1, 1, SELL, OrderStatus.FILLED, price=100, leaves=0, filled=2),
         level(10, SELL, 100, qty=4, count=2),
         order(11, 2, 7, SELL, OrderStatus.EXPIRED_IN_MATCH, price=100, leaves=2, filled=0),

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engine_ext.codes import CommandOp, OrderType, SelfTradePrevention
+from engine_ext.codes import CommandOp, EventKind, OrderType, SelfTradePrevention
 from engine_ext.events import COMMAND_DTYPE, EVENT_DTYPE, Event, events_from_array
+from engine_ext.snapshot import read_snapshot
 from tests.unit.engine.book_spec import (
     BUY,
     GTC,
@@ -21,6 +22,7 @@ from tests.unit.engine.book_spec import (
     SELL,
     STOP_LOSS,
     amend,
+    as_obk1,
     cancel,
     limit,
     market,
@@ -44,7 +46,7 @@ def test_the_snapshot_is_the_header_then_resting_orders_then_pending_stops(book_
 
     record = struct.Struct("<7q4B4x")
     assert book.snapshot() == b"".join([
-        struct.pack("<4s6q", b"OBK1", 5, 10, 10, 100, 2, 1),
+        struct.pack("<4s7q", b"OBK2", 5, 10, 10, 100, 1, 2, 1),
         record.pack(1, 7, 100, 0, 20, 10, 0, BUY, LIMIT, GTC, 0),
         record.pack(2, 8, 110, 0, 30, 0, 0, SELL, LIMIT, GTC, SelfTradePrevention.EXPIRE_MAKER),
         record.pack(5, 7, 0, 95, 10, 0, 10, SELL, STOP_LOSS, IOC, 0),
@@ -58,7 +60,7 @@ def test_the_state_hash_is_blake2b_128_of_the_snapshot(book_class: Any) -> None:
 
 
 def test_a_new_books_snapshot_is_just_the_header(book_class: Any) -> None:
-    assert book_class(tick_size=1, lot_size=1).snapshot() == struct.pack("<4s6q", b"OBK1", 1, 1, 0, 0, 0, 0)
+    assert book_class(tick_size=1, lot_size=1).snapshot() == struct.pack("<4s7q", b"OBK2", 1, 1, 0, 0, 0, 0, 0)
 
 
 def test_restore_gives_back_the_same_book(book_class: Any) -> None:
@@ -69,7 +71,7 @@ def test_restore_gives_back_the_same_book(book_class: Any) -> None:
     assert restored.snapshot() == book.snapshot()
     assert restored.orders() == book.orders()
     assert restored.depth(10) == book.depth(10)
-    assert (restored.seq, restored.last_price) == (book.seq, book.last_price)
+    assert (restored.seq, restored.last_price, restored.trade_id) == (book.seq, book.last_price, book.trade_id)
     assert (restored.tick_size, restored.lot_size) == (5, 10)
 
 
@@ -85,10 +87,15 @@ def _continue(book: Any) -> list[Event]:
     ]
 
 
-@pytest.mark.parametrize("damage", ["magic", "truncated"])
+@pytest.mark.parametrize("damage", ["magic", "truncated", "truncated OBK1", "OBK1 read as OBK2"])
 def test_restore_refuses_bytes_that_are_not_a_whole_snapshot(book_class: Any, damage: str) -> None:
     data = _small_book(book_class).snapshot()
-    data = b"OBK2" + data[4:] if damage == "magic" else data[:-1]
+    data = {
+        "magic": b"OBK3" + data[4:],
+        "truncated": data[:-1],
+        "truncated OBK1": as_obk1(data)[:-1],
+        "OBK1 read as OBK2": b"OBK2" + as_obk1(data)[4:],
+    }[damage]
 
     with pytest.raises(ValueError):
         book_class.restore(data)
@@ -117,6 +124,50 @@ def test_restore_keeps_fifo_inside_a_level_and_the_placement_order_of_stops(book
 
     assert trades(events) == [(3, 101, 1), (1, 101, 1), (2, 101, 1)]
     assert [e.order_id for e in events if e.kind == 6] == [20, 10]
+
+
+def test_trade_ids_count_the_books_trades_from_1_across_commands_and_survive_restore(book_class: Any) -> None:
+    book = book_class(tick_size=1, lot_size=1)
+    assert book.trade_id == 0
+    for order_id in (1, 2, 3):
+        limit(book, order_id, SELL, 100 + order_id, 1, user=1)
+    limit(book, 4, BUY, 100, 1, user=1)  # rests: no trade
+    first = market(book, 10, BUY, qty=2, user=2)  # fills 1 and 2
+    second = market(book, 11, SELL, qty=1, user=3)  # fills 4
+
+    restored = book_class.restore(book.snapshot())
+    third = limit(restored, 12, BUY, 103, 1, user=2)  # fills 3
+
+    ids = [e.filled for e in [*first, *second, *third] if e.kind == EventKind.TRADE]
+    assert ids == [1, 2, 3, 4]
+    assert (book.trade_id, restored.trade_id) == (3, 4)
+
+
+def test_an_obk1_snapshot_restores_with_trade_id_seq(book_class: Any) -> None:
+    """Snapshots from before trade ids: a trade's id was its TRADE event's seq, so counting on
+    from seq keeps later ids above every id published until then."""
+    original = _small_book(book_class)
+    restored = book_class.restore(as_obk1(original.snapshot()))
+
+    assert (restored.seq, restored.trade_id) == (10, 10)
+    assert restored.orders() == original.orders()
+    assert restored.snapshot() == original.snapshot()[:36] + struct.pack("<q", 10) + original.snapshot()[44:]
+    events = _continue(restored)
+    assert [e.filled for e in events if e.kind == EventKind.TRADE] == [11, 12, 13, 14]
+    assert [e for e in events if e.kind != EventKind.TRADE] == [
+        e for e in _continue(original) if e.kind != EventKind.TRADE
+    ]
+
+
+def test_read_snapshot_reads_both_formats(book_class: Any) -> None:
+    data = _small_book(book_class).snapshot()
+
+    current, old = read_snapshot(data), read_snapshot(as_obk1(data))
+
+    assert (current.seq, current.last_price, current.trade_id) == (10, 100, 1)
+    assert (old.seq, old.last_price, old.trade_id) == (10, 100, 10)
+    assert (old.resting, old.stops) == (current.resting, current.stops)
+    assert [o.order_id for o in current.resting + current.stops] == [1, 2, 5]
 
 
 @pytest.mark.parametrize(("source", "target"), [("reference", "compiled"), ("compiled", "reference")])

@@ -126,12 +126,12 @@ def test_a_triggered_stop_market_emits_triggered_then_matches_as_a_market_order(
 
     assert events == [
         accepted(13, 4, 4, BUY, 0, price=101, qty=1),
-        trade(14, taker=4, taker_user=4, maker=1, maker_user=5, side=BUY, price=101, qty=1),
+        trade(14, trade_id=2, taker=4, taker_user=4, maker=1, maker_user=5, side=BUY, price=101, qty=1),
         order(15, 1, 5, SELL, OrderStatus.PARTIALLY_FILLED, price=101, leaves=2, filled=1),
         level(16, SELL, 101, qty=2, count=1),
         order(17, 4, 4, BUY, OrderStatus.FILLED, price=101, leaves=0, filled=1),
         triggered(18, 2, 3, BUY, STOP_LOSS, price=0, leaves=2),
-        trade(19, taker=2, taker_user=3, maker=1, maker_user=5, side=BUY, price=101, qty=2),
+        trade(19, trade_id=3, taker=2, taker_user=3, maker=1, maker_user=5, side=BUY, price=101, qty=2),
         order(20, 1, 5, SELL, OrderStatus.FILLED, price=101, leaves=0, filled=3),
         level(21, SELL, 101, qty=0, count=0),
         order(22, 2, 3, BUY, OrderStatus.FILLED, price=0, leaves=0, filled=2),
@@ -147,7 +147,7 @@ def test_a_triggered_gtc_stop_limit_rests_and_keeps_its_id_user_type_and_stop_pr
 
     assert events[5:] == [
         triggered(16, 2, 3, BUY, STOP_LOSS_LIMIT, price=101, leaves=5),
-        trade(17, taker=2, taker_user=3, maker=1, maker_user=5, side=BUY, price=101, qty=1),
+        trade(17, trade_id=3, taker=2, taker_user=3, maker=1, maker_user=5, side=BUY, price=101, qty=1),
         order(18, 1, 5, SELL, OrderStatus.FILLED, price=101, leaves=0, filled=2),
         level(19, SELL, 101, qty=0, count=0),
         order(20, 2, 3, BUY, OrderStatus.PARTIALLY_FILLED, price=101, leaves=4, filled=1),

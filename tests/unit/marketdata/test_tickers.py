@@ -20,7 +20,7 @@ def _sell_then_buy(feed: Feed, t: int, price: str, qty: str) -> int:
     """One trade at `price` (a resting sell taken by a market buy) at time t; its trade id."""
     feed.at(t).limit(Side.SELL, ticks(price), lots(qty))
     feed.market(Side.BUY, lots(qty))
-    return next(e.seq for e in feed.book.last_events() if e.kind == 2)
+    return next(e.filled for e in feed.book.last_events() if e.kind == 2)
 
 
 def test_the_24h_ticker_summarises_the_trades_of_the_window_exactly(feed: Feed) -> None:

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine_ext.codes import Side
+from engine_ext.codes import EventKind, Side
+from engine_ext.reference import OrderBook
+from services.common.ports import EventBatch
 from services.marketdata.domain import Capacities, MarketData, MarketDataError
+from tests.unit.engine.book_spec import as_obk1
 from tests.unit.marketdata.market_feed import BTCUSDT, T0, Feed, lots, ticks
 
 
@@ -12,19 +15,30 @@ def feed() -> Feed:
     return Feed(MarketData([BTCUSDT]))
 
 
-def _trade_seqs(feed: Feed) -> list[int]:
-    return [e.seq for e in feed.book.last_events() if e.kind == 2]
-
-
-def test_a_trade_is_listed_with_its_engine_seq_as_id_and_the_maker_price(feed: Feed) -> None:
+def test_a_trade_is_listed_with_its_engine_trade_id_and_the_maker_price(feed: Feed) -> None:
     feed.limit(Side.SELL, ticks("100.5"), lots("0.4"))
     feed.at(T0 + 7).market(Side.BUY, lots("0.1"))
-    (seq,) = _trade_seqs(feed)
 
     assert [t.binance() for t in feed.data.trades("BTCUSDT")] == [{
-        "id": seq, "price": "100.50000000", "qty": "0.10000000", "quoteQty": "10.05000000",
+        "id": 1, "price": "100.50000000", "qty": "0.10000000", "quoteQty": "10.05000000",
         "time": T0 + 7, "isBuyerMaker": False, "isBestMatch": True,
     }]
+
+
+def test_a_trade_from_before_trade_ids_keeps_its_seq_as_id_and_later_ids_follow(feed: Feed) -> None:
+    # An event log written before trade ids: its TRADE events carry filled 0 and their ids were
+    # their seqs; the engine restored from that time's (OBK1) snapshot counts on from its seq.
+    feed.limit(Side.SELL, ticks("100"), lots("2"))
+    feed.market(Side.BUY, lots("1"), apply=False)
+    old = feed.batches[-1]
+    old_events = [e._replace(filled=0) if e.kind == EventKind.TRADE else e for e in old.events]
+    feed.data.apply(EventBatch(old.symbol, old.time_ms, old_events))
+    (old_id,) = [e.seq for e in old_events if e.kind == EventKind.TRADE]
+    upgraded_at = feed.book.seq
+    feed.book = OrderBook.restore(as_obk1(feed.book.snapshot()))
+    feed.market(Side.BUY, lots("1"))
+
+    assert [t.id for t in feed.data.trades("BTCUSDT")] == [old_id, upgraded_at + 1]
 
 
 def test_is_buyer_maker_is_true_when_the_taker_sold(feed: Feed) -> None:
@@ -39,11 +53,11 @@ def test_recent_trades_are_the_newest_oldest_first_and_historical_trades_start_a
     for _ in range(5):
         feed.market(Side.BUY, lots("1"))
     ids = [t.id for t in feed.data.trades("BTCUSDT")]
-    assert ids == sorted(ids) and len(ids) == 5
+    assert ids == [1, 2, 3, 4, 5]  # consecutive, as Binance's
 
     assert [t.id for t in feed.data.trades("BTCUSDT", limit=2)] == ids[-2:]
     assert [t.id for t in feed.data.trades("BTCUSDT", limit=2, from_id=ids[1])] == ids[1:3]
-    assert [t.id for t in feed.data.trades("BTCUSDT", from_id=ids[1] + 1)] == ids[2:]  # ids have gaps
+    assert [t.id for t in feed.data.trades("BTCUSDT", from_id=0)] == ids
 
 
 def test_the_recent_trades_ring_keeps_only_its_capacity() -> None:
@@ -61,13 +75,10 @@ def test_consecutive_fills_of_one_taker_at_one_price_are_one_aggregate_trade(fee
     feed.limit(Side.SELL, ticks("100"), lots("2"), user=3)
     feed.limit(Side.SELL, ticks("101"), lots("1"), user=4)
     feed.at(T0 + 9).market(Side.BUY, lots("4"))
-    first, second, third = _trade_seqs(feed)
 
     assert [a.binance() for a in feed.data.agg_trades("BTCUSDT")] == [
-        {"a": first, "p": "100.00000000", "q": "3.00000000", "f": first, "l": second, "T": T0 + 9,
-         "m": False, "M": True},
-        {"a": third, "p": "101.00000000", "q": "1.00000000", "f": third, "l": third, "T": T0 + 9,
-         "m": False, "M": True},
+        {"a": 1, "p": "100.00000000", "q": "3.00000000", "f": 1, "l": 2, "T": T0 + 9, "m": False, "M": True},
+        {"a": 3, "p": "101.00000000", "q": "1.00000000", "f": 3, "l": 3, "T": T0 + 9, "m": False, "M": True},
     ]
 
 

@@ -89,16 +89,16 @@ def test_full_of_a_market_buy_lists_its_fills_with_taker_commission_in_base(
 ) -> None:
     record, events = place(asks, btcusdt, 9, Side.BUY, OrderType.MARKET, qty=250)
     response = order_response(btcusdt, record, events, transact_time_ms=NOW, fees=FEES)  # MARKET defaults to FULL
-    # seqs 1-4 placed the asks; 5 ACCEPTED, 6 TRADE, 7 ORDER(maker), 8 LEVEL, 9 TRADE, ...: trade id = seq
+    # the book's first two trades: trade ids 1 and 2 (their events' seqs are 6 and 9)
     assert response["status"] == "FILLED"
     assert (response["price"], response["origQty"], response["executedQty"]) == ("0.00000000", "0.00250000",
                                                                                  "0.00250000")
     assert response["cummulativeQuoteQty"] == "237.50150000"  # 95 + 0.0015 * 95001
     assert response["fills"] == [
         {"price": "95000.00000000", "qty": "0.00100000", "commission": "0.00000200", "commissionAsset": "BTC",
-         "tradeId": 6},
+         "tradeId": 1},
         {"price": "95001.00000000", "qty": "0.00150000", "commission": "0.00000300", "commissionAsset": "BTC",
-         "tradeId": 9},
+         "tradeId": 2},
     ]
 
 

@@ -53,7 +53,7 @@ def test_each_fill_is_a_trade_report_and_the_last_one_says_filled(exchange: Simu
         ("TRADE", "PARTIALLY_FILLED", "0.00100000", "0.00100000", "95000.00000000", "0.00000200", "BTC", False),
         ("TRADE", "FILLED", "0.00050000", "0.00150000", "95001.00000000", "0.00000100", "BTC", False),
     ]
-    assert [r["t"] for r in taker[1:]] == [6, 9]
+    assert [r["t"] for r in taker[1:]] == [1, 2]
     assert taker[-1]["Z"] == "142.50050000" and taker[-1]["Y"] == "47.50050000"
     assert taker[-1]["w"] is False and "W" in taker[-1]
 
@@ -153,9 +153,9 @@ def test_a_market_order_that_runs_out_of_book_reads_like_binances_own_sample(exc
     assert [tuple(r[f] for f in fields) for r in taker] == [
         ("NEW", "NEW", "0.00600000", "0.00000000", "0.00000000", "0", None, -1, True, False, False, "0.00000000",
          "0.00000000"),
-        ("TRADE", "PARTIALLY_FILLED", "0.00600000", "0.00200000", "0.00200000", "0.00000400", "BTC", 6, False,
+        ("TRADE", "PARTIALLY_FILLED", "0.00600000", "0.00200000", "0.00200000", "0.00000400", "BTC", 1, False,
          False, True, "190.00000000", "0.00000000"),
-        ("TRADE", "PARTIALLY_FILLED", "0.00600000", "0.00200000", "0.00400000", "0.00000400", "BTC", 9, False,
+        ("TRADE", "PARTIALLY_FILLED", "0.00600000", "0.00200000", "0.00400000", "0.00000400", "BTC", 2, False,
          False, True, "190.00000000", "0.00000000"),
         ("EXPIRED", "EXPIRED", "0.00600000", "0.00000000", "0.00400000", "0", None, -1, False, False, False,
          "0.00000000", "0.00000000"),
