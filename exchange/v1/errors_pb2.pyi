@@ -68,6 +68,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRANSACTION_ID_CONFLICT: _ClassVar[ErrorReason]
     API_KEY_NOT_FOUND: _ClassVar[ErrorReason]
     WEAK_PASSWORD: _ClassVar[ErrorReason]
+    SUPPLY_EXCEEDED: _ClassVar[ErrorReason]
     SYMBOL_NOT_ON_SHARD: _ClassVar[ErrorReason]
     SEQUENCE_TRUNCATED: _ClassVar[ErrorReason]
     ORDER_ALREADY_JOURNALED: _ClassVar[ErrorReason]
@@ -130,6 +131,7 @@ USER_ALREADY_EXISTS: ErrorReason
 TRANSACTION_ID_CONFLICT: ErrorReason
 API_KEY_NOT_FOUND: ErrorReason
 WEAK_PASSWORD: ErrorReason
+SUPPLY_EXCEEDED: ErrorReason
 SYMBOL_NOT_ON_SHARD: ErrorReason
 SEQUENCE_TRUNCATED: ErrorReason
 ORDER_ALREADY_JOURNALED: ErrorReason

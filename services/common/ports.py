@@ -85,7 +85,8 @@ class OpenOrderLimits:
 
 class Ledger(Protocol):
     async def deposit(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
-        """Credit available funds once per tx_id; False if tx_id was already applied."""
+        """Credit available funds once per tx_id; False if tx_id was already applied. Raises
+        SupplyExceeded (changing nothing) past the asset's LARGEST_SUPPLY."""
 
     async def withdraw(self, tx_id: str, user_id: int, asset: str, amount: int) -> bool:
         """Debit available funds once per tx_id; raises InsufficientFunds, False if seen."""
@@ -148,6 +149,16 @@ class Ledger(Protocol):
     ) -> list[TradeRecord]: ...
 
     async def close(self) -> None: ...
+
+
+class SupplyExceeded(Exception):
+    """A deposit that would take its asset's net deposits past LARGEST_SUPPLY."""
+
+
+# Every balance of an asset is at most its net deposits (conservation), so capping those keeps
+# each balance, and the sum of any two (a settlement's credit), inside a signed 64-bit integer:
+# the stores keep them exactly (SQLite turned an overflowing sum into a float).
+LARGEST_SUPPLY = 2**62
 
 
 class InsufficientFunds(Exception):

@@ -378,8 +378,10 @@ class UserDomain:
             value = parse_decimal(amount, "amount")
         except MarketError:
             raise InvalidParameter("amount", "a positive decimal number") from None
-        if value <= 0 or value > asset.from_minor(MAX_TRANSFER_MINOR):
+        if value <= 0:
             raise InvalidParameter("amount", "a positive decimal number")
+        if value > asset.from_minor(MAX_TRANSFER_MINOR):
+            raise InvalidParameter("amount", f"a positive decimal number up to {asset.from_minor(MAX_TRANSFER_MINOR)}")
         try:
             return asset.to_minor(value)
         except MarketError:

@@ -10,7 +10,7 @@ from exchange.v1 import common_pb2, user_pb2, user_pb2_grpc
 from services.common.caller import PERMISSIONS_KEY, USER_ID_KEY
 from services.common.grpcutil.errors import ErrorTable
 from services.common.markets import Asset
-from services.common.ports import ApiKeyRecord, InsufficientFunds
+from services.common.ports import ApiKeyRecord, InsufficientFunds, SupplyExceeded
 from services.common.records import Balance
 from services.user import errors
 from services.user.domain import Caller, Permission, Transfer, UserDomain
@@ -35,6 +35,7 @@ ERRORS: ErrorTable = {
     errors.UnknownAsset: "INVALID_ASSET",
     errors.TooMuchPrecision: "BAD_PRECISION",
     InsufficientFunds: "INSUFFICIENT_BALANCE",
+    SupplyExceeded: "SUPPLY_EXCEEDED",
 }
 
 # The operator (tradectl, the dev faucet) proves itself with Config.secrets().admin_token.

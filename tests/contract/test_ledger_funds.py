@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.common.ports import InsufficientFunds, Ledger
+from services.common.ports import LARGEST_SUPPLY, InsufficientFunds, Ledger, SupplyExceeded
 from services.common.records import Balance
 from tests.contract.backends import Backend
 
@@ -34,6 +34,22 @@ async def test_a_tx_id_reused_for_a_different_transfer_is_refused(ledger: Ledger
     with pytest.raises(ValueError):
         await ledger.withdraw("tx-1", 1, "USDT", 500)
     assert await ledger.balances(1) == [Balance("USDT", 500, 0)]
+
+
+async def test_deposits_stop_at_the_largest_supply_whoever_they_credit(ledger: Ledger) -> None:
+    # every balance of an asset is at most its net deposits: capping those keeps balances exact
+    assert await ledger.deposit("tx-1", 1, "WETH", LARGEST_SUPPLY - 10)
+    assert await ledger.deposit("tx-2", 2, "WETH", 10)
+    with pytest.raises(SupplyExceeded):
+        await ledger.deposit("tx-3", 3, "WETH", 1)
+    with pytest.raises(SupplyExceeded):
+        await ledger.deposit("tx-4", 4, "BTC", LARGEST_SUPPLY + 1)
+    assert await ledger.balances(3) == [] and await ledger.balances(4) == []
+    assert await ledger.net_deposits() == {"WETH": LARGEST_SUPPLY}
+    assert await ledger.withdraw("tx-5", 2, "WETH", 10)  # a withdrawal makes room again
+    assert await ledger.deposit("tx-3", 3, "WETH", 1)
+    assert await ledger.balances(3) == [Balance("WETH", 1, 0)]
+    assert await ledger.net_deposits() == {"WETH": LARGEST_SUPPLY - 9}
 
 
 async def test_a_withdrawal_debits_available_funds_once_per_tx_id(ledger: Ledger) -> None:

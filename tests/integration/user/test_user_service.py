@@ -381,3 +381,27 @@ async def test_health_reports_the_user_service_serving(channel: grpc.aio.Channel
     for service in ("", "exchange.v1.UserService"):
         reply = await health.Check(health_pb2.HealthCheckRequest(service=service))
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_deposits_past_what_a_balance_holds_exactly_are_refused_and_change_nothing(
+    users: Stub, secrets: Secrets
+) -> None:
+    alice, bob = await registered(users), await registered(users, "bob@example.com")
+    most = "46116860184.27387904"  # 2**62 satoshis: every balance of BTC stays a 64-bit integer
+    await users.Deposit(user_pb2.DepositRequest(user_id=alice, asset="BTC", amount=most, transaction_id="whale"),
+                        metadata=admin(secrets))
+
+    error = await refusal(users.Deposit(
+        user_pb2.DepositRequest(user_id=bob, asset="BTC", amount="0.00000001", transaction_id="one-more"),
+        metadata=admin(secrets),
+    ))
+    too_big = await refusal(users.Deposit(
+        user_pb2.DepositRequest(user_id=bob, asset="BTC", amount="46116860185", transaction_id="huge"),
+        metadata=admin(secrets),
+    ))
+
+    assert (error.code, error.reason, error.binance_code) == (
+        grpc.StatusCode.FAILED_PRECONDITION, "SUPPLY_EXCEEDED", -1013)
+    assert (too_big.reason, too_big.binance_code) == ("ILLEGAL_PARAMETER", -1100)
+    held = await users.GetBalances(user_pb2.GetBalancesRequest(user_id=bob), metadata=admin(secrets))
+    assert list(held.balances) == []

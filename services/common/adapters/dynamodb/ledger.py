@@ -36,7 +36,14 @@ from engine_ext.codes import STOP_TYPES, OrderStatus, OrderType, SelfTradePreven
 from services.common.adapters.dynamodb.client import DynamoStore, guarded
 from services.common.adapters.dynamodb.tables import ledger_tables
 from services.common.adapters.embedded.ledger import SettlementOutOfOrder, TransferConflict
-from services.common.ports import InsufficientFunds, OpenOrderLimits, PlaceOutcome, Unavailable
+from services.common.ports import (
+    LARGEST_SUPPLY,
+    InsufficientFunds,
+    OpenOrderLimits,
+    PlaceOutcome,
+    SupplyExceeded,
+    Unavailable,
+)
 from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
 
 MAX_TRANSACTION_ITEMS = 100  # TransactWriteItems' limit
@@ -317,11 +324,16 @@ class DynamoLedger(DynamoStore):
                 "ConditionExpression": "available >= :a",
                 "ExpressionAttributeValues": {":a": _n(amount), ":minus": _n(-amount), ":one": _n(1)},
             }}
-        net = {"Update": {  # the audit reads per-asset totals, never the whole transfer history
+        net: dict[str, Any] = {"Update": {  # the audit reads per-asset totals, never the whole history
             "TableName": self._names.net_deposits, "Key": {"asset": _s(asset)},
             "UpdateExpression": "ADD net :n", "ExpressionAttributeValues": {":n": _n(amount if kind == "deposit"
                                                                                    else -amount)},
         }}
+        if kind == "deposit":  # the supply cap (ports.LARGEST_SUPPLY)
+            if amount > LARGEST_SUPPLY:
+                raise SupplyExceeded(f"{asset}: a deposit of {amount} > {LARGEST_SUPPLY}")
+            net["Update"]["ConditionExpression"] = "attribute_not_exists(net) OR net <= :room"
+            net["Update"]["ExpressionAttributeValues"][":room"] = _n(LARGEST_SUPPLY - amount)
         items = [
             {"Put": {"TableName": self._names.transfers, "Item": record,
                      "ConditionExpression": "attribute_not_exists(tx_id)"}},
@@ -336,6 +348,8 @@ class DynamoLedger(DynamoStore):
                 if seen is not None and _plain(seen) != _plain(record):
                     raise TransferConflict(f"tx_id {tx_id} was already used for {_plain(seen)}") from None
                 return False
+            if canceled.reasons[2] == "ConditionalCheckFailed":
+                raise SupplyExceeded(f"{asset}: net deposits + {amount} > {LARGEST_SUPPLY}") from None
             raise InsufficientFunds(f"user {user_id} cannot withdraw {amount} {asset}") from None
         return True
 

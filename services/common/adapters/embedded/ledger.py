@@ -33,7 +33,7 @@ from typing import Any
 
 from engine_ext.codes import STOP_TYPES, OrderStatus, OrderType, SelfTradePrevention, Side, TimeInForce
 from services.common.adapters.embedded._sqlite import QuickReader, Worker, Writer, read_transaction
-from services.common.ports import InsufficientFunds, OpenOrderLimits, PlaceOutcome
+from services.common.ports import LARGEST_SUPPLY, InsufficientFunds, OpenOrderLimits, PlaceOutcome, SupplyExceeded
 from services.common.records import Balance, OrderPhase, OrderRecord, Settlement, TradeRecord
 
 # 2: client order ids unique among unfinished orders only (was: forever)
@@ -322,6 +322,8 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     elif version not in (2, SCHEMA_VERSION):  # version 3 only adds the index made below
         raise RuntimeError(f"ledger schema version {version}, this code knows {SCHEMA_VERSION}")
     _make_stop_index(conn)
+    # a deposit sums its asset's transfers (the supply cap): from this index alone, not the table
+    conn.execute("CREATE INDEX IF NOT EXISTS transfers_by_asset ON transfers (asset, kind, amount)")
     if version != SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -367,6 +369,12 @@ def _transfer(conn: sqlite3.Connection, kind: str, tx_id: str, user_id: int, ass
             raise TransferConflict(f"tx_id {tx_id} was already used for {seen}")
         return False
     if kind == "deposit":
+        net = conn.execute(
+            "SELECT COALESCE(SUM(CASE kind WHEN 'deposit' THEN amount ELSE -amount END), 0) FROM transfers"
+            " WHERE asset = ?", (asset,),
+        ).fetchone()[0]
+        if net + amount > LARGEST_SUPPLY:
+            raise SupplyExceeded(f"{asset}: net deposits {net} + {amount} > {LARGEST_SUPPLY}")
         _add_to_balance(conn, user_id, asset, amount, 0)
     else:
         debited = conn.execute(
