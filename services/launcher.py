@@ -23,8 +23,9 @@ from collections.abc import Callable, Sequence
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.common import backends
 from services.common.aio import cancel_and_wait
-from services.common.catalog import CatalogError, load_catalog
+from services.common.catalog import CatalogError, load_catalog, pin_catalog_units
 from services.common.config import Config
 
 log = logging.getLogger("spotex.launcher")
@@ -184,10 +185,17 @@ async def main_async(args: argparse.Namespace) -> None:
 async def _run(args: argparse.Namespace) -> None:
     config = Config.from_env()
     try:
-        load_catalog(config)  # a bad markets file stops everything here, with its reason
+        # a bad markets file, or one whose units differ from the stored amounts', stops
+        # everything here, with its reason
+        catalog = load_catalog(config)
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        ledger = backends.open_ledger(config)
+        try:
+            await pin_catalog_units(ledger, catalog)
+        finally:
+            await ledger.close()
     except CatalogError as exc:
         raise SystemExit(f"spotex: {exc}") from None
-    config.data_dir.mkdir(parents=True, exist_ok=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

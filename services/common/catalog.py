@@ -17,6 +17,7 @@ from typing import Any
 
 from services.common.config import Config
 from services.common.markets import Asset, Filters, MarketError, Symbol, is_decimal
+from services.common.ports import Ledger
 from services.common.symbol_info import scale_of
 
 ASSETS: dict[str, Asset] = {
@@ -209,3 +210,29 @@ def _integer(entry: Mapping[str, Any], key: str, where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise CatalogError(f"{where}: {key} must be a positive integer")
     return value
+
+
+def catalog_units(catalog: Catalog) -> dict[str, str]:
+    """The units the stores count amounts in, per asset and pair: a balance counts its asset's
+    smallest unit, an order's price counts ticks and its quantity steps (services/common/markets.py)."""
+    def text(unit: D) -> str:
+        return format(unit.normalize(), "f")
+
+    units = {f"asset {name}": text(asset.minor) for name, asset in catalog.assets.items()}
+    for symbol in catalog.symbols:
+        units[f"{symbol.name} tick_size"] = text(symbol.filters.tick_size)
+        units[f"{symbol.name} step_size"] = text(symbol.filters.step_size)
+    return units
+
+
+async def pin_catalog_units(ledger: Ledger, catalog: Catalog) -> None:
+    """Refuse a catalog that changes a unit the stores already count amounts in: an order at
+    3000 ticks of 0.0001 (0.3) read with a tick of 0.001 would be 3.0, with 0.3's funds locked.
+    Units seen for the first time are recorded; a pair or asset no longer listed is left alone."""
+    given = catalog_units(catalog)
+    differ = await ledger.pin_units(given)
+    if differ:
+        changes = "; ".join(f"{name} is {given[name]} here but {stored} in the stored balances and orders"
+                            for name, stored in sorted(differ.items()))
+        raise CatalogError(f"a unit changed under stored amounts ({changes}): keep the stored units, "
+                           "or list the pair or asset under a new name, or start from an empty data directory")

@@ -148,6 +148,11 @@ class Ledger(Protocol):
         start_ms: int | None, end_ms: int | None, limit: int,
     ) -> list[TradeRecord]: ...
 
+    async def pin_units(self, units: Mapping[str, str]) -> dict[str, str]:
+        """Record each name's unit the first time a process names it (the units stored amounts
+        count: an asset's smallest unit, a pair's tick and step); return the stored unit of
+        every name whose stored unit differs from the one given (those are left as they are)."""
+
     async def close(self) -> None: ...
 
 

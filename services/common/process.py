@@ -29,9 +29,10 @@ def run_service(name: str, run: Callable[[Config], Coroutine[Any, Any, None]]) -
     config = Config.from_env()
     try:
         load_catalog(config)
+        # a service that keeps amounts refuses at start a catalog whose units differ from theirs
+        asyncio.run(_until_signal(run(config)))
     except CatalogError as exc:
         raise SystemExit(f"{name}: {exc}") from None
-    asyncio.run(_until_signal(run(config)))
 
 
 async def _until_signal(service: Coroutine[Any, Any, None]) -> None:

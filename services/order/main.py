@@ -8,7 +8,7 @@ import asyncio
 from exchange.v1 import matching_pb2, matching_pb2_grpc, order_pb2, order_pb2_grpc
 from services.common import backends
 from services.common.aio import cancel_and_wait
-from services.common.catalog import load_catalog
+from services.common.catalog import load_catalog, pin_catalog_units
 from services.common.config import Config
 from services.common.grpcutil.channel import connect
 from services.common.grpcutil.server import Service, start_server
@@ -21,8 +21,10 @@ from services.tradeproc.fees import FeeSchedule
 
 
 async def run(config: Config) -> None:
-    symbols = load_catalog(config).by_name
+    catalog = load_catalog(config)
+    symbols = catalog.by_name
     ledger = backends.open_ledger(config)
+    await pin_catalog_units(ledger, catalog)
     router = MatchingRouter({name: config.address("matching") for name in symbols})
     settlement = SettlementWatch(config.address("tradeproc"))
     settlement.start()

@@ -7,7 +7,7 @@ import asyncio
 from exchange.v1 import tradeproc_pb2, tradeproc_pb2_grpc
 from services.common import backends
 from services.common.aio import cancel_and_wait, ended_result
-from services.common.catalog import load_catalog
+from services.common.catalog import load_catalog, pin_catalog_units
 from services.common.config import Config
 from services.common.grpcutil.server import Service, start_server
 from services.common.process import serve_forever
@@ -20,6 +20,7 @@ async def run(config: Config) -> None:
     ledger = backends.open_ledger(config)
     fees = FeeSchedule(maker_ppm=config.maker_fee_ppm, taker_ppm=config.taker_fee_ppm)
     catalog = load_catalog(config)
+    await pin_catalog_units(ledger, catalog)
     symbols = catalog.by_name
     loop = SettlementLoop(symbols, ledger, backends.event_source(config, "tradeproc"), fees)
     settling = asyncio.create_task(loop.run(), name="settlement-loop")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from exchange.v1 import tradeproc_pb2_grpc, user_pb2, user_pb2_grpc
 from services.common import backends
-from services.common.catalog import load_catalog
+from services.common.catalog import load_catalog, pin_catalog_units
 from services.common.config import Config
 from services.common.grpcutil.channel import connect
 from services.common.grpcutil.errors import ErrorTable
@@ -18,8 +18,10 @@ from services.user.user_events import TransferPublisher
 async def run(config: Config) -> None:
     store = backends.open_user_store(config)
     ledger = backends.open_ledger(config)
+    catalog = load_catalog(config)
+    await pin_catalog_units(ledger, catalog)
     tradeproc = connect(config.address("tradeproc"))
-    assets = load_catalog(config).assets
+    assets = catalog.assets
     publisher = TransferPublisher(tradeproc_pb2_grpc.TradeProcessingServiceStub(tradeproc), assets)
     domain = UserDomain(store, ledger, config.secrets(), assets=assets, on_transfer=publisher.publish)
     publisher.start()

@@ -107,3 +107,18 @@ async def test_balances_survive_close_and_reopen(backend: Backend) -> None:
         assert await reopened.net_deposits() == {"USDT": 400}
     finally:
         await reopened.close()
+
+
+async def test_units_are_pinned_the_first_time_and_a_changed_one_is_reported(backend: Backend) -> None:
+    first, other = backend.ledger()(), backend.ledger()()  # two processes of one exchange
+    try:
+        assert await first.pin_units({"asset BTC": "0.00000001", "BTCUSDT tick_size": "0.01"}) == {}
+        assert await other.pin_units({"asset BTC": "0.00000001", "BTCUSDT tick_size": "0.01"}) == {}
+        assert await other.pin_units({"BTCUSDT tick_size": "0.1", "ETHUSDT tick_size": "0.01"}) == {
+            "BTCUSDT tick_size": "0.01"}
+        # the changed unit was not taken, the new name was
+        assert await first.pin_units({"BTCUSDT tick_size": "0.1", "ETHUSDT tick_size": "0.001"}) == {
+            "BTCUSDT tick_size": "0.01", "ETHUSDT tick_size": "0.01"}
+    finally:
+        await first.close()
+        await other.close()

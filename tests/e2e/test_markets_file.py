@@ -4,6 +4,10 @@ quoted, and a file that cannot be listed stops the launcher at once with its rea
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -11,7 +15,10 @@ import grpc
 import pytest
 
 from exchange.v1 import common_pb2, order_pb2, order_pb2_grpc
+from services.common.adapters.embedded.ledger import SqliteLedger
 from services.common.caller import caller_metadata
+from services.common.catalog import DEMO_CATALOG, catalog_units
+from tests.e2e.platform import REPO
 from tests.e2e.test_launcher import Launcher, _trade_count
 from tests.unit.common.test_catalog import docs_example_text
 
@@ -74,3 +81,36 @@ def test_a_markets_file_that_cannot_be_listed_stops_make_run_with_its_reason(tmp
     said = Path(launcher.log.name).read_text()
     assert code != 0 and launcher.children() == []
     assert f"spotex: {markets}: symbols entry 1: BTCUSDT: tick*step is not a whole number" in said
+
+
+def test_a_markets_file_that_changes_a_stored_unit_stops_make_run_and_each_service(tmp_path: Path) -> None:
+    """Stored orders count ticks and steps, balances an asset's smallest unit: a tick of 0.01
+    read as 0.1 would re-price every resting order (with the old price's funds locked)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    ledger = SqliteLedger(data / "ledger.sqlite")  # what a run of the demo catalog left there
+
+    async def listed_before() -> None:
+        assert await ledger.pin_units(catalog_units(DEMO_CATALOG)) == {}
+        await ledger.close()
+
+    asyncio.run(listed_before())
+    markets = tmp_path / "markets.toml"
+    markets.write_text(
+        '[assets]\nBTC = 8\nUSDT = 8\n[[symbols]]\nbase = "BTC"\nquote = "USDT"\ntick_size = "0.1"\n'
+        'step_size = "0.00001"\nmin_notional = "5"\nshard = 0\n'
+    )
+    reason = "BTCUSDT tick_size is 0.1 here but 0.01 in the stored balances and orders"
+    launcher = Launcher(data, settings={"SPOTEX_MARKETS_FILE": str(markets)})
+    try:
+        code = launcher.process.wait(timeout=30)
+    finally:
+        launcher.kill()
+    assert code != 0 and launcher.children() == []
+    assert reason in Path(launcher.log.name).read_text()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTEX_")}
+    env.update(SPOTEX_DATA_DIR=str(data), SPOTEX_MARKETS_FILE=str(markets), SPOTEX_METRICS="0", PYTHONPATH=str(REPO))
+    for service in ("order", "tradeproc", "user"):  # alone, as on Kubernetes
+        alone = subprocess.run([sys.executable, "-m", f"services.{service}"], env=env, cwd=REPO,
+                               capture_output=True, text=True, timeout=60)
+        assert alone.returncode != 0 and f"{service}: " in alone.stderr and reason in alone.stderr, alone.stderr[-2000:]

@@ -27,7 +27,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, fields
 from typing import Any
@@ -352,6 +352,24 @@ class DynamoLedger(DynamoStore):
                 raise SupplyExceeded(f"{asset}: net deposits + {amount} > {LARGEST_SUPPLY}") from None
             raise InsufficientFunds(f"user {user_id} cannot withdraw {amount} {asset}") from None
         return True
+
+    async def pin_units(self, units: Mapping[str, str]) -> dict[str, str]:
+        return await self._run(self._pin_units, dict(units))
+
+    def _pin_units(self, units: dict[str, str]) -> dict[str, str]:
+        # items of the sequences table (name "unit:<name>"): a handful, written once per listing
+        differ = {}
+        for name, unit in units.items():
+            key = {"name": _s(f"unit:{name}")}
+            try:
+                self._client.put_item(TableName=self._names.sequences, Item={**key, "unit": _s(unit)},
+                                      ConditionExpression="attribute_not_exists(#n)",
+                                      ExpressionAttributeNames={"#n": "name"})
+            except self._client.exceptions.ConditionalCheckFailedException:
+                stored = self._get(self._names.sequences, key)
+                if stored is not None and stored["unit"]["S"] != unit:
+                    differ[name] = stored["unit"]["S"]
+        return differ
 
     async def balances(self, user_id: int) -> list[Balance]:
         items = await self._run(

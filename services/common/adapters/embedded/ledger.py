@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from enum import IntEnum
 from operator import attrgetter
@@ -207,6 +207,9 @@ class SqliteLedger:
         return await self._reader.run(_audit_snapshot)
 
     # -- orders ---------------------------------------------------------------------------------
+    async def pin_units(self, units: Mapping[str, str]) -> dict[str, str]:
+        return await self._writer.run(_pin_units, dict(units))
+
     async def allocate_order_ids(self, count: int) -> range:
         if count < 1:
             raise ValueError(f"allocate at least one order id, not {count}")
@@ -324,6 +327,8 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     _make_stop_index(conn)
     # a deposit sums its asset's transfers (the supply cap): from this index alone, not the table
     conn.execute("CREATE INDEX IF NOT EXISTS transfers_by_asset ON transfers (asset, kind, amount)")
+    # the units stored amounts count in (Ledger.pin_units)
+    conn.execute("CREATE TABLE IF NOT EXISTS units (name TEXT PRIMARY KEY, unit TEXT NOT NULL) WITHOUT ROWID")
     if version != SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -385,6 +390,12 @@ def _transfer(conn: sqlite3.Connection, kind: str, tx_id: str, user_id: int, ass
             raise InsufficientFunds(f"user {user_id} cannot withdraw {amount} {asset}")
     conn.execute("INSERT INTO transfers VALUES (?, ?, ?, ?, ?)", (tx_id, kind, user_id, asset, amount))
     return True
+
+
+def _pin_units(conn: sqlite3.Connection, units: dict[str, str]) -> dict[str, str]:
+    conn.executemany("INSERT OR IGNORE INTO units VALUES (?, ?)", units.items())
+    stored = {name: conn.execute("SELECT unit FROM units WHERE name = ?", (name,)).fetchone()[0] for name in units}
+    return {name: unit for name, unit in stored.items() if unit != units[name]}
 
 
 def _allocate_order_ids(conn: sqlite3.Connection, count: int) -> range:
