@@ -64,7 +64,10 @@ def build_app(
     middleware = []
     if settings.client_address_header:
         middleware.append(Middleware(ClientAddressFromHeader, header=settings.client_address_header))
-    return Starlette(routes=routes, middleware=middleware, exception_handlers={404: _not_found, 405: _not_allowed})
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: _not_found, 405: _not_allowed})
+    # Binance answers /api/v3/ping/ with 404 -1000; Starlette would redirect it to /api/v3/ping
+    app.router.redirect_slashes = False
+    return app
 
 
 WEB_UI = Path(__file__).parent / "web"

@@ -34,6 +34,7 @@ def normalise_email(email: str) -> str:
 
 
 def check_password_policy(password: str, email: str) -> None:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD or password.strip().lower() == email:
+    # spaces count (NIST: passphrases), but not a password of nothing else
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD or password.strip().lower() in (email, ""):
         # The upper bound also caps the work an attacker can make argon2 do per request.
         raise WeakPassword(f"{MIN_PASSWORD} to {MAX_PASSWORD} characters, not the email address")

@@ -354,6 +354,9 @@ class UserDomain:
             raise Unauthenticated() if caller.user_id is None else PermissionDenied()
         if not _TX_ID.fullmatch(tx_id):
             raise InvalidParameter("transactionId", "1 to 128 printable ASCII characters")
+        for name, value in (("asset", asset), ("amount", amount)):
+            if not value:
+                raise MissingParameter(name)
         minor = self._minor_units(self._asset(asset), amount)
         if await self._store.user_by_id(user_id) is None:
             raise InvalidParameter("userId", "an existing user id")

@@ -89,6 +89,9 @@ def test_the_faucet_credits_the_session_own_account(
     for amount in ("1_000", " 1", "\u0663", "+1", "1e2", "NaN"):
         odd = http.post("/api/v1/faucet", data={"asset": "BTC", "amount": amount}, headers=headers)
         assert (odd.status_code, odd.json()["code"]) == (400, -1100), (amount, odd.text)
+    for missing, sent in (("asset", {"amount": "1"}), ("amount", {"asset": "BTC"}), ("asset", {})):
+        refused = http.post("/api/v1/faucet", data=sent, headers=headers).json()
+        assert (refused["code"], f"'{missing}'" in refused["msg"]) == (-1102, True), refused
     assert ledger.balances(account) == {"BTC": (D("0.5"), D(0))}
 
 

@@ -25,6 +25,12 @@ async def test_the_faucet_exists_only_in_dev_mode(exchange: Exchange) -> None:
     await clients.close()
 
 
+def test_a_path_with_a_trailing_slash_is_unknown_not_redirected(exchange: Exchange) -> None:
+    for path in ("/api/v3/ping/", "/api/v3/depth/?symbol=BTCUSDT"):
+        response = httpx.get(exchange.url + path, follow_redirects=False)
+        assert (response.status_code, response.json()["code"]) == (404, -1000), path
+
+
 async def test_an_unreachable_service_is_an_unknown_outcome_503_never_a_4xx(exchange: Exchange) -> None:
     # port 1 on 127.0.0.1: connections are refused at once
     clients = Clients({name: "127.0.0.1:1" for name in set(SERVICE_HOSTS.values())})

@@ -40,7 +40,7 @@ async def test_register_refuses_what_is_not_an_email_address(domain: UserDomain,
     assert refused.value.error_metadata == {"param": "email"}
 
 
-@pytest.mark.parametrize("password", ["short", "x" * 129, "alice@example.com"])
+@pytest.mark.parametrize("password", ["short", "x" * 129, "alice@example.com", " " * 8, " \t " * 4])
 async def test_register_refuses_passwords_outside_the_policy(domain: UserDomain, password: str) -> None:
     with pytest.raises(WeakPassword):
         await domain.register("alice@example.com", password)
