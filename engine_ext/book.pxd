@@ -104,6 +104,7 @@ cdef class OrderBook:
     cdef readonly int64_t seq           # of the last event emitted
     cdef readonly int64_t last_price    # of the last trade; 0 before any
     cdef readonly int64_t trade_id      # of the last trade; 0 before any
+    cdef readonly bint seq_trade_ids    # restored from OBK1: trades take the old rule (id = seq)
 
     # order pool: contiguous slots, free list threaded through Order.next
     cdef Order* pool
@@ -152,6 +153,7 @@ cdef class OrderBook:
     cpdef list orders(self)
     cpdef bytes snapshot(self)
     cpdef bytes state_hash(self)
+    cpdef void continue_trade_ids(self)
     cpdef int64_t memory_bytes(self)
 
     # -- PYTHON GLUE --

@@ -449,7 +449,7 @@ cdef class OrderBook:
         header[1] = self.lot_size
         header[2] = self.seq
         header[3] = self.last_price
-        header[4] = self.trade_id
+        header[4] = self.seq if self.seq_trade_ids else self.trade_id  # the id the next trade follows
         header[5] = n_resting
         header[6] = self.n_stops
         cdef bytes data = PyBytes_FromStringAndSize(
@@ -482,8 +482,9 @@ cdef class OrderBook:
             header_size = SNAPSHOT_HEADER
             memcpy(header, p + 4, sizeof(header))
         elif size >= SNAPSHOT_HEADER_V1 and raw[:4] == b"OBK1":
-            # Written before trade ids existed, when a trade's id was its TRADE event's seq:
-            # continuing from seq keeps every later id above all the ids already published.
+            # Written before trade ids existed, when a trade's id was its TRADE event's seq: the
+            # book keeps that rule until continue_trade_ids(), then counts on from seq, above
+            # every id already published.
             header_size = SNAPSHOT_HEADER_V1
             memcpy(header, p + 4, 4 * sizeof(int64_t))
             header[4] = header[2]
@@ -501,8 +502,18 @@ cdef class OrderBook:
         book.seq = header[2]
         book.last_price = header[3]
         book.trade_id = header[4]
+        # Replaying the journal after an OBK1 snapshot redoes trades the old code published
+        # with id = seq: they must come out so again, until continue_trade_ids().
+        book.seq_trade_ids = header_size == SNAPSHOT_HEADER_V1
         book.load_orders(p + header_size, n_resting, n_stops)
         return book
+
+    cpdef void continue_trade_ids(self):
+        """After replaying the journal that followed an OBK1 snapshot: new trades count on from
+        the last seq, above every id published under the old rule. A no-op otherwise."""
+        if self.seq_trade_ids:
+            self.trade_id = self.seq
+            self.seq_trade_ids = False
 
     cpdef bytes state_hash(self):
         """blake2b-128 of snapshot(): comparable across implementations."""
@@ -1014,9 +1025,11 @@ cdef class OrderBook:
         if t.has_cap:
             t.cap_left -= price * q if o.side == BUY else q
         self.last_price = price
-        self.trade_id += 1
+        if not self.seq_trade_ids:
+            self.trade_id += 1
+        # 0: consumers take the event's seq, the id the old rule gave (seq_trade_ids)
         self.emit(TRADE, o.side, 0, o.order_id, o.user_id, m.order_id, m.user_id, price, q,
-                  self.trade_id)
+                  0 if self.seq_trade_ids else self.trade_id)
         if leaves(m) == 0:
             self.emit_order(m, FILLED)
             unlink_from_level(self.pool, lv, maker)

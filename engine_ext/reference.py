@@ -158,6 +158,7 @@ class OrderBook:
         self._seq = 0
         self._last_price = 0
         self._trade_id = 0
+        self._seq_trade_ids = False  # restored from OBK1: trades take the old rule (id = seq)
         self._sides = (_BookSide(BUY), _BookSide(SELL))
         self._live: dict[int, _Order] = {}  # every resting order and pending stop, by id
         self._pending: dict[int, _Order] = {}  # pending stops, in placement order
@@ -184,6 +185,14 @@ class OrderBook:
     @property
     def trade_id(self) -> int:
         return self._trade_id
+
+    @property
+    def seq_trade_ids(self) -> bool:
+        return self._seq_trade_ids
+
+    def continue_trade_ids(self) -> None:
+        if self._seq_trade_ids:
+            self._trade_id, self._seq_trade_ids = self._seq, False
 
     # -- COMMANDS --
 
@@ -292,7 +301,8 @@ class OrderBook:
     def snapshot(self) -> bytes:
         resting = list(self._sides[BUY].orders_in_priority()) + list(self._sides[SELL].orders_in_priority())
         parts = [_HEADER.pack(SNAPSHOT_MAGIC, self._tick_size, self._lot_size, self._seq,
-                              self._last_price, self._trade_id, len(resting), len(self._pending))]
+                              self._last_price, self._seq if self._seq_trade_ids else self._trade_id,
+                              len(resting), len(self._pending))]
         for o in self._orders_in_snapshot_order():
             parts.append(_RECORD.pack(o.order_id, o.user_id, o.price, o.stop_price, o.orig_qty,
                                       o.filled_qty, o.cap, o.side, o.order_type, o.tif, o.stp))
@@ -307,8 +317,8 @@ class OrderBook:
         elif magic == SNAPSHOT_MAGIC_V1:
             _, tick_size, lot_size, seq, last_price, n_resting, n_stops = _HEADER_V1.unpack_from(data, 0)
             header_size = _HEADER_V1.size
-            # A trade's id used to be its TRADE event's seq: continuing from seq keeps every
-            # later id above all the ids already published.
+            # A trade's id used to be its TRADE event's seq: the book keeps that rule until
+            # continue_trade_ids(), then counts on from seq, above every id already published.
             trade_id = seq
         else:
             raise ValueError(f"not an order book snapshot (magic {magic!r})")
@@ -318,6 +328,7 @@ class OrderBook:
         book._seq = seq
         book._last_price = last_price
         book._trade_id = trade_id
+        book._seq_trade_ids = magic == SNAPSHOT_MAGIC_V1
         for i in range(n_resting + n_stops):
             (order_id, user_id, price, stop_price, orig_qty, filled_qty, cap, side, order_type, tif,
              stp) = _RECORD.unpack_from(data, header_size + i * _RECORD.size)
@@ -534,10 +545,12 @@ class OrderBook:
             if taker.cap != 0:
                 cap_left -= notional if taker.side == BUY else q
             self._last_price = maker.price
-            self._trade_id += 1
+            if not self._seq_trade_ids:
+                self._trade_id += 1
             self._emit(EventKind.TRADE, order_id=taker.order_id, user_id=taker.user_id,
                        maker_order_id=maker.order_id, maker_user_id=maker.user_id,
-                       price=maker.price, qty=q, filled=self._trade_id, side=taker.side)
+                       price=maker.price, qty=q, filled=0 if self._seq_trade_ids else self._trade_id,
+                       side=taker.side)
             if maker.leaves == 0:
                 opposite.remove(maker)
                 del self._live[maker.order_id]

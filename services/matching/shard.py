@@ -84,6 +84,8 @@ class Book(Protocol):
 
     def snapshot(self) -> bytes: ...
 
+    def continue_trade_ids(self) -> None: ...
+
 
 BookFactory = Callable[[bytes | None], Book]  # None: a new empty book; bytes: restore a snapshot
 
@@ -517,6 +519,8 @@ class MatchingShard:
         await self._append_events(missing)
         if missing:
             log.info("matching shard %s: re-published %d event records", self.shard, len(missing))
+        for state in self._books.values():
+            state.book.continue_trade_ids()  # the replay is over: new trades take new ids
         self._healthy = True
 
     async def _restore(self, symbol: str) -> _SymbolState:

@@ -143,20 +143,29 @@ def test_trade_ids_count_the_books_trades_from_1_across_commands_and_survive_res
     assert (book.trade_id, restored.trade_id) == (3, 4)
 
 
-def test_an_obk1_snapshot_restores_with_trade_id_seq(book_class: Any) -> None:
-    """Snapshots from before trade ids: a trade's id was its TRADE event's seq, so counting on
-    from seq keeps later ids above every id published until then."""
+def test_an_obk1_snapshot_keeps_the_old_id_rule_until_its_replay_is_over(book_class: Any) -> None:
+    """Snapshots from before trade ids. The journal after one is replayed on restart, redoing
+    trades the old code published with id = seq: they come out so again (`filled` 0: consumers
+    take the seq). Once the replay is over, new trades count on from seq, above every id the
+    old rule gave."""
     original = _small_book(book_class)
     restored = book_class.restore(as_obk1(original.snapshot()))
 
-    assert (restored.seq, restored.trade_id) == (10, 10)
+    assert (restored.seq, restored.trade_id, restored.seq_trade_ids) == (10, 10, True)
     assert restored.orders() == original.orders()
     assert restored.snapshot() == original.snapshot()[:36] + struct.pack("<q", 10) + original.snapshot()[44:]
-    events = _continue(restored)
-    assert [e.filled for e in events if e.kind == EventKind.TRADE] == [11, 12, 13, 14]
-    assert [e for e in events if e.kind != EventKind.TRADE] == [
+    replayed = _continue(restored)
+    assert [e.filled for e in replayed if e.kind == EventKind.TRADE] == [0, 0, 0, 0]
+    assert [e for e in replayed if e.kind != EventKind.TRADE] == [
         e for e in _continue(original) if e.kind != EventKind.TRADE
     ]
+    restored.continue_trade_ids()
+    assert (restored.trade_id, restored.seq_trade_ids) == (restored.seq, False)
+    before = restored.seq
+    later = market(restored, 20, SELL, qty=10, user=4)  # takes the bid of order 13
+    assert [e.filled for e in later if e.kind == EventKind.TRADE] == [before + 1]
+    restored.continue_trade_ids()  # a book not restored from OBK1, or continued already: nothing
+    assert restored.trade_id == before + 1
 
 
 def test_read_snapshot_reads_both_formats(book_class: Any) -> None:

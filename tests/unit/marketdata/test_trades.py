@@ -27,7 +27,8 @@ def test_a_trade_is_listed_with_its_engine_trade_id_and_the_maker_price(feed: Fe
 
 def test_a_trade_from_before_trade_ids_keeps_its_seq_as_id_and_later_ids_follow(feed: Feed) -> None:
     # An event log written before trade ids: its TRADE events carry filled 0 and their ids were
-    # their seqs; the engine restored from that time's (OBK1) snapshot counts on from its seq.
+    # their seqs; the engine restored from that time's (OBK1) snapshot counts on from its seq
+    # once its journal is replayed (the shard then calls continue_trade_ids).
     feed.limit(Side.SELL, ticks("100"), lots("2"))
     feed.market(Side.BUY, lots("1"), apply=False)
     old = feed.batches[-1]
@@ -36,6 +37,7 @@ def test_a_trade_from_before_trade_ids_keeps_its_seq_as_id_and_later_ids_follow(
     (old_id,) = [e.seq for e in old_events if e.kind == EventKind.TRADE]
     upgraded_at = feed.book.seq
     feed.book = OrderBook.restore(as_obk1(feed.book.snapshot()))
+    feed.book.continue_trade_ids()
     feed.market(Side.BUY, lots("1"))
 
     assert [t.id for t in feed.data.trades("BTCUSDT")] == [old_id, upgraded_at + 1]
