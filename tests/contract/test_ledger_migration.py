@@ -6,9 +6,11 @@ import dataclasses
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from engine_ext.codes import OrderType
 from services.common.adapters.embedded.ledger import SCHEMA_VERSION, SqliteLedger
-from services.common.ports import OpenOrderLimits, PlaceOutcome
+from services.common.ports import LARGEST_SUPPLY, OpenOrderLimits, PlaceOutcome, SupplyExceeded
 from services.common.records import Balance, OrderRecord
 from tests.contract.builders import SYMBOL, an_order
 
@@ -106,5 +108,24 @@ async def test_an_index_made_for_other_stop_types_is_made_again(tmp_path: Path) 
     reopened = SqliteLedger(path)
     try:
         assert await reopened.open_order_counts(1, SYMBOL) == (1, 1)
+    finally:
+        await reopened.close()
+
+
+async def test_a_ledger_from_before_the_supply_cap_counts_its_past_deposits_against_it(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    ledger = SqliteLedger(path)
+    await ledger.deposit("in", 1, "BTC", LARGEST_SUPPLY - 5)
+    await ledger.withdraw("out", 1, "BTC", 5)
+    await ledger.close()
+    with sqlite3.connect(path, isolation_level=None) as conn:  # as the code before the cap left it
+        conn.execute("DROP TABLE net_transfers")
+
+    reopened = SqliteLedger(path)
+    try:
+        assert await reopened.deposit("room", 2, "BTC", 10)  # 5 withdrawn + 5 never used
+        with pytest.raises(SupplyExceeded):
+            await reopened.deposit("beyond", 2, "BTC", 1)
+        assert await reopened.net_deposits() == {"BTC": LARGEST_SUPPLY}
     finally:
         await reopened.close()

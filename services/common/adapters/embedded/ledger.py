@@ -314,6 +314,11 @@ def _check_positive(amount: int, tx_id: str) -> None:
 # -- write operations: run by the Writer inside its transaction, one savepoint each ---------
 
 
+# The audit sums the transfers themselves, not net_transfers: its check stays independent of
+# the running total the supply cap keeps.
+_NET = "SUM(CASE kind WHEN 'deposit' THEN amount ELSE -amount END)"
+
+
 def _create_schema(conn: sqlite3.Connection) -> None:
     # in the Writer's BEGIN IMMEDIATE: of two processes starting together, one creates the
     # tables and the other then sees the current version
@@ -325,8 +330,12 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     elif version not in (2, SCHEMA_VERSION):  # version 3 only adds the index made below
         raise RuntimeError(f"ledger schema version {version}, this code knows {SCHEMA_VERSION}")
     _make_stop_index(conn)
-    # a deposit sums its asset's transfers (the supply cap): from this index alone, not the table
-    conn.execute("CREATE INDEX IF NOT EXISTS transfers_by_asset ON transfers (asset, kind, amount)")
+    # Each asset's deposits less withdrawals, kept with every transfer: a deposit checks the
+    # supply cap against it without summing the asset's whole transfer history under the write
+    # lock. Made (and filled from that history) the first time a file is opened by this code.
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'net_transfers'").fetchone() is None:
+        conn.execute("CREATE TABLE net_transfers (asset TEXT PRIMARY KEY, net INTEGER NOT NULL) WITHOUT ROWID")
+        conn.execute(f"INSERT INTO net_transfers SELECT asset, {_NET} FROM transfers GROUP BY asset")
     # the units stored amounts count in (Ledger.pin_units)
     conn.execute("CREATE TABLE IF NOT EXISTS units (name TEXT PRIMARY KEY, unit TEXT NOT NULL) WITHOUT ROWID")
     if version != SCHEMA_VERSION:
@@ -374,10 +383,8 @@ def _transfer(conn: sqlite3.Connection, kind: str, tx_id: str, user_id: int, ass
             raise TransferConflict(f"tx_id {tx_id} was already used for {seen}")
         return False
     if kind == "deposit":
-        net = conn.execute(
-            "SELECT COALESCE(SUM(CASE kind WHEN 'deposit' THEN amount ELSE -amount END), 0) FROM transfers"
-            " WHERE asset = ?", (asset,),
-        ).fetchone()[0]
+        row = conn.execute("SELECT net FROM net_transfers WHERE asset = ?", (asset,)).fetchone()
+        net = row[0] if row else 0
         if net + amount > LARGEST_SUPPLY:
             raise SupplyExceeded(f"{asset}: net deposits {net} + {amount} > {LARGEST_SUPPLY}")
         _add_to_balance(conn, user_id, asset, amount, 0)
@@ -389,6 +396,10 @@ def _transfer(conn: sqlite3.Connection, kind: str, tx_id: str, user_id: int, ass
         if not debited:
             raise InsufficientFunds(f"user {user_id} cannot withdraw {amount} {asset}")
     conn.execute("INSERT INTO transfers VALUES (?, ?, ?, ?, ?)", (tx_id, kind, user_id, asset, amount))
+    conn.execute(
+        "INSERT INTO net_transfers VALUES (?, ?) ON CONFLICT (asset) DO UPDATE SET net = net + excluded.net",
+        (asset, amount if kind == "deposit" else -amount),
+    )
     return True
 
 
@@ -526,10 +537,7 @@ def _all_balances(conn: sqlite3.Connection) -> dict[int, list[Balance]]:
 
 
 def _net_deposits(conn: sqlite3.Connection) -> dict[str, int]:
-    rows = conn.execute(
-        "SELECT asset, SUM(CASE kind WHEN 'deposit' THEN amount ELSE -amount END) FROM transfers"
-        " GROUP BY asset ORDER BY asset"
-    )
+    rows = conn.execute(f"SELECT asset, {_NET} FROM transfers GROUP BY asset ORDER BY asset")
     return dict(rows.fetchall())
 
 
