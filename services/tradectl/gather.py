@@ -32,12 +32,13 @@ async def audit_exchange(config: Config, *, quiet_for_s: float = 10.0) -> list[s
                 settled = all(b.seq == b.settled_seq for b in books)
                 # PENDING orders are in flight (or being re-driven after an outage): wait for them too
                 quiet = settled and not await ledger.pending_orders()
-                if quiet or time.monotonic() > deadline:
+                late = time.monotonic() > deadline
+                if quiet or late:
                     balances, net_deposits, unfinished = await ledger.audit_snapshot()
                     # The books were read before the ledger: an order that reached a book in
                     # between (a PENDING one re-driven just after the books were read) is in the
                     # ledger's snapshot and not in the books'. No book moved if no seq did.
-                    if not quiet or await _seqs(matching) == {b.symbol: b.seq for b in books}:
+                    if late or await _seqs(matching) == {b.symbol: b.seq for b in books}:
                         break
                 await asyncio.sleep(0.1)
         facts = LedgerFacts(balances, net_deposits, unfinished)
