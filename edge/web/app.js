@@ -21,6 +21,7 @@ const state = {
   candles: [], // [openTime, open, high, low, close]
   wallet: new Map(), // asset -> {free, locked}
   openOrders: new OpenOrders(), // of every market, kept by the user data stream
+  ordersArriving: null, // executionReports held while an openOrders snapshot loads
   marketRows: new Map(), // name -> the market list's row, built once and updated in place
   market: null, // the market data WebSocket
   user: null, // the user data stream WebSocket
@@ -336,11 +337,19 @@ async function refreshOpenOrders() {
     renderOpenOrders();
     return;
   }
+  // executionReports that arrive while the snapshot is on its way are applied after it, or
+  // the snapshot (older than they are) would undo them
+  const arriving = (state.ordersArriving = []);
   try {
-    state.openOrders.reset(await exchange.openOrders());
+    const orders = await exchange.openOrders();
+    if (state.ordersArriving !== arriving) return; // a later refresh took over
+    state.openOrders.reset(orders);
+    arriving.forEach((report) => state.openOrders.apply(report));
     renderOpenOrders();
   } catch (error) {
     failed(error);
+  } finally {
+    if (state.ordersArriving === arriving) state.ordersArriving = null;
   }
 }
 
@@ -387,7 +396,8 @@ function onUserEvent(event) {
     notify(`${Number(event.d) > 0 ? "Deposit" : "Withdrawal"}: ${trimZeros(event.d)} ${event.a}`);
   } else if (event.e === "executionReport") {
     if (event.x === "TRADE") notify(`${event.S} ${trimZeros(event.l)} ${event.s} at ${trimZeros(event.L)}: ${event.X}`);
-    if (state.openOrders.apply(event)) renderOpenOrders();
+    if (state.ordersArriving) state.ordersArriving.push(event);
+    else if (state.openOrders.apply(event)) renderOpenOrders();
   } else if (event.e === "listenKeyExpired") {
     startUserStream().catch(failed);
   }
@@ -409,16 +419,17 @@ async function startUserStream() {
   state.userTimer = setInterval(() => exchange.keepAlive(listenKey).catch(failed), 30 * 60 * 1000);
 }
 
-// The edge may be away longer than one retry (a restart, a deploy): keep trying, backing off,
-// for as long as the trader is signed in; an expired or revoked key ends it (failed() signs out).
+// The edge may be away longer than one retry (a restart, a deploy), or rate-limit the key
+// request (429/418): keep trying, backing off, for as long as the trader is signed in; only a
+// key the exchange no longer knows ends it (failed() signs out).
 function reconnectUserStream() {
   const attempt = (state.userAttempt ?? 0) + 1;
   state.userAttempt = attempt;
   setTimeout(() => {
     if (!exchange.key || state.userAttempt !== attempt) return; // signed out, or another attempt took over
     startUserStream().catch((error) => {
-      if (error instanceof ApiError && error.status < 500) {
-        failed(error);
+      if (error instanceof ApiError && (error.code === -2014 || error.code === -2015)) {
+        failed(error); // the key is gone: failed() signs this tab out
         return;
       }
       state.userAttempt = attempt;
