@@ -135,7 +135,8 @@ def _report(
         "e": "executionReport",
         "E": time_ms,
         "s": symbol.name,
-        # a cancel's own client id, as the cancel's answer gave it; the order's is in `C`
+        # the cancel's own client id as its answer gave it when its sender named none (one the
+        # sender named never reaches trade processing: docs/protos.md); the order's is in `C`
         "c": cancel_client_order_id(symbol.name, order.order_id) if canceled else order.client_order_id,
         "S": order.side.name,
         "o": order.order_type.name,
