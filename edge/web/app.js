@@ -489,6 +489,7 @@ async function signOut() {
 }
 
 function leave() { // this tab only: forget the session, revoke nothing
+  clearNotice(); // failed() shows why after this, where there is a why
   stopUserStream();
   exchange.key = null;
   state.openOrders.reset([]);
