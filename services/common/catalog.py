@@ -17,7 +17,7 @@ from typing import Any
 
 from services.common.config import Config
 from services.common.markets import Asset, Filters, MarketError, Symbol, is_decimal
-from services.common.ports import Ledger
+from services.common.ports import LARGEST_SUPPLY, Ledger
 from services.common.symbol_info import scale_of
 
 ASSETS: dict[str, Asset] = {
@@ -97,9 +97,6 @@ def _read_catalog(markets_file: str, partitions: int) -> Catalog:  # a refusal i
 
 
 _FILTER_FIELDS = {f.name: f.type for f in fields(Filters)}
-# The largest balance, transfer and engine amount, in minor units or engine units (the user
-# service's MAX_TRANSFER_MINOR, the order service's ENGINE_MAX_VALUE; docs/engine.md).
-LARGEST_BALANCE = 2**62
 _STATUSES = ("TRADING", "HALT", "BREAK")
 
 
@@ -188,7 +185,8 @@ def _check_coherent(f: Filters, base: Asset, quote: Asset, where: str) -> None:
     ):  # fmt: skip
         if getattr(f, low) > getattr(f, high):
             raise CatalogError(f"{where}: {low} is above {high}")
-    if f.min_qty / base.minor > LARGEST_BALANCE or f.min_notional / quote.minor > LARGEST_BALANCE:
+    # no balance exceeds its asset's LARGEST_SUPPLY (the ledger's cap on deposits)
+    if f.min_qty / base.minor > LARGEST_SUPPLY or f.min_notional / quote.minor > LARGEST_SUPPLY:
         raise CatalogError(
             f"{where}: the smallest order is more than an account can hold (2**62 minor units): "
             "give the asset fewer decimals"

@@ -26,7 +26,7 @@ from cryptography.fernet import Fernet
 from services.common.catalog import ASSETS
 from services.common.config import Secrets
 from services.common.markets import Asset, MarketError, parse_decimal
-from services.common.ports import AlreadyExists, ApiKeyRecord, Ledger, UserRecord, UserStore
+from services.common.ports import LARGEST_SUPPLY, AlreadyExists, ApiKeyRecord, Ledger, UserRecord, UserStore
 from services.common.records import Balance
 from services.user import signatures
 from services.user.credentials import MAX_PASSWORD, PASSWORD_HASHER, check_password_policy, normalise_email
@@ -51,9 +51,6 @@ _T = TypeVar("_T")
 SESSION_TTL_MS = 24 * 3600 * 1000
 API_KEY_LENGTH = 64  # Binance's keys and secrets are 64 alphanumeric characters
 MAX_LABEL = 64
-# Balances are 64-bit integers in the stores: one transfer stays far below that, so sums of
-# them cannot overflow in practice.
-MAX_TRANSFER_MINOR = 2**62
 _JWT_ISSUER = "spotex"
 _ALPHANUMERIC = string.ascii_letters + string.digits
 _API_KEY = re.compile(r"[A-Za-z0-9]{64}")
@@ -383,8 +380,8 @@ class UserDomain:
             raise InvalidParameter("amount", "a positive decimal number") from None
         if value <= 0:
             raise InvalidParameter("amount", "a positive decimal number")
-        if value > asset.from_minor(MAX_TRANSFER_MINOR):
-            raise InvalidParameter("amount", f"a positive decimal number up to {asset.from_minor(MAX_TRANSFER_MINOR)}")
+        if value > asset.from_minor(LARGEST_SUPPLY):  # more than the ledger ever holds of an asset
+            raise InvalidParameter("amount", f"a positive decimal number up to {asset.from_minor(LARGEST_SUPPLY)}")
         try:
             return asset.to_minor(value)
         except MarketError:
