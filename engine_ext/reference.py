@@ -30,6 +30,7 @@ from engine_ext.codes import (
     TimeInForce,
 )
 from engine_ext.events import COMMAND_DTYPE, EVENT_DTYPE, Event, OrderState
+from engine_ext.snapshot import read_header
 
 MAX_VALUE = 2**62
 INT64_MAX = 2**63 - 1
@@ -62,8 +63,6 @@ TIF_READING_TYPES = frozenset({LIMIT, STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT})
 
 SNAPSHOT_MAGIC = b"OBK2"
 _HEADER = struct.Struct("<4s7q")
-SNAPSHOT_MAGIC_V1 = b"OBK1"  # before trade ids: no trade_id in the header
-_HEADER_V1 = struct.Struct("<4s6q")
 _RECORD = struct.Struct("<7q4B4x")
 assert _RECORD.size == 64
 
@@ -310,28 +309,20 @@ class OrderBook:
 
     @classmethod
     def restore(cls, data: bytes) -> OrderBook:
-        magic = bytes(data[:4])
-        if magic == SNAPSHOT_MAGIC:
-            _, tick_size, lot_size, seq, last_price, trade_id, n_resting, n_stops = _HEADER.unpack_from(data, 0)
-            header_size = _HEADER.size
-        elif magic == SNAPSHOT_MAGIC_V1:
-            _, tick_size, lot_size, seq, last_price, n_resting, n_stops = _HEADER_V1.unpack_from(data, 0)
-            header_size = _HEADER_V1.size
-            # A trade's id used to be its TRADE event's seq: the book keeps that rule until
-            # continue_trade_ids(), then counts on from seq, above every id already published.
-            trade_id = seq
-        else:
-            raise ValueError(f"not an order book snapshot (magic {magic!r})")
-        if len(data) != header_size + (n_resting + n_stops) * _RECORD.size:
+        h = read_header(data)
+        n_resting = h.n_resting
+        if len(data) != h.size + (n_resting + h.n_stops) * _RECORD.size:
             raise ValueError("snapshot length does not match its order counts")
-        book = cls(tick_size, lot_size)
-        book._seq = seq
-        book._last_price = last_price
-        book._trade_id = trade_id
-        book._seq_trade_ids = magic == SNAPSHOT_MAGIC_V1
-        for i in range(n_resting + n_stops):
+        book = cls(h.tick_size, h.lot_size)
+        book._seq = h.seq
+        book._last_price = h.last_price
+        book._trade_id = h.trade_id
+        # An OBK1 book's trades keep the old rule (id = seq) until continue_trade_ids(), then
+        # count on from seq, above every id already published.
+        book._seq_trade_ids = h.old_trade_ids
+        for i in range(n_resting + h.n_stops):
             (order_id, user_id, price, stop_price, orig_qty, filled_qty, cap, side, order_type, tif,
-             stp) = _RECORD.unpack_from(data, header_size + i * _RECORD.size)
+             stp) = _RECORD.unpack_from(data, h.size + i * _RECORD.size)
             order = _Order(order_id, user_id, side, order_type, tif, stp, price, stop_price,
                            orig_qty, filled_qty, cap)
             book._live[order_id] = order

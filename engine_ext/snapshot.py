@@ -1,7 +1,7 @@
 """Reading the shared snapshot format (docs/engine.md) without building a book.
 
 For consumers that need a book's contents, not its behaviour: the audit, and market data
-starting its depth view from matching's snapshot.
+starting its depth view from matching's snapshot. The reference engine reads its header here too.
 """
 
 from __future__ import annotations
@@ -19,6 +19,31 @@ _ORDER = struct.Struct("<7q4B4x")  # order_id, user_id, price, stop_price, orig,
 
 
 @dataclass(frozen=True, slots=True)
+class SnapshotHeader:
+    tick_size: int
+    lot_size: int
+    seq: int
+    last_price: int
+    trade_id: int  # of the last trade; seq for an OBK1 snapshot (its trades' ids were their seqs)
+    n_resting: int
+    n_stops: int
+    size: int  # bytes before the order records
+    old_trade_ids: bool  # OBK1: written before trade ids
+
+
+def read_header(data: bytes) -> SnapshotHeader:
+    """Either format's header; raises ValueError for anything else."""
+    magic = bytes(data[:4])
+    if magic == MAGIC:
+        _, tick, lot, seq, last_price, trade_id, n_resting, n_stops = _HEADER.unpack_from(data)
+        return SnapshotHeader(tick, lot, seq, last_price, trade_id, n_resting, n_stops, _HEADER.size, False)
+    if magic == MAGIC_V1:
+        _, tick, lot, seq, last_price, n_resting, n_stops = _HEADER_V1.unpack_from(data)
+        return SnapshotHeader(tick, lot, seq, last_price, seq, n_resting, n_stops, _HEADER_V1.size, True)
+    raise ValueError(f"not an order book snapshot (magic {magic!r})")
+
+
+@dataclass(frozen=True, slots=True)
 class BookContents:
     tick_size: int
     lot_size: int
@@ -30,20 +55,13 @@ class BookContents:
 
 
 def read_snapshot(data: bytes) -> BookContents:
-    magic = bytes(data[:4])
-    if magic == MAGIC:
-        _, tick, lot, seq, last_price, trade_id, n_resting, n_stops = _HEADER.unpack_from(data)
-        header_size = _HEADER.size
-    elif magic == MAGIC_V1:
-        _, tick, lot, seq, last_price, n_resting, n_stops = _HEADER_V1.unpack_from(data)
-        header_size = _HEADER_V1.size
-        trade_id = seq  # as the engines restore it: trade ids used to be TRADE events' seqs
-    else:
-        raise ValueError(f"not a book snapshot: {magic!r}")
+    h = read_header(data)
     orders = []
-    for i in range(n_resting + n_stops):
+    for i in range(h.n_resting + h.n_stops):
         order_id, user_id, price, stop, orig, filled, cap, side, kind, tif, stp = _ORDER.unpack_from(
-            data, header_size + i * _ORDER.size
+            data, h.size + i * _ORDER.size
         )
         orders.append(OrderState(order_id, user_id, side, kind, tif, stp, price, stop, orig, filled, cap))
-    return BookContents(tick, lot, seq, last_price, trade_id, orders[:n_resting], orders[n_resting:])
+    return BookContents(
+        h.tick_size, h.lot_size, h.seq, h.last_price, h.trade_id, orders[:h.n_resting], orders[h.n_resting:]
+    )
