@@ -93,3 +93,10 @@ def events_from_array(records: np.ndarray) -> list[Event]:
     """Turn EVENT_DTYPE records into Event tuples (for tests, logs and slow consumers)."""
     columns = [records[name].tolist() for name in EVENT_FIELDS]
     return [Event(*row) for row in zip(*columns, strict=True)]
+
+
+def trade_id(seq: int, filled: int) -> int:
+    """A TRADE event's trade id: its `filled`, or its seq where that is 0 (an event from before
+    trade ids, or one a book restored from OBK1 replays): the id the old rule gave it
+    (docs/engine.md)."""
+    return filled or seq

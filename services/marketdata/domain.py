@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from engine_ext.codes import EventKind
-from engine_ext.events import EVENT_FIELDS
+from engine_ext.events import EVENT_FIELDS, trade_id
 from services.common.markets import Symbol
 from services.common.ports import EventBatch
 
@@ -177,10 +177,9 @@ class SymbolMarket:
                 for diff in self._diffs.values():
                     diff.level_changed(side, price)
             elif kind == _TRADE:
-                # order_id/side are the taker's; the price is the maker's; `filled` is the trade
-                # id, 0 in TRADE events from before trade ids, whose id was their seq (docs/engine.md)
-                trade_id = event[_FILLED] or seq
-                trade = Trade(trade_id, event[_ORDER_ID], side, event[_PRICE], event[_QTY], time_ms)
+                # order_id/side are the taker's; the price is the maker's (docs/engine.md)
+                trade = Trade(trade_id(seq, event[_FILLED]), event[_ORDER_ID], side, event[_PRICE], event[_QTY],
+                              time_ms)
                 closed = self.tape.add(trade)
                 if closed is not None and want_aggs:
                     out.append(self._agg_event(closed, time_ms))

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus
-from engine_ext.events import Event
+from engine_ext.events import Event, trade_id
 from services.common.markets import Asset, Symbol
 from services.common.records import OrderRecord
 from services.order.domain import ResponseType, default_response_type
@@ -120,7 +120,7 @@ def execution_of(symbol: Symbol, record: OrderRecord, events: Iterable[Event], f
                 symbol, record.side, event.price, event.qty, is_maker=is_maker, fees=fees
             )
             done.fills.append(Fill(
-                trade_id=event.filled or event.seq,  # 0: a TRADE from before trade ids (docs/engine.md)
+                trade_id=trade_id(event.seq, event.filled),
                 price=event.price,
                 qty=event.qty,
                 quote=symbol.notional_to_quote_minor(event.price, event.qty),

@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus, RejectReason, Side
-from engine_ext.events import Event
+from engine_ext.events import Event, trade_id
 from services.common.markets import Symbol
 from services.common.records import (
     FEE_ACCOUNT_USER_ID,
@@ -223,7 +223,7 @@ class Settler:
             counter = seller if order is buyer else buyer
             trade = TradeRecord(
                 symbol=symbol.name,
-                trade_id=event.filled or event.seq,  # 0: a TRADE from before trade ids (docs/engine.md)
+                trade_id=trade_id(event.seq, event.filled),
                 order_id=order.order_id,
                 user_id=order.user_id,
                 counter_order_id=counter.order_id,
