@@ -15,7 +15,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import grpc
@@ -101,19 +101,26 @@ async def run_bench(
     spec, mid = catalog.by_name.get(symbol), catalog.reference_prices.get(symbol)
     if spec is None or mid is None:
         raise ValueError(f"{symbol} is not listed with a demo_price to trade around")
+    qty = max(spec.filters.min_qty, (spec.filters.min_notional / mid * 2).quantize(spec.filters.step_size))
+    tick = spec.filters.tick_size
+    # Enough for one trader to place every order of the run (and the warm-up) at the highest
+    # price it sends, twice over: never refused for funds, and far inside the exchange's supply
+    # cap however many clients and runs share one platform (a flat billion each was not).
+    most = 2 * (orders + 200)
+    funds = {
+        asset.name: str(amount.quantize(Decimal(1).scaleb(-asset.precision), rounding=ROUND_CEILING))
+        for asset, amount in ((spec.quote, most * qty * (mid + 21 * tick)), (spec.base, most * qty))
+    }
     admin = (("authorization", f"Bearer {config.secrets().admin_token}"),)
     async with connect(config.address("user")) as user_channel:
         users = user_pb2_grpc.UserServiceStub(user_channel)
-        huge = {spec.quote.name: "1000000000", spec.base.name: "1000000"}
         # one trader per client: with the order mix below each keeps well under MAX_NUM_ORDERS
         # (200 open orders per symbol), so the bench measures orders, not filter refusals
-        traders = [await _user(users, admin, f"c{i}", huge) for i in range(clients)]
+        traders = [await _user(users, admin, f"c{i}", funds) for i in range(clients)]
 
     histograms = Histograms.new()
     failures: dict[str, int] = {}
     rng = random.Random(seed)
-    qty = str(max(spec.filters.min_qty, (spec.filters.min_notional / mid * 2).quantize(spec.filters.step_size)))
-    tick = spec.filters.tick_size
     remaining = orders
     interval = clients / rate if rate else 0.0
 
@@ -127,7 +134,7 @@ async def run_bench(
             side=side,
             type=common_pb2.LIMIT,
             time_in_force=tif,
-            quantity=qty,
+            quantity=str(qty),
             price=str(price),
             new_order_resp_type=common_pb2.ACK,
         )

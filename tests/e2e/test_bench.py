@@ -40,3 +40,11 @@ async def test_every_mode_answers_every_order_and_times_its_stages(platform: Pla
     assert 0 < handler["p50"] <= report["end_to_end_ms"]["p99"]
     assert report["matching round trip (seen by the order service)"]["p99"] > 0
     assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
+
+
+async def test_many_clients_and_runs_fit_in_one_platform(platform: Platform) -> None:
+    # every client is a funded trader: funding each with a flat fortune ran the exchange's
+    # supply cap out (FAILED_PRECONDITION) at 64 clients, or at a second run of 24
+    for _ in range(2):
+        report = await run_bench(platform.config, orders=64, clients=64, stream=True)
+        assert (report["answered"], report["failed"]) == (64, {})
