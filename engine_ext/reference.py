@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import struct
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from engine_ext.codes import (
     TimeInForce,
 )
 from engine_ext.events import COMMAND_DTYPE, EVENT_DTYPE, Event, OrderState
-from engine_ext.snapshot import read_header
+from engine_ext.snapshot import read_header, read_snapshot, write_snapshot
 
 MAX_VALUE = 2**62
 INT64_MAX = 2**63 - 1
@@ -60,11 +59,6 @@ MARKET_PRICED_TYPES = frozenset({MARKET, STOP_LOSS, TAKE_PROFIT})
 """Types with no limit price; the only ones that take a funds `cap`."""
 STOP_TYPES = frozenset({STOP_LOSS, STOP_LOSS_LIMIT, TAKE_PROFIT, TAKE_PROFIT_LIMIT})
 TIF_READING_TYPES = frozenset({LIMIT, STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT})
-
-SNAPSHOT_MAGIC = b"OBK2"
-_HEADER = struct.Struct("<4s7q")
-_RECORD = struct.Struct("<7q4B4x")
-assert _RECORD.size == 64
 
 # Why a taker's walk over the opposite side ended (steps 5 and 6 of SUBMIT).
 _BOOK_RAN_OUT = "book ran out"  # no maker left at an acceptable price
@@ -298,38 +292,28 @@ class OrderBook:
         return [order.state() for order in self._orders_in_snapshot_order()]
 
     def snapshot(self) -> bytes:
-        resting = list(self._sides[BUY].orders_in_priority()) + list(self._sides[SELL].orders_in_priority())
-        parts = [_HEADER.pack(SNAPSHOT_MAGIC, self._tick_size, self._lot_size, self._seq,
-                              self._last_price, self._seq if self._seq_trade_ids else self._trade_id,
-                              len(resting), len(self._pending))]
-        for o in self._orders_in_snapshot_order():
-            parts.append(_RECORD.pack(o.order_id, o.user_id, o.price, o.stop_price, o.orig_qty,
-                                      o.filled_qty, o.cap, o.side, o.order_type, o.tif, o.stp))
-        return b"".join(parts)
+        resting = [o.state() for side in (BUY, SELL) for o in self._sides[side].orders_in_priority()]
+        stops = [o.state() for o in self._pending.values()]
+        trade_id = self._seq if self._seq_trade_ids else self._trade_id
+        return write_snapshot(self._tick_size, self._lot_size, self._seq, self._last_price, trade_id, resting, stops)
 
     @classmethod
     def restore(cls, data: bytes) -> OrderBook:
-        h = read_header(data)
-        n_resting = h.n_resting
-        if len(data) != h.size + (n_resting + h.n_stops) * _RECORD.size:
-            raise ValueError("snapshot length does not match its order counts")
-        book = cls(h.tick_size, h.lot_size)
-        book._seq = h.seq
-        book._last_price = h.last_price
-        book._trade_id = h.trade_id
+        contents = read_snapshot(data)
+        book = cls(contents.tick_size, contents.lot_size)
+        book._seq = contents.seq
+        book._last_price = contents.last_price
+        book._trade_id = contents.trade_id
         # An OBK1 book's trades keep the old rule (id = seq) until continue_trade_ids(), then
         # count on from seq, above every id already published.
-        book._seq_trade_ids = h.old_trade_ids
-        for i in range(n_resting + h.n_stops):
-            (order_id, user_id, price, stop_price, orig_qty, filled_qty, cap, side, order_type, tif,
-             stp) = _RECORD.unpack_from(data, h.size + i * _RECORD.size)
-            order = _Order(order_id, user_id, side, order_type, tif, stp, price, stop_price,
-                           orig_qty, filled_qty, cap)
-            book._live[order_id] = order
-            if i < n_resting:
-                book._sides[side].append(order)
+        book._seq_trade_ids = read_header(data).old_trade_ids
+        for state, resting in [(o, True) for o in contents.resting] + [(o, False) for o in contents.stops]:
+            order = _Order(*state)
+            book._live[order.order_id] = order
+            if resting:
+                book._sides[order.side].append(order)
             else:
-                book._pending[order_id] = order
+                book._pending[order.order_id] = order
         return book
 
     def state_hash(self) -> bytes:

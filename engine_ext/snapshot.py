@@ -1,12 +1,15 @@
-"""Reading the shared snapshot format (docs/engine.md) without building a book.
+"""The shared snapshot format (docs/engine.md) in pure Python: read without building a book,
+and written from a book's contents.
 
 For consumers that need a book's contents, not its behaviour: the audit, and market data
-starting its depth view from matching's snapshot. The reference engine reads its header here too.
+starting its depth view from matching's snapshot. The reference engine writes and restores its
+snapshots here (the compiled book has its own, byte-identical, in book.pyx).
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine_ext.events import OrderState
@@ -55,7 +58,10 @@ class BookContents:
 
 
 def read_snapshot(data: bytes) -> BookContents:
+    """Either format; raises ValueError if the length does not match the header's counts."""
     h = read_header(data)
+    if len(data) != h.size + (h.n_resting + h.n_stops) * _ORDER.size:
+        raise ValueError("snapshot length does not match its order counts")
     orders = []
     for i in range(h.n_resting + h.n_stops):
         order_id, user_id, price, stop, orig, filled, cap, side, kind, tif, stp = _ORDER.unpack_from(
@@ -65,3 +71,16 @@ def read_snapshot(data: bytes) -> BookContents:
     return BookContents(
         h.tick_size, h.lot_size, h.seq, h.last_price, h.trade_id, orders[:h.n_resting], orders[h.n_resting:]
     )
+
+
+def write_snapshot(
+    tick_size: int, lot_size: int, seq: int, last_price: int, trade_id: int,
+    resting: Sequence[OrderState], stops: Sequence[OrderState],
+) -> bytes:
+    """The current format (OBK2): `resting` bids best->worst then asks, FIFO within a level;
+    `stops` in placement order."""
+    parts = [_HEADER.pack(MAGIC, tick_size, lot_size, seq, last_price, trade_id, len(resting), len(stops))]
+    for o in (*resting, *stops):
+        parts.append(_ORDER.pack(o.order_id, o.user_id, o.price, o.stop_price, o.orig_qty, o.filled_qty, o.cap,
+                                 o.side, o.order_type, o.tif, o.stp))
+    return b"".join(parts)
