@@ -279,10 +279,20 @@ class OrderDesk:
         return canceled
 
     async def amend_keep_priority(
-        self, user_id: int, symbol_name: str, order_id: int | None, orig_client_order_id: str | None, new_qty: str
+        self,
+        user_id: int,
+        symbol_name: str,
+        order_id: int | None,
+        orig_client_order_id: str | None,
+        new_qty: str,
+        new_client_order_id: str | None = None,
     ) -> tuple[dict[str, Any], int, int]:
         """Binance's keepPriority amend: a lower quantity, same place in the queue.
-        Returns (the amended order's view, transact time, the AMENDED event's seq)."""
+        Returns (the amended order's view, transact time, the AMENDED event's seq).
+
+        The order keeps its clientOrderId: the ledger holds it immutable (it is how a
+        placement is deduplicated), where Binance gives the amended order a new one. So a
+        newClientOrderId other than the current id is refused, not silently dropped."""
         symbol = self._symbol(symbol_name)
         if not new_qty:
             raise errors.mandatory_missing("newQty")
@@ -291,6 +301,8 @@ class OrderDesk:
         except MarketError:
             raise errors.illegal_characters("newQty", DECIMAL_RANGE) from None
         record = await self._find_open(user_id, symbol_name, order_id, orig_client_order_id)
+        if new_client_order_id and new_client_order_id != record.client_order_id:
+            raise errors.client_order_id_kept()
         try:
             lots = symbol.qty_to_lots(qty)
         except MarketError:

@@ -79,6 +79,15 @@ def not_required(param: str) -> OrderRejected:
     return OrderRejected("PARAMETER_NOT_REQUIRED", -1106, f"Parameter '{param}' sent when not required.", param)
 
 
+def client_order_id_kept() -> OrderRejected:
+    """A keepPriority amend naming a new client id: an order keeps its own here."""
+    return OrderRejected(
+        "PARAMETER_NOT_REQUIRED", -1106,
+        "Parameter 'newClientOrderId' sent when not required: an amended order keeps its clientOrderId.",
+        "newClientOrderId",
+    )
+
+
 def too_much_precision(param: str) -> OrderRejected:
     return OrderRejected("BAD_PRECISION", -1111, "Precision is over the maximum defined for this asset.", param)
 

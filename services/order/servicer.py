@@ -213,6 +213,7 @@ class OrderServicer(order_pb2_grpc.OrderServiceServicer):
                 request.order_id if request.HasField("order_id") else None,
                 request.orig_client_order_id or None,
                 request.new_qty,
+                request.new_client_order_id or None,
             )
         )
         return order_pb2.AmendOrderResponse(

@@ -83,6 +83,16 @@ def test_amend_keep_priority_reduces_the_quantity_and_the_reservation(
     order = amended.json()["amendedOrder"]
     assert (order["orderId"], order["qty"], order["status"]) == (placed["orderId"], "0.40000000", "NEW")
     assert ledger.balances(account)["BTC"] == (D("0.988"), D("0.012"))
+    # the order keeps its clientOrderId: naming it again is fine, a new one is refused, not dropped
+    same_id = {**amend, "newQty": "0.3", "newClientOrderId": placed["clientOrderId"]}
+    again = client.signed("PUT", "/api/v3/order/amend/keepPriority", same_id, in_body=True)
+    assert again.status_code == 200 and again.json()["amendedOrder"]["clientOrderId"] == placed["clientOrderId"]
+    renamed = client.signed(
+        "PUT", "/api/v3/order/amend/keepPriority", {**same_id, "newQty": "0.2", "newClientOrderId": "renamed"},
+        in_body=True,
+    )
+    assert (renamed.status_code, renamed.json()["code"]) == (400, -1106), renamed.text
+    assert ledger.balances(account)["BTC"] == (D("0.991"), D("0.009"))  # still 0.3 at 0.03
     too_big = client.signed("PUT", "/api/v3/order/amend/keepPriority", {**amend, "newQty": "2"}, in_body=True)
     assert too_big.status_code == 400 and too_big.json()["code"] == -1013
     no_qty = client.signed("PUT", "/api/v3/order/amend/keepPriority", {k: amend[k] for k in ("symbol", "orderId")})
