@@ -26,6 +26,10 @@ class Balance:
     asset: str
     available: int  # minor units
     locked: int  # minor units, reserved by open orders
+    # when this balance last changed (Binance's account updateTime is the latest of an
+    # account's): a transfer's time, an order's placement, a settlement's time; 0 if never
+    # recorded. Not part of a balance's value: equality ignores it.
+    updated_ms: int = field(default=0, compare=False)
 
 
 @dataclass(slots=True)
@@ -102,6 +106,12 @@ class Settlement:
     balances: dict[tuple[int, str], BalanceDelta] = field(default_factory=dict)  # (user, asset)
     orders: dict[int, OrderRecord] = field(default_factory=dict)  # new state of touched orders
     trades: list[TradeRecord] = field(default_factory=list)
+
+    @property
+    def time_ms(self) -> int:
+        """When its changes happened: the latest time of the orders it updates (every balance
+        delta comes from one of them). Derived, so a redelivered settlement has the same."""
+        return max((order.updated_ms for order in self.orders.values()), default=0)
 
     def credit(self, user_id: int, asset: str, available: int = 0, locked: int = 0) -> None:
         delta = self.balances.setdefault((user_id, asset), BalanceDelta())

@@ -49,6 +49,7 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
     async def GetAccount(self, request: tradeproc_pb2.GetAccountRequest, context: Any) -> tradeproc_pb2.Account:
         user_id = caller_user_id(context)
         balances = {b.asset: b for b in await self._ledger.balances(user_id)}
+        updated_ms = max((b.updated_ms for b in balances.values()), default=0)
         lines = []
         for name, asset in sorted(self._assets.items()):
             b = balances.get(name)
@@ -64,6 +65,7 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
             can_trade=True,
             can_withdraw=True,
             can_deposit=True,
+            update_time=updated_ms,
             account_type="SPOT",
             balances=lines,
             permissions=["SPOT"],

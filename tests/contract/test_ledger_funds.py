@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
 from services.common.ports import LARGEST_SUPPLY, InsufficientFunds, Ledger, SupplyExceeded
 from services.common.records import Balance
 from tests.contract.backends import Backend
+from tests.contract.builders import an_order
 
 
 async def test_a_deposit_credits_available_funds(ledger: Ledger) -> None:
@@ -122,3 +126,27 @@ async def test_units_are_pinned_the_first_time_and_a_changed_one_is_reported(bac
     finally:
         await first.close()
         await other.close()
+
+
+async def test_every_balance_change_records_when_it_happened(ledger: Ledger) -> None:
+    # Binance's account updateTime is the latest of these
+    def changed(balances: list[Balance]) -> dict[str, int]:
+        return {b.asset: b.updated_ms for b in balances}
+
+    before = time.time_ns() // 1_000_000
+    await ledger.deposit("tx-1", 1, "USDT", 500)
+    await ledger.deposit("tx-2", 1, "BTC", 5)
+    deposited = changed(await ledger.balances(1))
+    assert before <= deposited["BTC"] and before <= deposited["USDT"] <= time.time_ns() // 1_000_000
+
+    await asyncio.sleep(0.01)
+    placed_ms = time.time_ns() // 1_000_000
+    await ledger.place_order(an_order(1, reserved=100, created_ms=placed_ms))  # reserves USDT, not BTC
+    reserved = changed(await ledger.balances(1))
+    assert reserved == {"BTC": deposited["BTC"], "USDT": placed_ms}  # the order's own time
+
+    await asyncio.sleep(0.01)
+    assert await ledger.withdraw("wd-1", 1, "BTC", 1)
+    withdrawn = changed(await ledger.balances(1))
+    assert withdrawn["BTC"] > reserved["BTC"] and withdrawn["USDT"] == reserved["USDT"]
+    assert changed((await ledger.all_balances())[1]).keys() == {"BTC", "USDT"}

@@ -90,7 +90,7 @@ async def test_a_version_2_ledger_gets_the_index_that_counts_open_stop_orders(tm
     finally:
         await migrated.close()
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert "orders_open_stops" in _indexes(conn)
 
 
@@ -129,3 +129,26 @@ async def test_a_ledger_from_before_the_supply_cap_counts_its_past_deposits_agai
         assert await reopened.net_deposits() == {"BTC": LARGEST_SUPPLY}
     finally:
         await reopened.close()
+
+
+async def test_a_version_3_ledger_keeps_its_balances_and_starts_recording_when_they_change(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    ledger = SqliteLedger(path)
+    await ledger.deposit("usdt", 1, "USDT", 1_000)
+    await ledger.deposit("btc", 1, "BTC", 3)
+    await ledger.close()
+    with sqlite3.connect(path, isolation_level=None) as conn:  # as version 3 left it
+        conn.execute("ALTER TABLE balances DROP COLUMN updated_ms")
+        conn.execute("PRAGMA user_version = 3")
+
+    migrated = SqliteLedger(path)
+    try:
+        assert [(b.asset, b.updated_ms) for b in await migrated.balances(1)] == [("BTC", 0), ("USDT", 0)]
+        await migrated.place_order(an_order(1, reserved=100))
+        (btc, usdt) = await migrated.balances(1)
+        assert (btc, usdt) == (Balance("BTC", 3, 0), Balance("USDT", 900, 100))
+        assert btc.updated_ms == 0 and usdt.updated_ms > 0
+    finally:
+        await migrated.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4

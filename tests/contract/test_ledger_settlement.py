@@ -45,6 +45,9 @@ async def test_a_settlement_moves_funds_updates_orders_records_trades_and_the_wa
 
     assert await ledger.apply_settlement(settlement)
 
+    # each balance a settlement touches, new ones included, changed at the settlement's time
+    assert settlement.time_ms > 0
+    assert [b.updated_ms for b in await ledger.balances(SELLER)] == [settlement.time_ms] * 2
     assert await ledger.all_balances() == {
         FEE_ACCOUNT_USER_ID: [Balance("BTC", 1, 0), Balance("USDT", 10, 0)],
         BUYER: [Balance("BTC", 39, 0), Balance("USDT", 0, 600)],

@@ -4,6 +4,7 @@ module's market."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from decimal import Decimal as D
 
@@ -215,6 +216,21 @@ def test_a_client_order_id_can_be_used_again_once_its_order_is_done(
     assert (found["orderId"], found["price"], found["status"]) == (reused.json()["orderId"], "0.03800000", "NEW")
     assert [o.order_id for o in ledger.open_orders(maker)] == [reused.json()["orderId"]]
     assert ledger.balances(maker)["BTC"] == (D("0.962"), D("0.038"))
+
+
+def test_account_update_time_is_when_a_balance_last_changed(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient]
+) -> None:
+    client = raw(new_account())
+    assert client.signed("GET", "/api/v3/account", {}).json()["updateTime"] == 0  # nothing ever held
+    funded = new_account(BTC="1")
+    client = raw(funded)
+    deposited = client.signed("GET", "/api/v3/account", {}).json()["updateTime"]
+    assert 0 < deposited <= time.time() * 1000
+    time.sleep(0.01)
+    assert client.signed("GET", "/api/v3/account", {}).json()["updateTime"] == deposited  # reading changes nothing
+    client.signed("POST", "/api/v3/order", BID, in_body=True)  # reserves BTC
+    assert client.signed("GET", "/api/v3/account", {}).json()["updateTime"] > deposited
 
 
 def test_account_commission_gives_the_rates_an_order_on_the_symbol_pays(

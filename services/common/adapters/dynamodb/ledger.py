@@ -314,15 +314,16 @@ class DynamoLedger(DynamoStore):
         if kind == "deposit":
             balance = {"Update": {
                 "TableName": self._names.balances, "Key": balance_key,
-                "UpdateExpression": "ADD available :a, locked :zero, v :one",
-                "ExpressionAttributeValues": {":a": _n(amount), ":zero": _n(0), ":one": _n(1)},
+                "UpdateExpression": "ADD available :a, locked :zero, v :one SET updated_ms = :now",
+                "ExpressionAttributeValues": {":a": _n(amount), ":zero": _n(0), ":one": _n(1), ":now": _now()},
             }}
         else:
             balance = {"Update": {
                 "TableName": self._names.balances, "Key": balance_key,
-                "UpdateExpression": "ADD available :minus, v :one",
+                "UpdateExpression": "ADD available :minus, v :one SET updated_ms = :now",
                 "ConditionExpression": "available >= :a",
-                "ExpressionAttributeValues": {":a": _n(amount), ":minus": _n(-amount), ":one": _n(1)},
+                "ExpressionAttributeValues": {":a": _n(amount), ":minus": _n(-amount), ":one": _n(1),
+                                              ":now": _now()},
             }}
         net: dict[str, Any] = {"Update": {  # the audit reads per-asset totals, never the whole history
             "TableName": self._names.net_deposits, "Key": {"asset": _s(asset)},
@@ -376,7 +377,7 @@ class DynamoLedger(DynamoStore):
             self._query, {"TableName": self._names.balances, "KeyConditionExpression": "user_id = :u",
                           "ExpressionAttributeValues": {":u": _n(user_id)}, "ConsistentRead": True},
         )
-        return [Balance(_value(i["asset"]), _value(i["available"]), _value(i["locked"])) for i in items]
+        return [_balance(i) for i in items]
 
     async def all_balances(self) -> dict[int, list[Balance]]:
         return _balances_by_user(await self._run(self._scan, self._names.balances))
@@ -580,10 +581,10 @@ class DynamoLedger(DynamoStore):
             items.append({"Update": {
                 "TableName": self._names.balances,
                 "Key": {"user_id": _n(order.user_id), "asset": _s(order.reserved_asset)},
-                "UpdateExpression": "ADD available :minus, locked :r, v :one",
+                "UpdateExpression": "ADD available :minus, locked :r, v :one SET updated_ms = :now",
                 "ConditionExpression": "available >= :r",
                 "ExpressionAttributeValues": {":r": _n(order.reserved), ":minus": _n(-order.reserved),
-                                              ":one": _n(1)},
+                                              ":one": _n(1), ":now": _n(order.created_ms)},
             }})
         return items
 
@@ -679,8 +680,9 @@ class DynamoLedger(DynamoStore):
              if d.available or d.locked),
             key=lambda d: (min(d[2], 0) + min(d[3], 0) == 0, d[0], d[1]),  # debits first
         )
+        now = _n(settlement.time_ms)  # not the clock: a redelivery must make the same writes (digest)
         for user, asset, available, locked in deltas:
-            conditions, values = [], {":a": _n(available), ":l": _n(locked), ":one": _n(1)}
+            conditions, values = [], {":a": _n(available), ":l": _n(locked), ":one": _n(1), ":now": now}
             if available < 0:
                 conditions.append("available >= :need_a")
                 values[":need_a"] = _n(-available)
@@ -689,7 +691,8 @@ class DynamoLedger(DynamoStore):
                 values[":need_l"] = _n(-locked)
             update: dict[str, Any] = {
                 "TableName": self._names.balances, "Key": {"user_id": _n(user), "asset": _s(asset)},
-                "UpdateExpression": "ADD available :a, locked :l, v :one", "ExpressionAttributeValues": values,
+                "UpdateExpression": "ADD available :a, locked :l, v :one SET updated_ms = :now",
+                "ExpressionAttributeValues": values,
             }
             if conditions:
                 update["ConditionExpression"] = " AND ".join(conditions)
@@ -938,10 +941,19 @@ def _audit_result(
 def _balances_by_user(items: list[dict[str, Any]]) -> dict[int, list[Balance]]:
     result: dict[int, list[Balance]] = {}
     for item in sorted(items, key=lambda i: (int(i["user_id"]["N"]), i["asset"]["S"])):
-        result.setdefault(_value(item["user_id"]), []).append(
-            Balance(_value(item["asset"]), _value(item["available"]), _value(item["locked"]))
-        )
+        result.setdefault(_value(item["user_id"]), []).append(_balance(item))
     return result
+
+
+def _balance(item: dict[str, Any]) -> Balance:
+    changed = item.get("updated_ms")  # items written before balances kept it have none
+    return Balance(_value(item["asset"]), _value(item["available"]), _value(item["locked"]),
+                   _value(changed) if changed else 0)
+
+
+def _now() -> dict[str, str]:
+    """A transfer's time: when the ledger writes it (an attribute value)."""
+    return _n(time.time_ns() // 1_000_000)
 
 
 def _net_deposits(items: list[dict[str, Any]]) -> dict[str, int]:

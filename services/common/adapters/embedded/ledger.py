@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from enum import IntEnum
@@ -38,7 +39,7 @@ from services.common.records import Balance, OrderPhase, OrderRecord, Settlement
 
 # 2: client order ids unique among unfinished orders only (was: forever)
 # 3: index orders_open_stops, so MAX_NUM_ALGO_ORDERS is counted without reading order rows
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Partial indexes only serve queries whose WHERE repeats their condition literally, which is
 # why the phase values appear as literals in the SQL below, not as parameters.
@@ -89,6 +90,7 @@ CREATE TABLE balances (
     asset     TEXT    NOT NULL,
     available INTEGER NOT NULL DEFAULT 0,
     locked    INTEGER NOT NULL DEFAULT 0,
+    updated_ms INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (user_id, asset),
     CHECK (available >= 0 AND locked >= 0)
 ) WITHOUT ROWID;
@@ -191,8 +193,8 @@ class SqliteLedger:
         return await self._writer.run(_transfer, "withdrawal", tx_id, user_id, asset, amount)
 
     async def balances(self, user_id: int) -> list[Balance]:
-        rows = await self._quick.run(_fetch, "SELECT asset, available, locked FROM balances WHERE user_id = ?"
-                                     " ORDER BY asset", (user_id,))
+        rows = await self._quick.run(_fetch, "SELECT asset, available, locked, updated_ms FROM balances"
+                                     " WHERE user_id = ? ORDER BY asset", (user_id,))
         return [Balance(*row) for row in rows]
 
     async def all_balances(self) -> dict[int, list[Balance]]:
@@ -286,7 +288,7 @@ class SqliteLedger:
         deltas = [(user, asset, d.available, d.locked) for (user, asset), d in settlement.balances.items()
                   if d.available or d.locked]
         return await self._writer.run(
-            _apply_settlement, settlement.symbol, settlement.from_seq, settlement.to_seq, deltas,
+            _apply_settlement, settlement.symbol, settlement.from_seq, settlement.to_seq, settlement.time_ms, deltas,
             [_ORDER_VALUES(order) for order in settlement.orders.values()],
             [_TRADE_VALUES(trade) for trade in settlement.trades],
         )
@@ -327,8 +329,11 @@ def _create_schema(conn: sqlite3.Connection) -> None:
         _run_script(conn, _SCHEMA)
     elif version == 1:
         _run_script(conn, _TO_VERSION_2)
-    elif version not in (2, SCHEMA_VERSION):  # version 3 only adds the index made below
+    elif version > SCHEMA_VERSION:
         raise RuntimeError(f"ledger schema version {version}, this code knows {SCHEMA_VERSION}")
+    # version 3 added the index made below; version 4 the time each balance last changed
+    if not any(column[1] == "updated_ms" for column in conn.execute("PRAGMA table_info(balances)")):
+        conn.execute("ALTER TABLE balances ADD COLUMN updated_ms INTEGER NOT NULL DEFAULT 0")
     _make_stop_index(conn)
     # Each asset's deposits less withdrawals, kept with every transfer: a deposit checks the
     # supply cap against it without summing the asset's whole transfer history under the write
@@ -387,11 +392,12 @@ def _transfer(conn: sqlite3.Connection, kind: str, tx_id: str, user_id: int, ass
         net = row[0] if row else 0
         if net + amount > LARGEST_SUPPLY:
             raise SupplyExceeded(f"{asset}: net deposits {net} + {amount} > {LARGEST_SUPPLY}")
-        _add_to_balance(conn, user_id, asset, amount, 0)
+        _add_to_balance(conn, user_id, asset, amount, 0, _now_ms())
     else:
         debited = conn.execute(
-            "UPDATE balances SET available = available - ? WHERE user_id = ? AND asset = ? AND available >= ?",
-            (amount, user_id, asset, amount),
+            "UPDATE balances SET available = available - ?, updated_ms = ?"
+            " WHERE user_id = ? AND asset = ? AND available >= ?",
+            (amount, _now_ms(), user_id, asset, amount),
         ).rowcount
         if not debited:
             raise InsufficientFunds(f"user {user_id} cannot withdraw {amount} {asset}")
@@ -468,9 +474,9 @@ def _place_order(
     if reserved:
         # the funds check is the UPDATE's own WHERE clause: no window between check and debit
         debited = conn.execute(
-            "UPDATE balances SET available = available - ?, locked = locked + ?"
+            "UPDATE balances SET available = available - ?, locked = locked + ?, updated_ms = ?"
             " WHERE user_id = ? AND asset = ? AND available >= ?",
-            (reserved, reserved, user_id, asset, reserved),
+            (reserved, reserved, values["created_ms"], user_id, asset, reserved),
         ).rowcount
         if not debited:
             return PlaceOutcome.INSUFFICIENT_FUNDS, None
@@ -479,7 +485,7 @@ def _place_order(
 
 
 def _apply_settlement(
-    conn: sqlite3.Connection, symbol: str, from_seq: int, to_seq: int,
+    conn: sqlite3.Connection, symbol: str, from_seq: int, to_seq: int, time_ms: int,
     deltas: list[tuple[int, str, int, int]], orders: list[tuple[Any, ...]], trades: list[tuple[Any, ...]],
 ) -> bool:
     row = conn.execute("SELECT seq FROM watermarks WHERE symbol = ?", (symbol,)).fetchone()
@@ -490,7 +496,7 @@ def _apply_settlement(
         raise SettlementOutOfOrder(f"{symbol}: settled up to seq {watermark}, cannot apply {from_seq}..{to_seq}")
     # any raise below rolls the whole settlement back (the Writer's savepoint), watermark included
     for user_id, asset, available, locked in deltas:
-        _add_to_balance(conn, user_id, asset, available, locked)
+        _add_to_balance(conn, user_id, asset, available, locked, time_ms)
     conn.executemany(_ORDER_UPSERT, orders)
     try:
         conn.executemany(_TRADE_INSERT, trades)
@@ -502,18 +508,26 @@ def _apply_settlement(
     return True
 
 
-def _add_to_balance(conn: sqlite3.Connection, user_id: int, asset: str, available: int, locked: int) -> None:
+def _now_ms() -> int:
+    """A transfer's time: when the ledger applies it."""
+    return time.time_ns() // 1_000_000
+
+
+def _add_to_balance(
+    conn: sqlite3.Connection, user_id: int, asset: str, available: int, locked: int, time_ms: int
+) -> None:
     """Add signed amounts; the CHECK constraint refuses a negative result (never clamped).
 
     UPDATE, then INSERT if there was no row: not an upsert, because SQLite checks CHECK
     constraints on the row an upsert proposes to insert, before it finds the conflict."""
     try:
         updated = conn.execute(
-            "UPDATE balances SET available = available + ?, locked = locked + ? WHERE user_id = ? AND asset = ?",
-            (available, locked, user_id, asset),
+            "UPDATE balances SET available = available + ?, locked = locked + ?, updated_ms = ?"
+            " WHERE user_id = ? AND asset = ?",
+            (available, locked, time_ms, user_id, asset),
         ).rowcount
         if not updated:  # we hold the write lock: nobody can insert the row in between
-            conn.execute("INSERT INTO balances VALUES (?, ?, ?, ?)", (user_id, asset, available, locked))
+            conn.execute("INSERT INTO balances VALUES (?, ?, ?, ?, ?)", (user_id, asset, available, locked, time_ms))
     except sqlite3.IntegrityError as exc:
         raise InsufficientFunds(
             f"user {user_id} {asset}: available {available:+}, locked {locked:+} would go below zero"
