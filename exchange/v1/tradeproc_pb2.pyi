@@ -199,7 +199,7 @@ class UserEvent(_message.Message):
     def __init__(self, user_id: _Optional[int] = ..., event_time: _Optional[int] = ..., execution_report: _Optional[_Union[ExecutionReport, _Mapping]] = ..., account_position: _Optional[_Union[AccountPosition, _Mapping]] = ..., balance_update: _Optional[_Union[BalanceUpdate, _Mapping]] = ...) -> None: ...
 
 class ExecutionReport(_message.Message):
-    __slots__ = ("symbol", "client_order_id", "side", "order_type", "time_in_force", "quantity", "price", "stop_price", "orig_client_order_id", "execution_type", "order_status", "reject_reason", "order_id", "last_executed_qty", "cumulative_filled_qty", "last_executed_price", "commission", "commission_asset", "transaction_time", "trade_id", "is_working", "is_maker", "order_creation_time", "cumulative_quote_qty", "last_quote_qty", "quote_order_qty", "working_time", "self_trade_prevention_mode")
+    __slots__ = ("symbol", "client_order_id", "side", "order_type", "time_in_force", "quantity", "price", "stop_price", "orig_client_order_id", "execution_type", "order_status", "reject_reason", "order_id", "last_executed_qty", "cumulative_filled_qty", "last_executed_price", "commission", "commission_asset", "transaction_time", "trade_id", "is_working", "is_maker", "order_creation_time", "cumulative_quote_qty", "last_quote_qty", "quote_order_qty", "working_time", "self_trade_prevention_mode", "execution_id")
     class ExecutionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         EXECUTION_TYPE_UNSPECIFIED: _ClassVar[ExecutionReport.ExecutionType]
@@ -246,6 +246,7 @@ class ExecutionReport(_message.Message):
     QUOTE_ORDER_QTY_FIELD_NUMBER: _ClassVar[int]
     WORKING_TIME_FIELD_NUMBER: _ClassVar[int]
     SELF_TRADE_PREVENTION_MODE_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_ID_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     client_order_id: str
     side: _common_pb2.Side
@@ -274,7 +275,8 @@ class ExecutionReport(_message.Message):
     quote_order_qty: str
     working_time: int
     self_trade_prevention_mode: _common_pb2.SelfTradePrevention
-    def __init__(self, symbol: _Optional[str] = ..., client_order_id: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., order_type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., time_in_force: _Optional[_Union[_common_pb2.TimeInForce, str]] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., stop_price: _Optional[str] = ..., orig_client_order_id: _Optional[str] = ..., execution_type: _Optional[_Union[ExecutionReport.ExecutionType, str]] = ..., order_status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., reject_reason: _Optional[str] = ..., order_id: _Optional[int] = ..., last_executed_qty: _Optional[str] = ..., cumulative_filled_qty: _Optional[str] = ..., last_executed_price: _Optional[str] = ..., commission: _Optional[str] = ..., commission_asset: _Optional[str] = ..., transaction_time: _Optional[int] = ..., trade_id: _Optional[int] = ..., is_working: _Optional[bool] = ..., is_maker: _Optional[bool] = ..., order_creation_time: _Optional[int] = ..., cumulative_quote_qty: _Optional[str] = ..., last_quote_qty: _Optional[str] = ..., quote_order_qty: _Optional[str] = ..., working_time: _Optional[int] = ..., self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePrevention, str]] = ...) -> None: ...
+    execution_id: int
+    def __init__(self, symbol: _Optional[str] = ..., client_order_id: _Optional[str] = ..., side: _Optional[_Union[_common_pb2.Side, str]] = ..., order_type: _Optional[_Union[_common_pb2.OrderType, str]] = ..., time_in_force: _Optional[_Union[_common_pb2.TimeInForce, str]] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., stop_price: _Optional[str] = ..., orig_client_order_id: _Optional[str] = ..., execution_type: _Optional[_Union[ExecutionReport.ExecutionType, str]] = ..., order_status: _Optional[_Union[_common_pb2.OrderStatus, str]] = ..., reject_reason: _Optional[str] = ..., order_id: _Optional[int] = ..., last_executed_qty: _Optional[str] = ..., cumulative_filled_qty: _Optional[str] = ..., last_executed_price: _Optional[str] = ..., commission: _Optional[str] = ..., commission_asset: _Optional[str] = ..., transaction_time: _Optional[int] = ..., trade_id: _Optional[int] = ..., is_working: _Optional[bool] = ..., is_maker: _Optional[bool] = ..., order_creation_time: _Optional[int] = ..., cumulative_quote_qty: _Optional[str] = ..., last_quote_qty: _Optional[str] = ..., quote_order_qty: _Optional[str] = ..., working_time: _Optional[int] = ..., self_trade_prevention_mode: _Optional[_Union[_common_pb2.SelfTradePrevention, str]] = ..., execution_id: _Optional[int] = ...) -> None: ...
 
 class AccountPosition(_message.Message):
     __slots__ = ("last_update_time", "balances")

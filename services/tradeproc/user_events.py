@@ -33,6 +33,7 @@ EXECUTION_REPORT_FIELDS: dict[str, tuple[str, Any]] = {
     "N": ("commission_asset", None),
     "T": ("transaction_time", None),
     "t": ("trade_id", None),
+    "I": ("execution_id", None),
     "w": ("is_working", None),
     "m": ("is_maker", None),
     "O": ("order_creation_time", None),

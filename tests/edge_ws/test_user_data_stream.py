@@ -51,6 +51,9 @@ async def test_fills_reach_the_owner_as_execution_reports_and_account_positions(
         "ETH": (Decimal(4), Decimal("0.6")), "BTC": (received - fee, Decimal(0)),
     }
     assert buyer_fill["S"] == "BUY" and buyer_fill["X"] == "FILLED" and buyer_fill["m"] is False
+    # every key Binance sends (python-binance and the official SDKs map them all)
+    assert set(fill) == set("eEscSofqpPFgCxXrilzLnNTtIwmMOZYQWV")
+    assert fill["I"] > seller_saw["new"]["I"] > 0  # the engine seq of each event
 
 
 async def _below_every_ask(edge: Edge) -> Decimal:
