@@ -117,7 +117,9 @@ class RestApi:
 
     async def charge(self, ip: str, weight: int, out: list[tuple[bytes, bytes]]) -> None:
         usage = await self._limiter.charge_request(ip, weight)
-        out.append((b"x-mbx-used-weight-1m", str(usage.used).encode()))
+        used = str(usage.used).encode()
+        out.append((b"x-mbx-used-weight", used))  # Binance sends both names
+        out.append((b"x-mbx-used-weight-1m", used))
         if usage.banned_until_ms:
             raise _banned(ip, usage.banned_until_ms)
         if usage.retry_after_s:

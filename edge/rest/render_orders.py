@@ -160,6 +160,7 @@ def test_order(response: order_pb2.TestOrderResponse, request: Any, params: Mapp
     none = "0.00000000"
     return {
         "standardCommissionForOrder": {"maker": rates.maker, "taker": rates.taker},
+        "specialCommissionForOrder": {"maker": none, "taker": none},  # no special rates here
         "taxCommissionForOrder": {"maker": none, "taker": none},  # no tax is charged
         "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "", "discount": none},
     }

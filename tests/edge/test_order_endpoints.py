@@ -118,6 +118,7 @@ def test_all_orders_lists_open_and_finished_orders_and_order_test_places_nothing
     none = "0.00000000"
     assert tested.json() == {
         "standardCommissionForOrder": {"maker": rates["maker"], "taker": rates["taker"]},
+        "specialCommissionForOrder": {"maker": none, "taker": none},
         "taxCommissionForOrder": {"maker": none, "taker": none},
         "discount": {"enabledForAccount": False, "enabledForSymbol": False, "discountAsset": "", "discount": none},
     }

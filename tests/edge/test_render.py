@@ -66,6 +66,11 @@ def test_exchange_info_renders_binance_filter_list() -> None:
     }  # fmt: skip
     assert filters["NOTIONAL"]["minNotional"] == filters["MIN_NOTIONAL"]["minNotional"] == "5.00000000"
     assert entry["permissionSets"] == [["SPOT"]] and entry["orderTypes"][:2] == ["LIMIT", "MARKET"]
+    # every flag of Binance's symbol model, also for what spotex does not offer (the SDKs read them)
+    assert {k: entry[k] for k in ("icebergAllowed", "ocoAllowed", "otoAllowed", "opoAllowed", "allowTrailingStop",
+                                  "pegInstructionsAllowed", "isMarginTradingAllowed")} == dict.fromkeys(
+        ("icebergAllowed", "ocoAllowed", "otoAllowed", "opoAllowed", "allowTrailingStop", "pegInstructionsAllowed",
+         "isMarginTradingAllowed"), False)
 
 
 class _Failed(grpc.RpcError):  # type: ignore[misc]
