@@ -112,6 +112,10 @@ class OperationBuilder:
             return Operation(binding, _OrderListParams(), _refuse_order_list(_ORDER_LIST_KINDS[binding.edge_name]))
         if binding.edge_name in ("openOrderLists", "allOrderLists"):
             return Operation(binding, _OrderListParams(), _no_order_lists)
+        if binding.edge_name == "orderListStatus":
+            return Operation(binding, _OrderListParams(), _no_such_order_list)
+        if binding.edge_name == "cancelOrderList":
+            return Operation(binding, _OrderListParams(), _unknown_order_list)
         assert binding.rpc is not None
         decoder = MessageDecoder(message_factory.GetMessageClass(binding.rpc.input_type), edge_params)
         renderer = self._renderers.get(binding.rpc.full_name, render.generic)
@@ -215,6 +219,25 @@ def _refuse_order_list(kind: str) -> Call:
 
 async def _no_order_lists(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
     return []
+
+
+def _one_list_named(params: Mapping[str, str], client_id_param: str) -> None:
+    if not params.get("orderListId") and not params.get(client_id_param):
+        raise from_rejection(order_errors.one_of_missing("orderListId", client_id_param))
+
+
+async def _no_such_order_list(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
+    """GET /api/v3/orderList: whichever list is named, there is none."""
+    _one_list_named(params, "origClientOrderId")
+    raise ApiError(400, -2018, "Order list does not exist.")
+
+
+async def _unknown_order_list(message: Any, caller: Caller, params: Mapping[str, str]) -> Any:
+    """DELETE /api/v3/orderList: Binance's answer for a list it does not hold."""
+    if not params.get("symbol"):
+        raise from_rejection(order_errors.mandatory_missing("symbol"))
+    _one_list_named(params, "listClientOrderId")
+    raise ApiError(400, -2011, "Unknown order list sent.")
 
 
 def build_operations(

@@ -73,7 +73,8 @@ def annotated_bindings() -> list[Binding]:
 # - /sapi/v1/system/status (ccxt fetch_status, python-binance get_system_status) is whether the
 #   order path answers: the gRPC health of the services behind it, as the edge sees them;
 # - order lists (OCO, OTO, OTOCO) are not offered (every symbol says ocoAllowed/otoAllowed
-#   false): placing one gets Binance's refusal, and the lists of an account are empty.
+#   false): placing one gets Binance's refusal, the lists of an account are empty, and asking
+#   for (or canceling) one by id gets Binance's answer for a list that does not exist.
 EDGE_BINDINGS: tuple[Binding, ...] = (
     Binding("GET", "/api/v3/rateLimit/order", policy.RATE_LIMIT_ORDER, None, edge_name="rateLimitOrder"),
     Binding("POST", "/api/v1/faucet", policy.FAUCET, None, edge_name="faucet"),
@@ -84,6 +85,8 @@ EDGE_BINDINGS: tuple[Binding, ...] = (
     Binding("POST", "/api/v3/orderList/otoco", policy.ORDER_LIST_PLACE, None, edge_name="placeOtoco"),
     Binding("GET", "/api/v3/openOrderList", policy.OPEN_ORDER_LISTS, None, edge_name="openOrderLists"),
     Binding("GET", "/api/v3/allOrderList", policy.ALL_ORDER_LISTS, None, edge_name="allOrderLists"),
+    Binding("GET", "/api/v3/orderList", policy.ORDER_LIST_STATUS, None, edge_name="orderListStatus"),
+    Binding("DELETE", "/api/v3/orderList", policy.ORDER_LIST_CANCEL, None, edge_name="cancelOrderList"),
 )
 
 

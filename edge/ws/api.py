@@ -17,8 +17,9 @@ checks, decoding, errors and answers. What differs is the carrier: params are a 
 and a signature covers every other param sorted by name as `key=value&...` (Binance's rule,
 which ccxt follows; python-binance URL-encodes the values, also accepted). Requests of one
 connection are answered in the order they came, so an order placed and then canceled on the
-same connection is found by the cancel. Not served: `session.logon` (Binance's own takes only
-Ed25519 keys), order lists, SOR.
+same connection is found by the cancel. `session.status` and `session.subscriptions` answer
+from the connection itself. Not served: `session.logon` (Binance's own takes only Ed25519
+keys) and SOR; order lists are refused or listed empty, as on REST.
 """
 
 from __future__ import annotations
@@ -79,10 +80,20 @@ METHODS: Mapping[str, tuple[str, str]] = {
     "userDataStream.start": ("POST", "/api/v3/userDataStream"),
     "userDataStream.ping": ("PUT", "/api/v3/userDataStream"),
     "userDataStream.stop": ("DELETE", "/api/v3/userDataStream"),
+    # order lists are not offered: the same refusals and empty lists as on REST
+    "orderList.place": ("POST", "/api/v3/order/oco"),
+    "orderList.place.oco": ("POST", "/api/v3/orderList/oco"),
+    "orderList.place.oto": ("POST", "/api/v3/orderList/oto"),
+    "orderList.place.otoco": ("POST", "/api/v3/orderList/otoco"),
+    "orderList.status": ("GET", "/api/v3/orderList"),
+    "orderList.cancel": ("DELETE", "/api/v3/orderList"),
+    "openOrderLists.status": ("GET", "/api/v3/openOrderList"),
+    "allOrderLists": ("GET", "/api/v3/allOrderList"),
 }
 _log = logging.getLogger("spotex.edge")
 
 _SUBSCRIBE_WEIGHT = 2  # Binance's, for userDataStream.subscribe(.signature)
+_SESSION_WEIGHT = 2  # Binance's, for session.status and session.subscriptions
 _CONNECT_WEIGHT = 2  # "Connecting to WebSocket API costs 2 weight."
 _BAD_SIGNATURE = -1022
 _CARRIER_PARAMS = frozenset({"apiKey", "returnRateLimits"})  # signed, but no REST operation's params
@@ -113,6 +124,7 @@ class WsApiConnection:
         self._dropping: asyncio.Task[None] | None = None
         self._subscriptions: dict[int, tuple[int, _Subscription]] = {}  # id -> (user id, sink)
         self._next_id = 0
+        self._connected_ms = time.time_ns() // 1_000_000
 
     async def serve(self) -> None:
         await self._ws.accept()
@@ -231,6 +243,12 @@ class WsApiConnection:
             await self._rest.charge(self._ip, _SUBSCRIBE_WEIGHT, usage)
             self._unsubscribe(texts.get("subscriptionId"))
             return {}
+        if method == "session.status":
+            await self._rest.charge(self._ip, _SESSION_WEIGHT, usage)
+            return self._session_status()
+        if method == "session.subscriptions":
+            await self._rest.charge(self._ip, _SESSION_WEIGHT, usage)
+            return [{"subscriptionId": sid} for sid in self._subscriptions]
         await self._rest.charge(self._ip, 1, usage)
         raise ApiError(400, -1000, f"Unknown method '{method[:64]}'.")
 
@@ -252,6 +270,19 @@ class WsApiConnection:
                 if refused.code != _BAD_SIGNATURE:
                     raise
         return await auth.caller(security, headers, texts, quoted, b"")  # the same bytes as plain, where they agree
+
+    def _session_status(self) -> dict[str, Any]:
+        """Binance's session.status. No session here is ever logged on (session.logon is not
+        served), so no key is authorized; a signed subscription still counts as a user data
+        stream."""
+        return {
+            "apiKey": None,
+            "authorizedSince": None,
+            "connectedSince": self._connected_ms,
+            "returnRateLimits": self._rate_limits_by_default,
+            "serverTime": time.time_ns() // 1_000_000,
+            "userDataStream": bool(self._subscriptions),
+        }
 
     def _rate_limits(self, usage: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
         """Binance's `rateLimits`: the counters this request moved, as REST's headers show them."""

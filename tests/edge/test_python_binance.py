@@ -121,3 +121,12 @@ def test_order_lists_are_refused_as_binance_refuses_them_where_not_allowed(
     assert ledger.balances(account) == before and ledger.open_orders(account) == []
     assert client.get_open_oco_orders() == []
     assert client.v3_get_all_order_list() == []
+    with pytest.raises(BinanceAPIException) as no_list:
+        client.v3_get_order_list(orderListId=1)
+    assert (no_list.value.code, no_list.value.message) == (-2018, "Order list does not exist.")
+    with pytest.raises(BinanceAPIException) as unknown:
+        client.v3_delete_order_list(symbol=SYMBOL, orderListId=1)
+    assert (unknown.value.code, unknown.value.message) == (-2011, "Unknown order list sent.")
+    with pytest.raises(BinanceAPIException) as unnamed:
+        client.v3_get_order_list()
+    assert unnamed.value.code == -1102

@@ -93,6 +93,41 @@ async def test_after_unsubscribing_no_more_events_arrive(edge: Edge, traders: Tr
         assert pong == {"id": 3, "status": 200, "result": {}}, "no event came before the pong"
 
 
+async def test_the_session_tells_its_subscriptions_and_order_lists_get_the_rest_answers(
+    edge: Edge, traders: Traders
+) -> None:
+    trader = await traders.funded(ETH="1")
+    key, secret = await api_key(trader)
+    before = time.time_ns() // 1_000_000
+    async with connect(edge.ws + "/ws-api/v3") as api:
+        await api.send({"id": 1, "method": "session.status"})
+        status = without_rate_limits(await api.recv())["result"]
+        assert (status["apiKey"], status["authorizedSince"], status["userDataStream"]) == (None, None, False)
+        assert before - 5_000 <= status["connectedSince"] <= status["serverTime"]
+        await api.send({"id": 2, "method": "userDataStream.subscribe.signature", "params": signed(key, secret)})
+        await api.recv()
+        await api.send({"id": 3, "method": "session.subscriptions"})
+        assert without_rate_limits(await api.recv()) == {"id": 3, "status": 200, "result": [{"subscriptionId": 0}]}
+        await api.send({"id": 4, "method": "session.status"})
+        assert (await api.recv())["result"]["userDataStream"] is True
+
+        await api.send({"id": 5, "method": "allOrderLists", "params": signed(key, secret)})
+        assert without_rate_limits(await api.recv()) == {"id": 5, "status": 200, "result": []}
+        await api.send({"id": 6, "method": "openOrderLists.status", "params": signed(key, secret)})
+        assert (await api.recv())["result"] == []
+        oco = signed(key, secret, symbol=SYMBOL, side="SELL", quantity="0.1", aboveType="LIMIT_MAKER",
+                     abovePrice="0.05", belowType="STOP_LOSS", belowStopPrice="0.02")  # fmt: skip
+        await api.send({"id": 7, "method": "orderList.place.oco", "params": oco})
+        assert (await api.recv())["error"]["code"] == -2010
+        await api.send({"id": 8, "method": "orderList.status", "params": signed(key, secret, orderListId=1)})
+        assert (await api.recv())["error"] == {"code": -2018, "msg": "Order list does not exist."}
+        cancel = signed(key, secret, symbol=SYMBOL, orderListId=1)
+        await api.send({"id": 9, "method": "orderList.cancel", "params": cancel})
+        assert (await api.recv())["error"] == {"code": -2011, "msg": "Unknown order list sent."}
+        await api.send({"id": 10, "method": "openOrders.status", "params": signed(key, secret)})
+        assert (await api.recv())["result"] == []  # the refused list placed nothing
+
+
 @contextlib.asynccontextmanager
 async def pro_client(edge: Edge, key: str, secret: str, **options: Any) -> AsyncIterator[Any]:
     import ccxt.pro
