@@ -40,6 +40,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INVALID_STREAM: _ClassVar[ErrorReason]
     SUBSCRIBER_TOO_SLOW: _ClassVar[ErrorReason]
     LOOKUP_INTERVAL_TOO_BIG: _ClassVar[ErrorReason]
+    SYMBOL_STATUS_MISMATCH: _ClassVar[ErrorReason]
     FILTER_PRICE_FILTER: _ClassVar[ErrorReason]
     FILTER_PERCENT_PRICE: _ClassVar[ErrorReason]
     FILTER_LOT_SIZE: _ClassVar[ErrorReason]
@@ -103,6 +104,7 @@ INVALID_ASSET: ErrorReason
 INVALID_STREAM: ErrorReason
 SUBSCRIBER_TOO_SLOW: ErrorReason
 LOOKUP_INTERVAL_TOO_BIG: ErrorReason
+SYMBOL_STATUS_MISMATCH: ErrorReason
 FILTER_PRICE_FILTER: ErrorReason
 FILTER_PERCENT_PRICE: ErrorReason
 FILTER_LOT_SIZE: ErrorReason

@@ -65,12 +65,14 @@ class GetExchangeInfoResponse(_message.Message):
     def __init__(self, timezone: _Optional[str] = ..., server_time: _Optional[int] = ..., rate_limits: _Optional[_Iterable[_Union[RateLimit, _Mapping]]] = ..., symbols: _Optional[_Iterable[_Union[_common_pb2.SymbolInfo, _Mapping]]] = ...) -> None: ...
 
 class GetDepthRequest(_message.Message):
-    __slots__ = ("symbol", "limit")
+    __slots__ = ("symbol", "limit", "symbol_status")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_STATUS_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     limit: int
-    def __init__(self, symbol: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    symbol_status: _common_pb2.SymbolStatus
+    def __init__(self, symbol: _Optional[str] = ..., limit: _Optional[int] = ..., symbol_status: _Optional[_Union[_common_pb2.SymbolStatus, str]] = ...) -> None: ...
 
 class GetDepthResponse(_message.Message):
     __slots__ = ("last_update_id", "bids", "asks", "time")
@@ -205,38 +207,44 @@ class GetAvgPriceResponse(_message.Message):
     def __init__(self, mins: _Optional[int] = ..., price: _Optional[str] = ..., close_time: _Optional[int] = ...) -> None: ...
 
 class GetTickerRequest(_message.Message):
-    __slots__ = ("symbol", "symbols", "type")
+    __slots__ = ("symbol", "symbols", "type", "symbol_status")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SYMBOLS_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_STATUS_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     symbols: _containers.RepeatedScalarFieldContainer[str]
     type: str
-    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., type: _Optional[str] = ...) -> None: ...
+    symbol_status: _common_pb2.SymbolStatus
+    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., type: _Optional[str] = ..., symbol_status: _Optional[_Union[_common_pb2.SymbolStatus, str]] = ...) -> None: ...
 
 class GetRollingTickerRequest(_message.Message):
-    __slots__ = ("symbol", "symbols", "window_size", "type")
+    __slots__ = ("symbol", "symbols", "window_size", "type", "symbol_status")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SYMBOLS_FIELD_NUMBER: _ClassVar[int]
     WINDOW_SIZE_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_STATUS_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     symbols: _containers.RepeatedScalarFieldContainer[str]
     window_size: str
     type: str
-    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., window_size: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
+    symbol_status: _common_pb2.SymbolStatus
+    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., window_size: _Optional[str] = ..., type: _Optional[str] = ..., symbol_status: _Optional[_Union[_common_pb2.SymbolStatus, str]] = ...) -> None: ...
 
 class GetTradingDayTickerRequest(_message.Message):
-    __slots__ = ("symbol", "symbols", "time_zone", "type")
+    __slots__ = ("symbol", "symbols", "time_zone", "type", "symbol_status")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SYMBOLS_FIELD_NUMBER: _ClassVar[int]
     TIME_ZONE_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_STATUS_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     symbols: _containers.RepeatedScalarFieldContainer[str]
     time_zone: str
     type: str
-    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., time_zone: _Optional[str] = ..., type: _Optional[str] = ...) -> None: ...
+    symbol_status: _common_pb2.SymbolStatus
+    def __init__(self, symbol: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., time_zone: _Optional[str] = ..., type: _Optional[str] = ..., symbol_status: _Optional[_Union[_common_pb2.SymbolStatus, str]] = ...) -> None: ...
 
 class Ticker24h(_message.Message):
     __slots__ = ("symbol", "price_change", "price_change_percent", "weighted_avg_price", "prev_close_price", "last_price", "last_qty", "bid_price", "bid_qty", "ask_price", "ask_qty", "open_price", "high_price", "low_price", "volume", "quote_volume", "open_time", "close_time", "first_id", "last_id", "count")

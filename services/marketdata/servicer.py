@@ -7,8 +7,9 @@ which the server's error interceptor turns into the status of errors.proto.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import grpc
 
@@ -60,6 +61,20 @@ def _symbols(symbol: str, symbols: Sequence[str]) -> list[str]:
     return [symbol] if symbol else list(symbols)
 
 
+def _with_status(symbols: Mapping[str, Any], names: list[str], one: bool, status: int) -> list[str] | None:
+    """Binance's symbolStatus on market data: a single symbol not in that status is refused;
+    of several (or all: `names` empty) those not in it are left out. None: none is left."""
+    if not status:
+        return names
+    wanted = common_pb2.SymbolStatus.Name(status)
+    if one:
+        if names[0] in symbols and symbols[names[0]].status != wanted:  # unknown: INVALID_SYMBOL later
+            raise MarketDataError("SYMBOL_STATUS_MISMATCH")
+        return names
+    kept = [name for name in names or symbols if name not in symbols or symbols[name].status == wanted]
+    return kept or None
+
+
 def _ticker_type(text: str) -> None:
     """Binance's `type`: FULL (the default) or MINI; the edge renders MINI from the full ticker."""
     if text not in ("", "FULL", "MINI"):
@@ -87,6 +102,11 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
         self, request: marketdata_pb2.PingRequest, context: grpc.aio.ServicerContext
     ) -> marketdata_pb2.PingResponse:
         return marketdata_pb2.PingResponse()
+
+    def _named(self, request: Any) -> list[str] | None:
+        """A ticker request's symbols (empty: all) with its symbolStatus applied; None: none."""
+        names = _symbols(request.symbol, request.symbols)
+        return _with_status(self._symbols, names, bool(request.symbol), request.symbol_status)
 
     async def GetServerTime(
         self, request: marketdata_pb2.GetServerTimeRequest, context: grpc.aio.ServicerContext
@@ -121,7 +141,9 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
         self, request: marketdata_pb2.GetDepthRequest, context: grpc.aio.ServicerContext
     ) -> marketdata_pb2.GetDepthResponse:
         with _refusals():
-            return convert.depth(self._data.depth(_symbol(request.symbol), _opt(request, "limit")))
+            symbol = _symbol(request.symbol)
+            _with_status(self._symbols, [symbol], True, request.symbol_status)
+            return convert.depth(self._data.depth(symbol, _opt(request, "limit")))
 
     async def GetTrades(
         self, request: marketdata_pb2.GetTradesRequest, context: grpc.aio.ServicerContext
@@ -172,7 +194,8 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
     ) -> marketdata_pb2.GetTicker24hResponse:
         with _refusals():
             _ticker_type(request.type)
-            tickers = self._data.tickers_24h(_symbols(request.symbol, request.symbols), now_ms=self._clock_ms())
+            names = self._named(request)
+            tickers = [] if names is None else self._data.tickers_24h(names, now_ms=self._clock_ms())
         return marketdata_pb2.GetTicker24hResponse(tickers=[convert.ticker(t) for t in tickers])
 
     async def GetRollingTicker(
@@ -180,8 +203,9 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
     ) -> marketdata_pb2.GetTicker24hResponse:
         with _refusals():
             _ticker_type(request.type)
-            tickers = self._data.rolling_tickers(
-                _symbols(request.symbol, request.symbols), request.window_size or "1d", now_ms=self._clock_ms()
+            names = self._named(request)
+            tickers = [] if names is None else self._data.rolling_tickers(
+                names, request.window_size or "1d", now_ms=self._clock_ms()
             )
         return marketdata_pb2.GetTicker24hResponse(tickers=[convert.ticker(t) for t in tickers])
 
@@ -190,8 +214,9 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
     ) -> marketdata_pb2.GetTicker24hResponse:
         with _refusals():
             _ticker_type(request.type)
-            tickers = self._data.trading_day_tickers(
-                _symbols(request.symbol, request.symbols), request.time_zone, now_ms=self._clock_ms()
+            names = self._named(request)
+            tickers = [] if names is None else self._data.trading_day_tickers(
+                names, request.time_zone, now_ms=self._clock_ms()
             )
         return marketdata_pb2.GetTicker24hResponse(tickers=[convert.ticker(t) for t in tickers])
 
@@ -199,7 +224,8 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
         self, request: marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
     ) -> marketdata_pb2.GetPriceResponse:
         with _refusals():
-            prices = self._data.prices(_symbols(request.symbol, request.symbols))
+            names = self._named(request)
+            prices = [] if names is None else self._data.prices(names)
         return marketdata_pb2.GetPriceResponse(
             prices=[marketdata_pb2.PriceTicker(symbol=p.symbol, price=p.price) for p in prices]
         )
@@ -208,7 +234,8 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
         self, request: marketdata_pb2.GetTickerRequest, context: grpc.aio.ServicerContext
     ) -> marketdata_pb2.GetBookTickerResponse:
         with _refusals():
-            books = self._data.book_tickers(_symbols(request.symbol, request.symbols))
+            names = self._named(request)
+            books = [] if names is None else self._data.book_tickers(names)
         return marketdata_pb2.GetBookTickerResponse(book_tickers=[convert.book_ticker(b) for b in books])
 
     async def Subscribe(

@@ -69,6 +69,26 @@ def test_exchange_info_filters_by_permission_and_status(exchange: Exchange) -> N
             assert (refused.status_code, refused.json()["code"]) == (400, code), refused.text
 
 
+def test_market_data_takes_a_symbol_status(exchange: Exchange) -> None:
+    # Binance's symbolStatus: one symbol in another status is refused, of all only those in it
+    with httpx.Client(base_url=exchange.url, headers={"X-Forwarded-For": "198.51.100.9"}) as http:
+        every = {s["symbol"]: s["status"] for s in get(http, "/api/v3/exchangeInfo")["symbols"]}
+        assert set(every.values()) == {"TRADING"}
+        for path in ("/api/v3/depth", "/api/v3/ticker/24hr", "/api/v3/ticker/price", "/api/v3/ticker/bookTicker",
+                     "/api/v3/ticker", "/api/v3/ticker/tradingDay"):
+            assert get(http, path, symbol=SYMBOL, symbolStatus="TRADING")
+            refused = http.get(path, params={"symbol": SYMBOL, "symbolStatus": "BREAK"})
+            assert (refused.status_code, refused.json()) == (400, {
+                "code": -1220, "msg": "The symbol's status does not match the requested symbolStatus."}), path
+        for path in ("/api/v3/ticker/24hr", "/api/v3/ticker/price", "/api/v3/ticker/bookTicker"):
+            assert {t["symbol"] for t in get(http, path, symbolStatus="TRADING")} == set(every), path
+            assert get(http, path, symbolStatus="HALT") == [], path
+        symbols = f'["{SYMBOL}"]'
+        assert get(http, "/api/v3/ticker", symbols=symbols, symbolStatus="HALT") == []
+        assert get(http, "/api/v3/ticker/tradingDay", symbols=symbols, symbolStatus="HALT") == []
+        assert http.get("/api/v3/ticker/price", params={"symbolStatus": "OPEN"}).json()["code"] == -1100
+
+
 def test_depth_is_levels_of_price_and_quantity_strings(traded: httpx.Client) -> None:
     depth = get(traded, "/api/v3/depth", symbol=SYMBOL, limit="5")
     assert depth["asks"] == [["640.00000000", "0.70000000"]] and depth["bids"] == []
