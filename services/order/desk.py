@@ -135,6 +135,12 @@ class OrderDesk:
         self._order_id_lock = asyncio.Lock()
         self.last_price: dict[str, int] = {}  # ticks of each symbol's last trade: the reference price
         self._unconfirmed: dict[int, OrderRecord] = {}  # submits whose matching call failed
+        # keepPriority amends of one order, one at a time: each checks newQty against the order
+        # as settled, and the engine takes a larger quantity as a plain amend, so two racing
+        # amends (0.8 -> 0.3 and 0.8 -> 0.6, applied in that order) raised the order's cost
+        # past its locked funds and stopped settlement. (Across order-service replicas this
+        # does not hold: see docs/protos.md.)
+        self._amending: dict[int, tuple[asyncio.Lock, int]] = {}  # order id -> (lock, its users)
 
     # -- placing --------------------------------------------------------------------------------
     async def place(
@@ -301,6 +307,23 @@ class OrderDesk:
         except MarketError:
             raise errors.illegal_characters("newQty", DECIMAL_RANGE) from None
         record = await self._find_open(user_id, symbol_name, order_id, orig_client_order_id)
+        lock, users = self._amending.get(record.order_id, (asyncio.Lock(), 0))
+        self._amending[record.order_id] = (lock, users + 1)
+        try:
+            async with lock:
+                return await self._amend(symbol, record.order_id, user_id, qty, new_client_order_id)
+        finally:
+            lock, users = self._amending[record.order_id]
+            if users == 1:
+                del self._amending[record.order_id]
+            else:
+                self._amending[record.order_id] = (lock, users - 1)
+
+    async def _amend(
+        self, symbol: Symbol, order_id: int, user_id: int, qty: Any, new_client_order_id: str | None
+    ) -> tuple[dict[str, Any], int, int]:
+        symbol_name = symbol.name
+        record = await self._find_open(user_id, symbol_name, order_id, None)  # as the last amend left it
         if new_client_order_id and new_client_order_id != record.client_order_id:
             raise errors.client_order_id_kept()
         try:

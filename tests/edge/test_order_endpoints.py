@@ -101,6 +101,31 @@ def test_amend_keep_priority_reduces_the_quantity_and_the_reservation(
     assert no_qty.json()["msg"] == "Mandatory parameter 'newQty' was not sent, was empty/null, or malformed."
 
 
+def test_racing_amends_of_one_order_never_raise_its_quantity(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient], ledger: Ledger
+) -> None:
+    # 0.8 -> 0.3 and 0.8 -> 0.6 at once: applied in that order, the second raised the order
+    # past its locked funds and settlement stopped for the whole exchange
+    from concurrent.futures import ThreadPoolExecutor
+
+    account = new_account(BTC="1")
+    client = raw(account)
+    for _ in range(4):
+        placed = client.signed("POST", "/api/v3/order", {**BID, "quantity": "0.8"}, in_body=True).json()
+        amend = {"symbol": SYMBOL, "orderId": str(placed["orderId"])}
+        requests = [{**amend, "newQty": qty} for qty in ("0.3", "0.6")]
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(
+                lambda params: client.signed("PUT", "/api/v3/order/amend/keepPriority", params, in_body=True),
+                requests))  # fmt: skip
+        assert [a.status_code for a in answers].count(200) >= 1
+        (order,) = ledger.open_orders(account)
+        assert order.orig_qty in ("0.30000000", "0.60000000")
+        assert ledger.balances(account)["BTC"][1] == D(order.orig_qty) * D("0.03")  # locked = what it costs
+        client.signed("DELETE", "/api/v3/order", amend)
+    assert ledger.balances(account)["BTC"] == (D("1"), D("0"))
+
+
 def test_all_orders_lists_open_and_finished_orders_and_order_test_places_nothing(
     new_account: Callable[..., Account], raw: Callable[..., RawClient], ledger: Ledger
 ) -> None:
