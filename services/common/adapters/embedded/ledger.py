@@ -39,6 +39,7 @@ from services.common.records import Balance, OrderPhase, OrderRecord, Settlement
 
 # 2: client order ids unique among unfinished orders only (was: forever)
 # 3: index orders_open_stops, so MAX_NUM_ALGO_ORDERS is counted without reading order rows
+# 4: balances.updated_ms, when each balance last changed (the account's updateTime)
 SCHEMA_VERSION = 4
 
 # Partial indexes only serve queries whose WHERE repeats their condition literally, which is
