@@ -138,7 +138,7 @@ cdef class OrderBook:
     cdef bint ev_borrowed               # `events` is a batch's `out` (the caller's), not the book's
 
     # -- COMMANDS --
-    # submit/cancel/amend/replace are `def` methods in book.pyx (a cpdef wrapper costs more per
+    # submit/cancel/amend/reduce/replace are `def` methods in book.pyx (a cpdef wrapper costs more per
     # Python call); C callers use the command cores below, then read `events[ev_start:ev_len]`.
     cpdef tuple apply_batch(self, object commands, object out=*)
     cdef tuple run_batch(self, const CommandRecord* cmds, Py_ssize_t n, object out,
@@ -174,6 +174,7 @@ cdef class OrderBook:
                       int64_t stop_price, int64_t stp, int64_t cap) noexcept nogil
     cdef int cancel_c(self, int64_t order_id) noexcept nogil
     cdef int amend_c(self, int64_t order_id, int64_t new_price, int64_t new_qty) noexcept nogil
+    cdef int reduce_c(self, int64_t order_id, int64_t new_qty) noexcept nogil
     cdef int replace_c(self, int64_t target_id, int64_t order_id, int64_t user_id, int64_t side,
                        int64_t order_type, int64_t tif, int64_t price, int64_t qty,
                        int64_t quote_qty, int64_t stop_price, int64_t stp,

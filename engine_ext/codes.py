@@ -74,6 +74,7 @@ class CommandOp(IntEnum):
     CANCEL = 1
     AMEND = 2
     REPLACE = 3  # cancel `target_id`, then submit the order described by the other fields
+    REDUCE = 4  # Binance's keepPriority amend: a lower `qty` at the same price, nothing else
 
 
 STOP_TYPES = frozenset(

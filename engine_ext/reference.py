@@ -214,6 +214,21 @@ class OrderBook:
         self._run_stop_cascade()
         return len(self._events)
 
+    def reduce(self, order_id: int, new_qty: int) -> int:
+        self._events = []
+        order_id, new_qty = int(order_id), int(new_qty)
+        order = self._live.get(order_id)
+        price = order.price if order is not None else 0
+        reason = self._amend_reject_reason(order, price, new_qty)
+        if reason is None and order is not None and new_qty >= order.orig_qty:
+            reason = RejectReason.INVALID_QUANTITY
+        if reason is not None:
+            self._emit_reject(order_id, 0, 0, reason)
+        else:
+            self._amend(order_id, price, new_qty)
+        self._run_stop_cascade()
+        return len(self._events)
+
     def replace(self, target_id: int, order_id: int, user_id: int, side: int, order_type: int,
                 tif: int, price: int, qty: int, quote_qty: int = 0, stop_price: int = 0,
                 stp: int = STP_NONE, cap: int = 0) -> int:
@@ -254,6 +269,8 @@ class OrderBook:
                 self.cancel(c["order_id"])
             elif op == CommandOp.AMEND:
                 self.amend(c["order_id"], c["price"], c["qty"])
+            elif op == CommandOp.REDUCE:
+                self.reduce(c["order_id"], c["qty"])
             else:
                 self.replace(c["target_id"], *order_fields)
             all_events.extend(self._events)

@@ -26,7 +26,7 @@ from exchange.v1 import common_pb2 as exchange_dot_v1_dot_common__pb2
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x65xchange/v1/matching.proto\x12\x0b\x65xchange.v1\x1a\x18\x65xchange/v1/common.proto\x1a\x17google/rpc/status.proto\"\xc1\x02\n\rSubmitCommand\x12\x10\n\x08order_id\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\x03\x12\x1f\n\x04side\x18\x03 \x01(\x0e\x32\x11.exchange.v1.Side\x12*\n\norder_type\x18\x04 \x01(\x0e\x32\x16.exchange.v1.OrderType\x12/\n\rtime_in_force\x18\x05 \x01(\x0e\x32\x18.exchange.v1.TimeInForce\x12\r\n\x05price\x18\x06 \x01(\x03\x12\x0b\n\x03qty\x18\x07 \x01(\x03\x12\x11\n\tquote_qty\x18\x08 \x01(\x03\x12\x12\n\nstop_price\x18\t \x01(\x03\x12?\n\x15self_trade_prevention\x18\n \x01(\x0e\x32 .exchange.v1.SelfTradePrevention\x12\x0b\n\x03\x63\x61p\x18\x0b \x01(\x03\"!\n\rCancelCommand\x12\x10\n\x08order_id\x18\x01 \x01(\x03\"D\n\x0c\x41mendCommand\x12\x10\n\x08order_id\x18\x01 \x01(\x03\x12\x11\n\tnew_price\x18\x02 \x01(\x03\x12\x0f\n\x07new_qty\x18\x03 \x01(\x03\"O\n\x0eReplaceCommand\x12\x11\n\ttarget_id\x18\x01 \x01(\x03\x12*\n\x06submit\x18\x02 \x01(\x0b\x32\x1a.exchange.v1.SubmitCommand\"\xd7\x01\n\x07\x43ommand\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\x06submit\x18\x02 \x01(\x0b\x32\x1a.exchange.v1.SubmitCommandH\x00\x12,\n\x06\x63\x61ncel\x18\x03 \x01(\x0b\x32\x1a.exchange.v1.CancelCommandH\x00\x12*\n\x05\x61mend\x18\x04 \x01(\x0b\x32\x19.exchange.v1.AmendCommandH\x00\x12.\n\x07replace\x18\x05 \x01(\x0b\x32\x1b.exchange.v1.ReplaceCommandH\x00\x42\x04\n\x02op\"H\n\x0c\x43ommandBatch\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\x04\x12&\n\x08\x63ommands\x18\x02 \x03(\x0b\x32\x14.exchange.v1.Command\"\x8e\x06\n\x0b\x45ngineEvent\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.exchange.v1.EngineEvent.Kind\x12\x1f\n\x04side\x18\x04 \x01(\x0e\x32\x11.exchange.v1.Side\x12*\n\norder_type\x18\x05 \x01(\x0e\x32\x16.exchange.v1.OrderType\x12(\n\x06status\x18\x06 \x01(\x0e\x32\x18.exchange.v1.OrderStatus\x12<\n\rreject_reason\x18\x07 \x01(\x0e\x32%.exchange.v1.EngineEvent.RejectReason\x12\x10\n\x08order_id\x18\x08 \x01(\x03\x12\x0f\n\x07user_id\x18\t \x01(\x03\x12\x16\n\x0emaker_order_id\x18\n \x01(\x03\x12\x15\n\rmaker_user_id\x18\x0b \x01(\x03\x12\r\n\x05price\x18\x0c \x01(\x03\x12\x0b\n\x03qty\x18\r \x01(\x03\x12\x0e\n\x06\x66illed\x18\x0e \x01(\x03\x12\x0c\n\x04time\x18\x0f \x01(\x03\"u\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x41\x43\x43\x45PTED\x10\x01\x12\x0c\n\x08REJECTED\x10\x02\x12\t\n\x05TRADE\x10\x03\x12\t\n\x05ORDER\x10\x04\x12\t\n\x05LEVEL\x10\x05\x12\x0b\n\x07\x41MENDED\x10\x06\x12\r\n\tTRIGGERED\x10\x07\"\xfc\x01\n\x0cRejectReason\x12\x1d\n\x19REJECT_REASON_UNSPECIFIED\x10\x00\x12\x14\n\x10INVALID_QUANTITY\x10\x01\x12\x11\n\rINVALID_PRICE\x10\x02\x12\x16\n\x12\x44UPLICATE_ORDER_ID\x10\x03\x12\x11\n\rUNKNOWN_ORDER\x10\x04\x12\x0e\n\nWOULD_TAKE\x10\x05\x12\x1d\n\x19WOULD_TRIGGER_IMMEDIATELY\x10\x06\x12\x0c\n\x08OVERFLOW\x10\x07\x12\x11\n\rINVALID_ORDER\x10\x08\x12\x16\n\x12INVALID_STOP_PRICE\x10\t\x12\x11\n\rNOT_AMENDABLE\x10\n\"\xaf\x01\n\rCommandResult\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.exchange.v1.EngineEvent\x12!\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.Status\x12%\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x14.exchange.v1.Command\x12*\n\x07timings\x18\x04 \x01(\x0b\x32\x19.exchange.v1.StageTimings\"[\n\x0cStageTimings\x12\x11\n\tqueued_us\x18\x01 \x01(\x03\x12\x12\n\njournal_us\x18\x02 \x01(\x03\x12\x10\n\x08match_us\x18\x03 \x01(\x03\x12\x12\n\npublish_us\x18\x04 \x01(\x03\"K\n\nEventBatch\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\x04\x12+\n\x07results\x18\x02 \x03(\x0b\x32\x1a.exchange.v1.CommandResult\"\xc0\x01\n\x13StreamEventsRequest\x12\x0f\n\x07symbols\x18\x01 \x03(\t\x12\x15\n\rfrom_sequence\x18\x02 \x01(\x04\x12K\n\x0e\x66rom_sequences\x18\x03 \x03(\x0b\x32\x33.exchange.v1.StreamEventsRequest.FromSequencesEntry\x1a\x34\n\x12\x46romSequencesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"!\n\x0fSnapshotRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"w\n\x10SnapshotResponse\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x12\n\nlast_price\x18\x03 \x01(\x03\x12\x10\n\x08snapshot\x18\x04 \x01(\x0c\x12\x12\n\nstate_hash\x18\x05 \x01(\x0c\x12\x0c\n\x04time\x18\x06 \x01(\x03\"\x8a\x01\n\x0cSymbolConfig\x12%\n\x04info\x18\x01 \x01(\x0b\x32\x17.exchange.v1.SymbolInfo\x12\x11\n\ttick_size\x18\x02 \x01(\x03\x12\x10\n\x08lot_size\x18\x03 \x01(\x03\x12\x0b\n\x03seq\x18\x04 \x01(\x04\x12\x12\n\nlast_price\x18\x05 \x01(\x03\x12\r\n\x05shard\x18\x06 \x01(\t\"\x14\n\x12ListSymbolsRequest\"A\n\x13ListSymbolsResponse\x12*\n\x07symbols\x18\x01 \x03(\x0b\x32\x19.exchange.v1.SymbolConfig\"C\n\x16\x43onfigureSymbolRequest\x12)\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x19.exchange.v1.SymbolConfig2\xd4\x03\n\x0fMatchingService\x12=\n\x07\x45xecute\x12\x19.exchange.v1.CommandBatch\x1a\x17.exchange.v1.EventBatch\x12G\n\rExecuteStream\x12\x19.exchange.v1.CommandBatch\x1a\x17.exchange.v1.EventBatch(\x01\x30\x01\x12K\n\x0cStreamEvents\x12 .exchange.v1.StreamEventsRequest\x1a\x17.exchange.v1.EventBatch0\x01\x12G\n\x08Snapshot\x12\x1c.exchange.v1.SnapshotRequest\x1a\x1d.exchange.v1.SnapshotResponse\x12P\n\x0bListSymbols\x12\x1f.exchange.v1.ListSymbolsRequest\x1a .exchange.v1.ListSymbolsResponse\x12Q\n\x0f\x43onfigureSymbol\x12#.exchange.v1.ConfigureSymbolRequest\x1a\x19.exchange.v1.SymbolConfigb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x65xchange/v1/matching.proto\x12\x0b\x65xchange.v1\x1a\x18\x65xchange/v1/common.proto\x1a\x17google/rpc/status.proto\"\xc1\x02\n\rSubmitCommand\x12\x10\n\x08order_id\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\x03\x12\x1f\n\x04side\x18\x03 \x01(\x0e\x32\x11.exchange.v1.Side\x12*\n\norder_type\x18\x04 \x01(\x0e\x32\x16.exchange.v1.OrderType\x12/\n\rtime_in_force\x18\x05 \x01(\x0e\x32\x18.exchange.v1.TimeInForce\x12\r\n\x05price\x18\x06 \x01(\x03\x12\x0b\n\x03qty\x18\x07 \x01(\x03\x12\x11\n\tquote_qty\x18\x08 \x01(\x03\x12\x12\n\nstop_price\x18\t \x01(\x03\x12?\n\x15self_trade_prevention\x18\n \x01(\x0e\x32 .exchange.v1.SelfTradePrevention\x12\x0b\n\x03\x63\x61p\x18\x0b \x01(\x03\"!\n\rCancelCommand\x12\x10\n\x08order_id\x18\x01 \x01(\x03\"D\n\x0c\x41mendCommand\x12\x10\n\x08order_id\x18\x01 \x01(\x03\x12\x11\n\tnew_price\x18\x02 \x01(\x03\x12\x0f\n\x07new_qty\x18\x03 \x01(\x03\"2\n\rReduceCommand\x12\x10\n\x08order_id\x18\x01 \x01(\x03\x12\x0f\n\x07new_qty\x18\x02 \x01(\x03\"O\n\x0eReplaceCommand\x12\x11\n\ttarget_id\x18\x01 \x01(\x03\x12*\n\x06submit\x18\x02 \x01(\x0b\x32\x1a.exchange.v1.SubmitCommand\"\x85\x02\n\x07\x43ommand\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12,\n\x06submit\x18\x02 \x01(\x0b\x32\x1a.exchange.v1.SubmitCommandH\x00\x12,\n\x06\x63\x61ncel\x18\x03 \x01(\x0b\x32\x1a.exchange.v1.CancelCommandH\x00\x12*\n\x05\x61mend\x18\x04 \x01(\x0b\x32\x19.exchange.v1.AmendCommandH\x00\x12.\n\x07replace\x18\x05 \x01(\x0b\x32\x1b.exchange.v1.ReplaceCommandH\x00\x12,\n\x06reduce\x18\x06 \x01(\x0b\x32\x1a.exchange.v1.ReduceCommandH\x00\x42\x04\n\x02op\"H\n\x0c\x43ommandBatch\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\x04\x12&\n\x08\x63ommands\x18\x02 \x03(\x0b\x32\x14.exchange.v1.Command\"\x8e\x06\n\x0b\x45ngineEvent\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.exchange.v1.EngineEvent.Kind\x12\x1f\n\x04side\x18\x04 \x01(\x0e\x32\x11.exchange.v1.Side\x12*\n\norder_type\x18\x05 \x01(\x0e\x32\x16.exchange.v1.OrderType\x12(\n\x06status\x18\x06 \x01(\x0e\x32\x18.exchange.v1.OrderStatus\x12<\n\rreject_reason\x18\x07 \x01(\x0e\x32%.exchange.v1.EngineEvent.RejectReason\x12\x10\n\x08order_id\x18\x08 \x01(\x03\x12\x0f\n\x07user_id\x18\t \x01(\x03\x12\x16\n\x0emaker_order_id\x18\n \x01(\x03\x12\x15\n\rmaker_user_id\x18\x0b \x01(\x03\x12\r\n\x05price\x18\x0c \x01(\x03\x12\x0b\n\x03qty\x18\r \x01(\x03\x12\x0e\n\x06\x66illed\x18\x0e \x01(\x03\x12\x0c\n\x04time\x18\x0f \x01(\x03\"u\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0c\n\x08\x41\x43\x43\x45PTED\x10\x01\x12\x0c\n\x08REJECTED\x10\x02\x12\t\n\x05TRADE\x10\x03\x12\t\n\x05ORDER\x10\x04\x12\t\n\x05LEVEL\x10\x05\x12\x0b\n\x07\x41MENDED\x10\x06\x12\r\n\tTRIGGERED\x10\x07\"\xfc\x01\n\x0cRejectReason\x12\x1d\n\x19REJECT_REASON_UNSPECIFIED\x10\x00\x12\x14\n\x10INVALID_QUANTITY\x10\x01\x12\x11\n\rINVALID_PRICE\x10\x02\x12\x16\n\x12\x44UPLICATE_ORDER_ID\x10\x03\x12\x11\n\rUNKNOWN_ORDER\x10\x04\x12\x0e\n\nWOULD_TAKE\x10\x05\x12\x1d\n\x19WOULD_TRIGGER_IMMEDIATELY\x10\x06\x12\x0c\n\x08OVERFLOW\x10\x07\x12\x11\n\rINVALID_ORDER\x10\x08\x12\x16\n\x12INVALID_STOP_PRICE\x10\t\x12\x11\n\rNOT_AMENDABLE\x10\n\"\xaf\x01\n\rCommandResult\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.exchange.v1.EngineEvent\x12!\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.Status\x12%\n\x07\x63ommand\x18\x03 \x01(\x0b\x32\x14.exchange.v1.Command\x12*\n\x07timings\x18\x04 \x01(\x0b\x32\x19.exchange.v1.StageTimings\"[\n\x0cStageTimings\x12\x11\n\tqueued_us\x18\x01 \x01(\x03\x12\x12\n\njournal_us\x18\x02 \x01(\x03\x12\x10\n\x08match_us\x18\x03 \x01(\x03\x12\x12\n\npublish_us\x18\x04 \x01(\x03\"K\n\nEventBatch\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\x04\x12+\n\x07results\x18\x02 \x03(\x0b\x32\x1a.exchange.v1.CommandResult\"\xc0\x01\n\x13StreamEventsRequest\x12\x0f\n\x07symbols\x18\x01 \x03(\t\x12\x15\n\rfrom_sequence\x18\x02 \x01(\x04\x12K\n\x0e\x66rom_sequences\x18\x03 \x03(\x0b\x32\x33.exchange.v1.StreamEventsRequest.FromSequencesEntry\x1a\x34\n\x12\x46romSequencesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"!\n\x0fSnapshotRequest\x12\x0e\n\x06symbol\x18\x01 \x01(\t\"w\n\x10SnapshotResponse\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x0b\n\x03seq\x18\x02 \x01(\x04\x12\x12\n\nlast_price\x18\x03 \x01(\x03\x12\x10\n\x08snapshot\x18\x04 \x01(\x0c\x12\x12\n\nstate_hash\x18\x05 \x01(\x0c\x12\x0c\n\x04time\x18\x06 \x01(\x03\"\x8a\x01\n\x0cSymbolConfig\x12%\n\x04info\x18\x01 \x01(\x0b\x32\x17.exchange.v1.SymbolInfo\x12\x11\n\ttick_size\x18\x02 \x01(\x03\x12\x10\n\x08lot_size\x18\x03 \x01(\x03\x12\x0b\n\x03seq\x18\x04 \x01(\x04\x12\x12\n\nlast_price\x18\x05 \x01(\x03\x12\r\n\x05shard\x18\x06 \x01(\t\"\x14\n\x12ListSymbolsRequest\"A\n\x13ListSymbolsResponse\x12*\n\x07symbols\x18\x01 \x03(\x0b\x32\x19.exchange.v1.SymbolConfig\"C\n\x16\x43onfigureSymbolRequest\x12)\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x19.exchange.v1.SymbolConfig2\xd4\x03\n\x0fMatchingService\x12=\n\x07\x45xecute\x12\x19.exchange.v1.CommandBatch\x1a\x17.exchange.v1.EventBatch\x12G\n\rExecuteStream\x12\x19.exchange.v1.CommandBatch\x1a\x17.exchange.v1.EventBatch(\x01\x30\x01\x12K\n\x0cStreamEvents\x12 .exchange.v1.StreamEventsRequest\x1a\x17.exchange.v1.EventBatch0\x01\x12G\n\x08Snapshot\x12\x1c.exchange.v1.SnapshotRequest\x1a\x1d.exchange.v1.SnapshotResponse\x12P\n\x0bListSymbols\x12\x1f.exchange.v1.ListSymbolsRequest\x1a .exchange.v1.ListSymbolsResponse\x12Q\n\x0f\x43onfigureSymbol\x12#.exchange.v1.ConfigureSymbolRequest\x1a\x19.exchange.v1.SymbolConfigb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,40 +41,42 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CANCELCOMMAND']._serialized_end=451
   _globals['_AMENDCOMMAND']._serialized_start=453
   _globals['_AMENDCOMMAND']._serialized_end=521
-  _globals['_REPLACECOMMAND']._serialized_start=523
-  _globals['_REPLACECOMMAND']._serialized_end=602
-  _globals['_COMMAND']._serialized_start=605
-  _globals['_COMMAND']._serialized_end=820
-  _globals['_COMMANDBATCH']._serialized_start=822
-  _globals['_COMMANDBATCH']._serialized_end=894
-  _globals['_ENGINEEVENT']._serialized_start=897
-  _globals['_ENGINEEVENT']._serialized_end=1679
-  _globals['_ENGINEEVENT_KIND']._serialized_start=1307
-  _globals['_ENGINEEVENT_KIND']._serialized_end=1424
-  _globals['_ENGINEEVENT_REJECTREASON']._serialized_start=1427
-  _globals['_ENGINEEVENT_REJECTREASON']._serialized_end=1679
-  _globals['_COMMANDRESULT']._serialized_start=1682
-  _globals['_COMMANDRESULT']._serialized_end=1857
-  _globals['_STAGETIMINGS']._serialized_start=1859
-  _globals['_STAGETIMINGS']._serialized_end=1950
-  _globals['_EVENTBATCH']._serialized_start=1952
-  _globals['_EVENTBATCH']._serialized_end=2027
-  _globals['_STREAMEVENTSREQUEST']._serialized_start=2030
-  _globals['_STREAMEVENTSREQUEST']._serialized_end=2222
-  _globals['_STREAMEVENTSREQUEST_FROMSEQUENCESENTRY']._serialized_start=2170
-  _globals['_STREAMEVENTSREQUEST_FROMSEQUENCESENTRY']._serialized_end=2222
-  _globals['_SNAPSHOTREQUEST']._serialized_start=2224
-  _globals['_SNAPSHOTREQUEST']._serialized_end=2257
-  _globals['_SNAPSHOTRESPONSE']._serialized_start=2259
-  _globals['_SNAPSHOTRESPONSE']._serialized_end=2378
-  _globals['_SYMBOLCONFIG']._serialized_start=2381
-  _globals['_SYMBOLCONFIG']._serialized_end=2519
-  _globals['_LISTSYMBOLSREQUEST']._serialized_start=2521
-  _globals['_LISTSYMBOLSREQUEST']._serialized_end=2541
-  _globals['_LISTSYMBOLSRESPONSE']._serialized_start=2543
-  _globals['_LISTSYMBOLSRESPONSE']._serialized_end=2608
-  _globals['_CONFIGURESYMBOLREQUEST']._serialized_start=2610
-  _globals['_CONFIGURESYMBOLREQUEST']._serialized_end=2677
-  _globals['_MATCHINGSERVICE']._serialized_start=2680
-  _globals['_MATCHINGSERVICE']._serialized_end=3148
+  _globals['_REDUCECOMMAND']._serialized_start=523
+  _globals['_REDUCECOMMAND']._serialized_end=573
+  _globals['_REPLACECOMMAND']._serialized_start=575
+  _globals['_REPLACECOMMAND']._serialized_end=654
+  _globals['_COMMAND']._serialized_start=657
+  _globals['_COMMAND']._serialized_end=918
+  _globals['_COMMANDBATCH']._serialized_start=920
+  _globals['_COMMANDBATCH']._serialized_end=992
+  _globals['_ENGINEEVENT']._serialized_start=995
+  _globals['_ENGINEEVENT']._serialized_end=1777
+  _globals['_ENGINEEVENT_KIND']._serialized_start=1405
+  _globals['_ENGINEEVENT_KIND']._serialized_end=1522
+  _globals['_ENGINEEVENT_REJECTREASON']._serialized_start=1525
+  _globals['_ENGINEEVENT_REJECTREASON']._serialized_end=1777
+  _globals['_COMMANDRESULT']._serialized_start=1780
+  _globals['_COMMANDRESULT']._serialized_end=1955
+  _globals['_STAGETIMINGS']._serialized_start=1957
+  _globals['_STAGETIMINGS']._serialized_end=2048
+  _globals['_EVENTBATCH']._serialized_start=2050
+  _globals['_EVENTBATCH']._serialized_end=2125
+  _globals['_STREAMEVENTSREQUEST']._serialized_start=2128
+  _globals['_STREAMEVENTSREQUEST']._serialized_end=2320
+  _globals['_STREAMEVENTSREQUEST_FROMSEQUENCESENTRY']._serialized_start=2268
+  _globals['_STREAMEVENTSREQUEST_FROMSEQUENCESENTRY']._serialized_end=2320
+  _globals['_SNAPSHOTREQUEST']._serialized_start=2322
+  _globals['_SNAPSHOTREQUEST']._serialized_end=2355
+  _globals['_SNAPSHOTRESPONSE']._serialized_start=2357
+  _globals['_SNAPSHOTRESPONSE']._serialized_end=2476
+  _globals['_SYMBOLCONFIG']._serialized_start=2479
+  _globals['_SYMBOLCONFIG']._serialized_end=2617
+  _globals['_LISTSYMBOLSREQUEST']._serialized_start=2619
+  _globals['_LISTSYMBOLSREQUEST']._serialized_end=2639
+  _globals['_LISTSYMBOLSRESPONSE']._serialized_start=2641
+  _globals['_LISTSYMBOLSRESPONSE']._serialized_end=2706
+  _globals['_CONFIGURESYMBOLREQUEST']._serialized_start=2708
+  _globals['_CONFIGURESYMBOLREQUEST']._serialized_end=2775
+  _globals['_MATCHINGSERVICE']._serialized_start=2778
+  _globals['_MATCHINGSERVICE']._serialized_end=3246
 # @@protoc_insertion_point(module_scope)

@@ -51,6 +51,14 @@ class AmendCommand(_message.Message):
     new_qty: int
     def __init__(self, order_id: _Optional[int] = ..., new_price: _Optional[int] = ..., new_qty: _Optional[int] = ...) -> None: ...
 
+class ReduceCommand(_message.Message):
+    __slots__ = ("order_id", "new_qty")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    NEW_QTY_FIELD_NUMBER: _ClassVar[int]
+    order_id: int
+    new_qty: int
+    def __init__(self, order_id: _Optional[int] = ..., new_qty: _Optional[int] = ...) -> None: ...
+
 class ReplaceCommand(_message.Message):
     __slots__ = ("target_id", "submit")
     TARGET_ID_FIELD_NUMBER: _ClassVar[int]
@@ -60,18 +68,20 @@ class ReplaceCommand(_message.Message):
     def __init__(self, target_id: _Optional[int] = ..., submit: _Optional[_Union[SubmitCommand, _Mapping]] = ...) -> None: ...
 
 class Command(_message.Message):
-    __slots__ = ("symbol", "submit", "cancel", "amend", "replace")
+    __slots__ = ("symbol", "submit", "cancel", "amend", "replace", "reduce")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SUBMIT_FIELD_NUMBER: _ClassVar[int]
     CANCEL_FIELD_NUMBER: _ClassVar[int]
     AMEND_FIELD_NUMBER: _ClassVar[int]
     REPLACE_FIELD_NUMBER: _ClassVar[int]
+    REDUCE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     submit: SubmitCommand
     cancel: CancelCommand
     amend: AmendCommand
     replace: ReplaceCommand
-    def __init__(self, symbol: _Optional[str] = ..., submit: _Optional[_Union[SubmitCommand, _Mapping]] = ..., cancel: _Optional[_Union[CancelCommand, _Mapping]] = ..., amend: _Optional[_Union[AmendCommand, _Mapping]] = ..., replace: _Optional[_Union[ReplaceCommand, _Mapping]] = ...) -> None: ...
+    reduce: ReduceCommand
+    def __init__(self, symbol: _Optional[str] = ..., submit: _Optional[_Union[SubmitCommand, _Mapping]] = ..., cancel: _Optional[_Union[CancelCommand, _Mapping]] = ..., amend: _Optional[_Union[AmendCommand, _Mapping]] = ..., replace: _Optional[_Union[ReplaceCommand, _Mapping]] = ..., reduce: _Optional[_Union[ReduceCommand, _Mapping]] = ...) -> None: ...
 
 class CommandBatch(_message.Message):
     __slots__ = ("batch_id", "commands")

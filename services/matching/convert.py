@@ -34,8 +34,10 @@ def command_record(command: matching_pb2.Command) -> np.void:
     elif op == "amend":
         amend = command.amend
         values = {"op": CommandOp.AMEND, "order_id": amend.order_id, "price": amend.new_price, "qty": amend.new_qty}
+    elif op == "reduce":
+        values = {"op": CommandOp.REDUCE, "order_id": command.reduce.order_id, "qty": command.reduce.new_qty}
     else:
-        raise ValueError("a command needs one of submit, cancel, amend or replace")
+        raise ValueError("a command needs one of submit, cancel, amend, reduce or replace")
     return cast(np.void, np.array(tuple(values.get(name, 0) for name in _FIELDS), dtype=COMMAND_DTYPE)[()])
 
 

@@ -84,7 +84,7 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
         try:
             record = command_record(command)
         except ValueError:  # no op: refused alone, as a command for another shard is
-            refused = error_status("ILLEGAL_PARAMETER", "command", "one of submit, cancel, amend or replace")
+            refused = error_status("ILLEGAL_PARAMETER", "command", "one of submit, cancel, amend, reduce or replace")
             return _Submitted(command, refused=refused)
         try:
             return _Submitted(command, record, shard.submit(command.symbol, record))
@@ -103,7 +103,7 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
             return matching_pb2.CommandResult(error=error_status("ORDER_ALREADY_JOURNALED"))
         except Unavailable as exc:
             raise ServiceError("BACKEND_UNAVAILABLE", detail=str(exc)) from exc
-        # A rejected cancel or amend carries no side (the engine leaves a meaningless 0).
+        # A rejected cancel, amend or reduce carries no side (the engine leaves a meaningless 0).
         sided = int(record["op"]) in (CommandOp.SUBMIT, CommandOp.REPLACE)
         time_ms = self._owner[command.symbol].last_time_ms
         t = executed.timings

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus, OrderType, Side
+from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus, OrderType, RejectReason, Side
 from engine_ext.events import Event
 from exchange.v1 import matching_pb2
 from services.common.markets import DECIMAL_RANGE, MarketError, Symbol, parse_decimal
@@ -335,12 +335,12 @@ class OrderDesk:
         events, transact_ms = await self._execute(
             matching_pb2.Command(
                 symbol=symbol_name,
-                amend=matching_pb2.AmendCommand(order_id=record.order_id, new_price=record.price, new_qty=lots),
+                reduce=matching_pb2.ReduceCommand(order_id=record.order_id, new_qty=lots),
             )
         )
         amended = next((e for e in events if e.kind == EventKind.AMENDED), None)
         if amended is None:
-            raise errors.unknown_order()
+            raise errors.amend_rejection(events[0].code if events else RejectReason.UNKNOWN_ORDER)
         settled = await self._ledger.get_order(symbol_name, record.order_id)
         return order_view(symbol, settled or record), transact_ms, amended.seq
 

@@ -208,6 +208,18 @@ def unknown_order() -> OrderRejected:
     return OrderRejected("UNKNOWN_ORDER", -2011, "Unknown order sent.")
 
 
+def amend_rejection(reason: int) -> OrderRejected:
+    """The Binance error for a keepPriority amend the engine answered with `REJECTED(reason)`:
+    INVALID_QUANTITY when another amend lowered the order first."""
+    match RejectReason(reason):
+        case RejectReason.INVALID_QUANTITY:
+            return invalid_amend_quantity()
+        case RejectReason.NOT_AMENDABLE:
+            return OrderRejected("ORDER_NOT_AMENDABLE", -1013, "Order amend is not supported for this order.")
+        case _:
+            return unknown_order()
+
+
 def engine_rejection(reason: int) -> OrderRejected:
     """The Binance error for a submit the engine answered with `REJECTED(reason)`.
 

@@ -75,6 +75,8 @@ def apply(book: Any, c: Command) -> list[Event]:
         n = book.cancel(c.order_id)
     elif c.op == CommandOp.AMEND:
         n = book.amend(c.order_id, c.price, c.qty)
+    elif c.op == CommandOp.REDUCE:
+        n = book.reduce(c.order_id, c.qty)
     else:
         n = book.replace(c.target_id, *order)
     events: list[Event] = book.last_events()
@@ -177,6 +179,8 @@ class _Generator:
                    (price, qty + 1 if lot > 1 else -1), (tick, MAX_VALUE - MAX_VALUE % lot),
                    (MAX_VALUE - MAX_VALUE % tick, lot)]
             price, qty = bad[self.draw(_ANY) % len(bad)]
+        if self.draw(_PERCENT) < 40:  # keepPriority: the price is not the command's
+            return Command(CommandOp.REDUCE, order_id=order_id, qty=qty)
         return Command(CommandOp.AMEND, order_id=order_id, price=price, qty=qty)
 
     def submit(self, op: CommandOp) -> Command:

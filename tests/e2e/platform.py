@@ -75,6 +75,19 @@ class Platform:
             )
         wait_healthy(self.address(name), self.processes[name], self.data_dir / f"{name}.log")
 
+    def start_replica(self, name: str, replica: str) -> str:
+        """Another process of service `name` on a port of its own (as Kubernetes runs several),
+        sharing everything else; returns its address. `kill(replica)` and `stop_all` know it."""
+        port = free_port()
+        env = {**self.env, f"SPOTEX_{name.upper()}_PORT": str(port)}
+        with open(self.data_dir / f"{replica}.log", "ab") as log:
+            self.processes[replica] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"], env=env, cwd=REPO, stdout=log, stderr=log
+            )
+        address = f"127.0.0.1:{port}"
+        wait_healthy(address, self.processes[replica], self.data_dir / f"{replica}.log")
+        return address
+
     def start_all(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:

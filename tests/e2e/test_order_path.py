@@ -8,6 +8,8 @@ from decimal import Decimal as D
 import grpc
 import pytest
 
+from exchange.v1 import order_pb2, order_pb2_grpc
+from services.common.caller import caller_metadata
 from services.common.grpcutil.errors import status_of
 from services.tradectl.gather import audit_exchange
 from tests.e2e.platform import AUDIT_WAIT_S
@@ -106,4 +108,36 @@ async def test_orders_placed_at_once_never_exceed_max_num_orders(platform, trade
     )
     assert sum(results) == 200
     assert await carol.balances() == {"USDT": (D(100000 - 200 * 10), D(200 * 10))}
+    assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
+
+
+async def test_amends_of_one_order_racing_through_two_order_services_never_raise_it(platform, traders):
+    """Each order service checks newQty against the order as it read it, so two replicas can
+    both pass 0.8 -> 0.3 and 0.8 -> 0.6; the engine must refuse the later one, or the order
+    rises past its reserved funds and settlement stops for the whole exchange."""
+    dave = traders(4)
+    await dave.deposit("USDT", "1000")
+    async with grpc.aio.insecure_channel(platform.start_replica("order", "order-2")) as channel:
+        replicas = (dave.orders, order_pb2_grpc.OrderServiceStub(channel))
+        for _ in range(6):
+            placed = await dave.place("BTCUSDT", "BUY", "0.8", "1000")
+            amends = [
+                stub.AmendOrderKeepPriority(
+                    order_pb2.AmendOrderRequest(symbol="BTCUSDT", order_id=placed.order.order_id, new_qty=qty),
+                    metadata=caller_metadata(dave.user_id),
+                )
+                for stub, qty in zip(replicas, ("0.3", "0.6"), strict=True)
+            ]
+            answers = await asyncio.gather(*amends, return_exceptions=True)
+            platform.assert_alive()
+            refused = [status_of(a).binance_code for a in answers if isinstance(a, grpc.aio.AioRpcError)]
+            assert len(refused) < 2 and set(refused) <= {-1013}, answers
+            qty = D((await dave.orders.GetOrder(
+                order_pb2.GetOrderRequest(symbol="BTCUSDT", order_id=placed.order.order_id),
+                metadata=caller_metadata(dave.user_id),
+            )).orig_qty)  # fmt: skip
+            assert qty in (D("0.3"), D("0.6"))
+            assert await dave.balances() == {"USDT": (1000 - qty * 1000, qty * 1000)}
+            await dave.cancel("BTCUSDT", placed.order.order_id)
+    assert await dave.balances() == {"USDT": (D(1000), D(0))}
     assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []

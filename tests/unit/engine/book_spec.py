@@ -71,6 +71,13 @@ def amend(book: Any, order_id: int, new_price: int, new_qty: int) -> list[Event]
     return events
 
 
+def reduce(book: Any, order_id: int, new_qty: int) -> list[Event]:
+    n = book.reduce(order_id, new_qty)
+    events: list[Event] = book.last_events()
+    assert n == len(events)
+    return events
+
+
 def replace(book: Any, target_id: int, order_id: int, side: int, order_type: int = LIMIT, *,
             price: int = 0, qty: int = 0, user: int = 1, tif: int = GTC, quote_qty: int = 0,
             stop_price: int = 0, stp: int = NO_STP, cap: int = 0) -> list[Event]:

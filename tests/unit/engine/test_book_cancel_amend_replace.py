@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine_ext.codes import OrderStatus, RejectReason, SelfTradePrevention
+from engine_ext.codes import EventKind, OrderStatus, RejectReason, SelfTradePrevention
 from tests.unit.engine.book_spec import (
     BUY,
     LIMIT,
@@ -20,6 +20,7 @@ from tests.unit.engine.book_spec import (
     limit,
     observable_state,
     order,
+    reduce,
     rejected,
     replace,
     resting_ids,
@@ -160,6 +161,43 @@ def test_an_amend_to_a_quantity_not_above_filled_is_rejected(book: Any) -> None:
 
     assert events == [rejected(8, 1, RejectReason.INVALID_QUANTITY)]
     assert observable_state(book) == before
+
+
+def test_reduce_lowers_the_quantity_in_place(book: Any) -> None:
+    limit(book, 1, BUY, 100, 5, user=1)
+    limit(book, 2, BUY, 100, 5, user=2)
+
+    events = reduce(book, 1, 3)
+
+    assert events == [
+        amended(5, 1, 1, BUY, price=100, leaves=3, filled=0),
+        level(6, BUY, 100, qty=8, count=2),
+    ]
+    assert resting_ids(book) == [1, 2]
+
+
+def test_reduce_refuses_what_would_not_lower_the_order_as_it_now_is(book: Any) -> None:
+    # Two keepPriority amends of one order checked against the same reading (5 -> 2, 5 -> 4):
+    # the second must not raise the order the first lowered.
+    limit(book, 1, BUY, 100, 5, user=1)
+    limit(book, 2, SELL, 100, 1, user=2)  # fills 1 of order 1
+    reduce(book, 1, 2)
+    before = observable_state(book)
+
+    raised, same, at_filled = reduce(book, 1, 4), reduce(book, 1, 2), reduce(book, 1, 1)
+
+    refused = [(EventKind.REJECTED, 1, RejectReason.INVALID_QUANTITY)]
+    for events in (raised, same, at_filled):
+        assert [(e.kind, e.order_id, e.code) for e in events] == refused
+    assert observable_state(book) == before
+    assert (book.get_order(1).orig_qty, book.get_order(1).filled_qty) == (2, 1)
+
+
+def test_reduce_of_an_unknown_order_or_a_pending_stop_is_rejected(book: Any) -> None:
+    submit(book, 1, BUY, STOP_LOSS, qty=5, stop_price=200)
+
+    assert [(e.kind, e.code) for e in reduce(book, 1, 2)] == [(EventKind.REJECTED, RejectReason.NOT_AMENDABLE)]
+    assert [(e.kind, e.code) for e in reduce(book, 9, 2)] == [(EventKind.REJECTED, RejectReason.UNKNOWN_ORDER)]
 
 
 def test_an_amend_across_the_spread_trades_as_a_gtc_taker_and_rests_the_rest(book: Any) -> None:
