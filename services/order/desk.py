@@ -135,11 +135,9 @@ class OrderDesk:
         self._order_id_lock = asyncio.Lock()
         self.last_price: dict[str, int] = {}  # ticks of each symbol's last trade: the reference price
         self._unconfirmed: dict[int, OrderRecord] = {}  # submits whose matching call failed
-        # keepPriority amends of one order, one at a time: each checks newQty against the order
-        # as settled, and the engine takes a larger quantity as a plain amend, so two racing
-        # amends (0.8 -> 0.3 and 0.8 -> 0.6, applied in that order) raised the order's cost
-        # past its locked funds and stopped settlement. (Across order-service replicas this
-        # does not hold: see docs/protos.md.)
+        # keepPriority amends of one order, one at a time, so each checks newQty against the
+        # order as the last one left it and answers its own error. Across order-service
+        # replicas the engine's REDUCE refuses the later of two racing amends instead.
         self._amending: dict[int, tuple[asyncio.Lock, int]] = {}  # order id -> (lock, its users)
 
     # -- placing --------------------------------------------------------------------------------
