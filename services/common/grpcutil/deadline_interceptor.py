@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
@@ -45,7 +45,11 @@ class DeadlineServerInterceptor(ScopedInterceptor):
         try:
             yield
         finally:
-            _deadline.reset(token)
+            # A streaming call whose client went away has its generator closed from another
+            # task, where the token is not valid (ValueError); the call's own context ends
+            # with its task, so there is nothing to restore there.
+            with suppress(ValueError):
+                _deadline.reset(token)
 
 
 def _clamped(details: Any) -> Any:
