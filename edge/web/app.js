@@ -2,7 +2,9 @@
 // signed-in trader an order form, the wallet and open orders, kept live by the user data
 // stream. Everything goes through the public API (binance.js), as any other client's would.
 
-import { ApiError, Exchange, OpenOrders, decimalsOf, explainRefusal, fixed, trimZeros } from "./binance.js";
+import {
+  ApiError, Exchange, OpenOrders, decimalsOf, describeOrder, explainRefusal, fixed, plainDecimal, trimZeros,
+} from "./binance.js";
 
 const exchange = new Exchange();
 const $ = (id) => document.getElementById(id);
@@ -12,6 +14,7 @@ const STORAGE = "spotex.session";
 const MARKET = "spotex.market"; // the market last chosen, shown again on the next visit
 const BOOK_ROWS = 12;
 const TRADE_ROWS = 30;
+const CLOCK = { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
 
 const state = {
   symbols: new Map(), // name -> {base, quote, priceDecimals, qtyDecimals, filters}
@@ -27,6 +30,7 @@ const state = {
   user: null, // the user data stream WebSocket
   userTimer: null,
   noFaucet: false, // the edge is not in dev mode
+  placing: new Set(), // client ids of this tab's orders: their reply tells what they did, not each fill
 };
 
 // -- notices -----------------------------------------------------------------------------
@@ -163,7 +167,7 @@ function renderTrades() {
   $("trades").replaceChildren(...state.trades.map((t) => row(
     cell(fixed(t.price, info.priceDecimals), t.buyerMaker ? "num down" : "num up"),
     cell(fixed(t.qty, info.qtyDecimals), "num"),
-    cell(new Date(t.time).toLocaleTimeString(), "num muted"),
+    cell(new Date(t.time).toLocaleTimeString([], CLOCK), "num muted time"),
   )));
 }
 
@@ -194,10 +198,14 @@ function drawChart() {
   const span = high - low || 1;
   const labels = 64 * devicePixelRatio; // the price scale on the right
   const y = (price) => height - 16 * devicePixelRatio - ((price - low) / span) * (height - 26 * devicePixelRatio);
-  // by open time, so a minute without trades leaves its gap (a young market's candles stay readable)
+  // by open time, so a minute without trades leaves its gap, the newest at the right edge; a
+  // young market's few candles keep a readable width (at least 60 slots) and the axis's
+  // left label is the time of the left edge, not of the first candle
   const MINUTE = 60_000;
-  const slots = Math.max(60, (candles[candles.length - 1][0] - candles[0][0]) / MINUTE + 1);
+  const last = candles[candles.length - 1][0];
+  const slots = Math.max(60, (last - candles[0][0]) / MINUTE + 1);
   const step = (width - labels) / slots;
+  const leftEdge = last - (slots - 1) * MINUTE;
   ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
   ctx.fillStyle = "#8a93a0";
   ctx.textAlign = "right";
@@ -205,12 +213,12 @@ function drawChart() {
     ctx.fillText(price.toFixed(info?.priceDecimals ?? 2), width - 2, y(price) + 4 * devicePixelRatio);
   }
   ctx.textAlign = "left";
-  const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  ctx.fillText(time(candles[0][0]), 2, height - 3 * devicePixelRatio);
+  const time = (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  ctx.fillText(time(leftEdge), 2, height - 3 * devicePixelRatio);
   ctx.textAlign = "right";
-  ctx.fillText(time(candles[candles.length - 1][0]), width - labels, height - 3 * devicePixelRatio);
+  ctx.fillText(time(last), width - labels, height - 3 * devicePixelRatio);
   candles.forEach(([openTime, open, hi, lo, close]) => {
-    const x = ((openTime - candles[0][0]) / MINUTE) * step + step / 2;
+    const x = ((openTime - leftEdge) / MINUTE) * step + step / 2;
     ctx.strokeStyle = ctx.fillStyle = close >= open ? "#2ebd85" : "#f6465d";
     ctx.beginPath();
     ctx.moveTo(x, y(hi));
@@ -235,6 +243,7 @@ async function select(name) {
   $("symbol-name").textContent = `${info.base}/${info.quote}`;
   $("base-asset").textContent = info.base;
   $("quote-asset").textContent = info.quote;
+  $("trade-pair").textContent = `${info.base}/${info.quote}`;
   // another market's price and amount would be another market's order
   $("price").value = "";
   $("quantity").value = "";
@@ -395,7 +404,9 @@ function onUserEvent(event) {
   } else if (event.e === "balanceUpdate") {
     notify(`${Number(event.d) > 0 ? "Deposit" : "Withdrawal"}: ${trimZeros(event.d)} ${event.a}`);
   } else if (event.e === "executionReport") {
-    if (event.x === "TRADE") notify(`${event.S} ${trimZeros(event.l)} ${event.s} at ${trimZeros(event.L)}: ${event.X}`);
+    if (event.x === "TRADE" && !state.placing.has(event.c)) {
+      notify(`${event.S} ${trimZeros(event.l)} ${event.s} at ${trimZeros(event.L)}: ${event.X}`);
+    }
     if (state.ordersArriving) state.ordersArriving.push(event);
     else if (state.openOrders.apply(event)) renderOpenOrders();
   } else if (event.e === "listenKeyExpired") {
@@ -462,6 +473,7 @@ const UI_KEY_LABEL = "web-ui";
 
 async function signIn(email, password) {
   await exchange.login(email, password);
+  $("password").value = ""; // signed in: the page has no further use for it
   exchange.session.email = email;
   // The signed endpoints take an API key: the UI makes one for this session, shared by the
   // page's tabs, then revokes those of earlier sessions (a closed browser cannot revoke its
@@ -481,6 +493,7 @@ async function begin() {
 
 async function signOut() {
   clearNotice();
+  $("password").value = "";
   const key = exchange.key;
   localStorage.removeItem(STORAGE); // the other tabs sign out too ("storage" event)
   leave();
@@ -557,34 +570,47 @@ function wireForms() {
     const place = $("place");
     if (place.disabled) return; // one order per click, however fast the clicks come
     const type = $("order-type").value;
+    const info = state.symbols.get(state.selected);
+    const quantity = plainDecimal($("quantity").value);
+    const price = type === "LIMIT" ? plainDecimal($("price").value) : undefined;
+    const problem = checkOrder(info, type, quantity, price, $("quantity").value, $("price").value);
+    if (problem) {
+      notify(problem, true);
+      return;
+    }
     const order = {
       symbol: state.selected,
       side: new FormData($("order-form")).get("side"),
       type,
       timeInForce: type === "LIMIT" ? "GTC" : undefined,
-      quantity: $("quantity").value.trim(),
-      price: type === "LIMIT" ? $("price").value.trim() : undefined,
+      quantity,
+      price,
+      newClientOrderId: "web-" + crypto.randomUUID().replaceAll("-", "").slice(0, 24),
     };
-    const problem = checkOrder(order);
-    if (problem) {
-      notify(problem, true);
-      return;
-    }
     place.disabled = true;
+    state.placing.add(order.newClientOrderId);
     try {
       const placed = await exchange.placeOrder(order);
-      notify(`${placed.side} ${trimZeros(placed.origQty)} ${placed.symbol}: ${placed.status}`);
+      notify(describeOrder(placed, info.base, info.quote, info.priceDecimals));
     } catch (error) {
       failed(error);
     } finally {
       place.disabled = false;
+      // its fills' executionReports may still be on their way
+      setTimeout(() => state.placing.delete(order.newClientOrderId), 10_000);
     }
   });
   $("faucet-form").addEventListener("submit", async (event) => {
     event.preventDefault();
+    const amount = plainDecimal($("faucet-amount").value);
+    const problem = decimalProblem("amount", amount, $("faucet-amount").value);
+    if (problem) {
+      notify(problem, true);
+      return;
+    }
     try {
-      await exchange.faucet($("faucet-asset").value, $("faucet-amount").value.trim());
-      notify(`Test funds: ${$("faucet-amount").value.trim()} ${$("faucet-asset").value} credited`);
+      await exchange.faucet($("faucet-asset").value, amount);
+      notify(`Test funds: ${trimZeros(amount)} ${$("faucet-asset").value} credited`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         state.noFaucet = true; // not in dev mode: there are no test funds here
@@ -595,17 +621,25 @@ function wireForms() {
   });
 }
 
+// A typed number the page cannot send (`value`: plainDecimal of `typed`), in words.
+function decimalProblem(what, value, typed) {
+  if (value === null && typed.includes(",")) return `Use a dot for decimals in the ${what}, such as 0.5.`;
+  if (value === null && typed.trim()) return `Enter the ${what} as a plain decimal number, such as 0.5.`;
+  if (!Number(value)) return `Enter ${what === "amount" ? "an" : "a"} ${what} greater than zero.`;
+  return null;
+}
+
 // What the page can tell before asking the exchange (which checks every filter again).
-function checkOrder(order) {
-  const info = state.symbols.get(order.symbol);
-  const positive = /^(\d+\.?\d*|\.\d+)$/;
-  if (!positive.test(order.quantity) || !Number(order.quantity)) return "Enter an amount greater than zero.";
-  if (decimalsOf(order.quantity) > info.qtyDecimals) {
+function checkOrder(info, type, quantity, price, typedQuantity, typedPrice) {
+  const amountProblem = decimalProblem("amount", quantity, typedQuantity);
+  if (amountProblem) return amountProblem;
+  if (decimalsOf(quantity) > info.qtyDecimals) {
     return `Amount: at most ${info.qtyDecimals} decimals on ${info.base}/${info.quote}.`;
   }
-  if (order.type !== "LIMIT") return null;
-  if (!positive.test(order.price) || !Number(order.price)) return "Enter a price greater than zero.";
-  if (decimalsOf(order.price) > info.priceDecimals) {
+  if (type !== "LIMIT") return null;
+  const priceProblem = decimalProblem("price", price, typedPrice);
+  if (priceProblem) return priceProblem;
+  if (decimalsOf(price) > info.priceDecimals) {
     return `Price: at most ${info.priceDecimals} decimals on ${info.base}/${info.quote}.`;
   }
   return null;

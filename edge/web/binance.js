@@ -144,10 +144,31 @@ export function fixed(text, decimals) {
   return decimals > 0 ? `${whole}.${fraction.padEnd(decimals, "0").slice(0, decimals)}` : whole;
 }
 
+// A number as a trader types it ("0.5", ".5", "90000."), as the exchange takes it ("0.5",
+// "0.5", "90000"); null for anything else ("1e5", "0,5", "-1", ""). The exchange's decimals
+// are plain digits with one optional dot, and its -1100 answer to others reads as a regex.
+export function plainDecimal(text) {
+  const match = /^(\d*)(?:\.(\d*))?$/.exec(String(text ?? "").trim());
+  if (!match || !(match[1] || match[2])) return null;
+  return (match[1] || "0") + (match[2] ? "." + match[2] : "");
+}
+
+const PARAM_NAMES = { quantity: "Amount", price: "Price", amount: "Amount", stopPrice: "Stop price" };
+
 // What a refused order means, in words a trader can act on: Binance's -1013 names only the
 // filter, whose numbers are in exchangeInfo (`filters`: the symbol's filter objects by type).
 export function explainRefusal(error, filters = {}) {
-  const failure = /Filter failure: (\w+)/.exec(error?.msg ?? error?.message ?? "");
+  const message = error?.msg ?? error?.message ?? "";
+  const illegal = /parameter '(\w+)'; legal range is '(.*)'\.$/.exec(message);
+  if (illegal) {
+    const [, param, range] = illegal;
+    const name = PARAM_NAMES[param] ?? param;
+    return range.startsWith("^") ? `${name} must be a plain decimal number, such as 0.5.` : `${name}: ${range}.`;
+  }
+  if (error?.code === -2010 && /insufficient balance/.test(message)) {
+    return "Not enough available funds for this order (what open orders hold is not available).";
+  }
+  const failure = /Filter failure: (\w+)/.exec(message);
   const f = (type, key) => trimZeros(filters[type]?.[key] ?? "");
   switch (failure?.[1]) {
     case "PRICE_FILTER":
@@ -158,8 +179,13 @@ export function explainRefusal(error, filters = {}) {
       return `Amount must be a multiple of ${f("LOT_SIZE", "stepSize")}, from ${f("LOT_SIZE", "minQty")}`
         + ` to ${f("LOT_SIZE", "maxQty")}.`;
     case "NOTIONAL":
-    case "MIN_NOTIONAL":
-      return `Order value (price × amount) must be at least ${f("NOTIONAL", "minNotional") || f("MIN_NOTIONAL", "minNotional")}.`;
+    case "MIN_NOTIONAL": {
+      // one code for both ends: say both, where the symbol has a maximum
+      const least = f("NOTIONAL", "minNotional") || f("MIN_NOTIONAL", "minNotional");
+      const most = f("NOTIONAL", "maxNotional");
+      return most ? `Order value (price × amount) must be from ${least} to ${most}.`
+        : `Order value (price × amount) must be at least ${least}.`;
+    }
     case "PERCENT_PRICE_BY_SIDE":
     case "PERCENT_PRICE":
       return "Price is too far from the market's average price.";
@@ -167,6 +193,36 @@ export function explainRefusal(error, filters = {}) {
       return "Too many open orders on this market: cancel some first.";
     default:
       return null;
+  }
+}
+
+// What became of an order just placed (a FULL reply), in words: a market order that ran out of
+// book or of funds part way ends EXPIRED with what it did buy, which is what the trader needs.
+export function describeOrder(placed, base, quote, priceDecimals = 8) {
+  const pair = `${base}/${quote}`;
+  const executed = Number(placed.executedQty);
+  const spent = trimZeros(placed.cummulativeQuoteQty);
+  const didWhat = placed.side === "BUY" ? "Bought" : "Sold";
+  const ofWhat = placed.status === "FILLED" || Number(placed.origQty) === 0
+    ? trimZeros(placed.executedQty) : `${trimZeros(placed.executedQty)} of ${trimZeros(placed.origQty)}`;
+  const done = executed
+    ? `${didWhat} ${ofWhat} ${base} for ${spent} ${quote}` // avg price: cummulativeQuoteQty / executedQty
+      + ` (average price ${trimZeros((Number(placed.cummulativeQuoteQty) / executed).toFixed(priceDecimals))})` : "";
+  switch (placed.status) {
+    case "FILLED":
+      return done + ".";
+    case "PARTIALLY_FILLED":
+      return `${done}; the rest is on the book.`;
+    case "NEW":
+      return `Order placed: ${placed.side} ${trimZeros(placed.origQty)} ${pair}`
+        + (placed.type === "MARKET" ? "." : ` at ${trimZeros(placed.price)}, on the book.`);
+    case "EXPIRED_IN_MATCH":
+      return (done ? `${done}; the rest` : `${placed.side} ${pair}`) + " was stopped: it would have traded with your own order.";
+    case "EXPIRED":
+      return done ? `${done}; the rest expired (not enough on the book, or not enough funds).`
+        : `${placed.side} ${trimZeros(placed.origQty)} ${pair} expired: nothing on the book to match it.`;
+    default:
+      return `${placed.side} ${trimZeros(placed.origQty)} ${pair}: ${placed.status}.`;
   }
 }
 
