@@ -156,7 +156,7 @@ class OrderDesk:
         if timings is not None:
             timings["validate_us"] = (time.perf_counter_ns() - started) // 1000
         try:
-            events, transact_ms = await self._execute(
+            events, _ = await self._execute(
                 matching_pb2.Command(symbol=record.symbol, submit=submit_command(record)), timings
             )
         except OutcomeUnknown:
@@ -164,8 +164,10 @@ class OrderDesk:
             # matching answers (matching drops it if it already has it).
             self._unconfirmed[record.order_id] = record
             raise
+        # An order's time is the one it was recorded with (GET order's `time`, the user
+        # stream's `O`): ccxt's fetch_orders(since=transactTime) must find it.
         return order_response(
-            order.symbol, record, events, transact_time_ms=transact_ms, fees=self._fees,
+            order.symbol, record, events, transact_time_ms=record.created_ms, fees=self._fees,
             response_type=order.response_type,
         )
 

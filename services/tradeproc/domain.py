@@ -9,7 +9,7 @@ redelivered batch is a no-op). The input records are not modified; `Settlement.o
 the new state of every order the batch touched.
 
 Per event (docs/engine.md has the fields):
-- ACCEPTED: phase PENDING -> LIVE; a non-stop order starts working now (`working_ms`).
+- ACCEPTED: phase PENDING -> LIVE; a non-stop order is working since it was placed (`working_ms`).
 - REJECTED of a SUBMIT (the order is still PENDING): status REJECTED, everything released.
   Rejections of cancels and amends (UNKNOWN_ORDER, NOT_AMENDABLE, or a LIVE order) change
   nothing, and neither does DUPLICATE_ORDER_ID: the id is live elsewhere, so releasing this
@@ -178,7 +178,9 @@ class Settler:
         order.status = OrderStatus.NEW
         order.updated_ms = self.time_ms
         if order.order_type not in STOP_TYPES:
-            order.working_ms = self.time_ms
+            # from the instant it was placed, as its transactTime says (Binance: time ==
+            # transactTime == workingTime), not the engine's a moment later
+            order.working_ms = order.created_ms
 
     def _rejected(self, event: Event) -> None:
         if not is_submit_rejection(event.code) or not self.knows(event.order_id):

@@ -156,7 +156,7 @@ def _report(
         "L": format_price(symbol, fill.price if fill else 0),
         "n": commission if fill else "0",
         "N": fill.commission_asset if fill else None,
-        "T": time_ms,
+        "T": order.created_ms if event.kind == EventKind.ACCEPTED else time_ms,  # NEW: as transactTime
         "t": fill.trade_id if fill else -1,
         "I": event.seq,
         "w": working,

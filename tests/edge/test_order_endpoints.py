@@ -292,3 +292,18 @@ def test_account_commission_refuses_what_binance_refuses(
     answer = raw(new_account()).signed("GET", "/api/v3/account/commission", params)
     assert answer.status_code == 400, answer.text
     assert (answer.json()["code"], answer.json()["msg"]) == expected
+
+
+def test_an_order_has_one_time_its_placement_answer_and_queries_agree_on(
+    new_account: Callable[..., Account], raw: Callable[..., RawClient]
+) -> None:
+    # GET order's `time` was the order service's clock and transactTime the engine's, a few ms
+    # later: ccxt's fetch_orders(since=<the timestamp create_order gave>) did not find the order
+    account = new_account(BTC="1")
+    client = raw(account)
+    placed = client.signed("POST", "/api/v3/order", {**BID, "newOrderRespType": "RESULT"}, in_body=True).json()
+    t = placed["transactTime"]
+    order = client.signed("GET", "/api/v3/order", {"symbol": SYMBOL, "orderId": str(placed["orderId"])}).json()
+    assert (order["time"], order["workingTime"], placed["workingTime"]) == (t, t, t)
+    since = client.signed("GET", "/api/v3/allOrders", {"symbol": SYMBOL, "startTime": str(t)}).json()
+    assert [o["orderId"] for o in since] == [placed["orderId"]]

@@ -29,17 +29,20 @@ def changed_of_last_command(sim: SimulatedExchange) -> dict[int, set[str]]:
 
 
 def test_a_new_limit_order_is_reported_new_and_working(exchange: SimulatedExchange) -> None:
-    exchange.submit(1, Side.BUY, OrderType.LIMIT, price=P95K, qty=123)
+    order = exchange.submit(1, Side.BUY, OrderType.LIMIT, price=P95K, qty=123)
     [(user, report)] = reports_of_last_command(exchange)
     assert user == 1
     assert list(report) == BINANCE_KEYS
+    # recorded at t - 1, accepted by the engine at t: one time for the order, as on Binance
+    # (O == T == W, the placement's transactTime); E is when the event happened
     t = exchange.time_ms
+    assert order and order.created_ms == t - 1
     assert report == {
         "e": "executionReport", "E": t, "s": "BTCUSDT", "c": "c1", "S": "BUY", "o": "LIMIT", "f": "GTC",
         "q": "0.00123000", "p": "95000.00000000", "P": "0.00000000", "F": "0.00000000", "g": -1, "C": "",
         "x": "NEW", "X": "NEW", "r": "NONE", "i": 1, "l": "0.00000000", "z": "0.00000000", "L": "0.00000000",
-        "n": "0", "N": None, "T": t, "t": -1, "I": 1, "w": True, "m": False, "M": False, "O": t - 1,
-        "Z": "0.00000000", "Y": "0.00000000", "Q": "0.00000000", "W": t, "V": "NONE",
+        "n": "0", "N": None, "T": t - 1, "t": -1, "I": 1, "w": True, "m": False, "M": False, "O": t - 1,
+        "Z": "0.00000000", "Y": "0.00000000", "Q": "0.00000000", "W": t - 1, "V": "NONE",
     }
 
 
@@ -147,7 +150,7 @@ def test_a_market_order_that_runs_out_of_book_reads_like_binances_own_sample(exc
     """binance-spot-api-docs faqs/market_orders_faq.md: a MARKET BUY of 6 meets 2 + 2 and expires."""
     exchange.submit(2, Side.SELL, OrderType.LIMIT, price=P95K, qty=200)
     exchange.submit(2, Side.SELL, OrderType.LIMIT, price=P95K, qty=200)
-    exchange.submit(1, Side.BUY, OrderType.MARKET, qty=600)
+    order = exchange.submit(1, Side.BUY, OrderType.MARKET, qty=600)
     taker = [r for user, r in reports_of_last_command(exchange) if user == 1]
     fields = ("x", "X", "q", "l", "z", "n", "N", "t", "w", "m", "M", "Y", "Q")
     assert [tuple(r[f] for f in fields) for r in taker] == [
@@ -160,4 +163,4 @@ def test_a_market_order_that_runs_out_of_book_reads_like_binances_own_sample(exc
         ("EXPIRED", "EXPIRED", "0.00600000", "0.00000000", "0.00400000", "0", None, -1, False, False, False,
          "0.00000000", "0.00000000"),
     ]
-    assert {r["W"] for r in taker} == {exchange.time_ms} and taker[-1]["Z"] == "380.00000000"
+    assert order and {r["W"] for r in taker} == {order.created_ms} and taker[-1]["Z"] == "380.00000000"
