@@ -10,8 +10,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class EdgeSettings:
     weight_per_minute: int = 6000  # REQUEST_WEIGHT per IP, Binance spot
-    orders_per_10s: int = 50  # ORDERS per account
-    orders_per_day: int = 160_000
+    orders_per_10s: int = 100  # ORDERS per account (Binance raised them from 50 and 160,000)
+    orders_per_day: int = 200_000
     # A client that keeps sending after 429 this many times within one minute is banned (418),
     # first for ban_seconds, doubling on every repeat up to Binance's 3 days.
     strikes_before_ban: int = 100

@@ -120,8 +120,9 @@ class TradeProcessingServicer(tradeproc_pb2_grpc.TradeProcessingServiceServicer)
         if not 1 <= limit <= MAX_TRADES:
             raise ServiceError("ILLEGAL_PARAMETER", "limit", f"1-{MAX_TRADES}", metadata={"param": "limit"})
         timed = request.HasField("start_time") or request.HasField("end_time")
-        if request.HasField("from_id") and timed:
-            raise ServiceError("INVALID_PARAMETER_COMBINATION")  # Binance: fromId or a time range
+        if timed and (request.HasField("from_id") or request.HasField("order_id")):
+            # Binance takes orderId (with or without fromId), fromId, or a time range
+            raise ServiceError("INVALID_PARAMETER_COMBINATION")
         if (
             request.HasField("start_time")
             and request.HasField("end_time")

@@ -195,13 +195,15 @@ HOUR_MS = 3_600_000
          (-1127, "More than 24 hours between startTime and endTime.")),
         ("/api/v3/myTrades", {"symbol": SYMBOL, "fromId": "1", "startTime": "0"},
          (-1128, "Combination of optional parameters invalid.")),
+        ("/api/v3/myTrades", {"symbol": SYMBOL, "orderId": "1", "endTime": "0"},
+         (-1128, "Combination of optional parameters invalid.")),
         ("/api/v3/allOrders", {"symbol": SYMBOL, "limit": "1001"},
          (-1100, "Illegal characters found in parameter 'limit'; legal range is '1-1000'.")),
         ("/api/v3/myTrades", {"symbol": SYMBOL, "limit": "0"},
          (-1100, "Illegal characters found in parameter 'limit'; legal range is '1-1000'.")),
     ],
     ids=["allOrders no symbol", "myTrades no symbol", "allOrders over 24h", "myTrades over 24h",
-         "myTrades fromId with a time", "allOrders limit", "myTrades limit"],
+         "myTrades fromId with a time", "myTrades orderId with a time", "allOrders limit", "myTrades limit"],
 )
 def test_order_history_queries_refuse_what_binance_refuses(
     new_account: Callable[..., Account], raw: Callable[..., RawClient], path: str, params: dict[str, str],
