@@ -7,7 +7,8 @@ depth, klines...) do not leave a client waiting for the next change. Real-time s
 aggTrade, bookTicker) are produced by MarketData.apply and need no polling.
 
 Periodic streams push only when their content changed since the last push, so an idle market
-costs nothing per tick beyond a key comparison.
+costs nothing per tick beyond a key comparison; partial book depth is the exception: Binance
+pushes it on its cadence whatever happened.
 """
 
 from __future__ import annotations
@@ -90,17 +91,26 @@ class _Changing(LiveStream):
         return self.current(now_ms)
 
 
-class _PartialDepth(_Changing):
+class _PartialDepth(LiveStream):
+    """Pushed on every tick of its cadence, changed or not, as Binance's partial book depth is
+    ("pushed every second"): a client watching a quiet book hears it is still there. The
+    snapshot is built once per book change."""
+
     def __init__(self, spec: StreamSpec, market: SymbolMarket) -> None:
         super().__init__(spec)
         self._market = market
+        self._payload: PartialDepthPayload | None = None
+        self._update_id = -1
 
-    def key(self, now_ms: int) -> Hashable:
-        return self._market.last_update_id
+    def poll(self, now_ms: int) -> list[StreamEvent]:
+        return self.current(now_ms)
 
     def current(self, now_ms: int) -> list[StreamEvent]:
-        snapshot = self._market.depth_snapshot(self.spec.levels)
-        return [StreamEvent(self.spec.name, now_ms, PartialDepthPayload(snapshot))]
+        market = self._market
+        if self._payload is None or market.last_update_id != self._update_id:
+            self._payload = PartialDepthPayload(market.depth_snapshot(self.spec.levels))
+            self._update_id = market.last_update_id
+        return [StreamEvent(self.spec.name, now_ms, self._payload)]
 
 
 def _ticker_key(market: SymbolMarket, now_ms: int, window_ms: int, with_book: bool) -> Hashable:

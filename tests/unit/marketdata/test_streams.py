@@ -137,6 +137,19 @@ def test_periodic_streams_push_only_when_their_content_changed(market: Market) -
                            "q", "O", "C", "F", "L", "n"}
 
 
+def test_partial_depth_is_pushed_on_its_cadence_even_when_the_book_did_not_change(market: Market) -> None:
+    # Binance: "pushed every second"; a client watching a quiet book must not think it dead
+    market.feed.limit(Side.BUY, ticks("99"), lots("2"))
+    subscriber = market.hub.subscribe(["btcusdt@depth5", "btcusdt@depth10@100ms"])
+    _payloads(subscriber)
+    market.tick(100)
+    market.tick(100)
+    assert [len(p["bids"]) for p in _payloads(subscriber)] == [1, 1]  # 100 ms: twice, unchanged
+    market.tick(1000)
+    pushed = _payloads(subscriber)
+    assert len(pushed) == 2 and pushed[0] == pushed[1]  # one of each, the same book
+
+
 def test_the_all_market_ticker_stream_carries_only_the_symbols_that_changed(market: Market) -> None:
     subscriber = market.hub.subscribe(["!miniTicker@arr"])
     assert [p["s"] for p in _payloads(subscriber)] == ["BTCUSDT", "ETHUSDT"]
