@@ -4,8 +4,8 @@ Tests use it as the oracle the compiled book (`engine_ext.book`) is compared aga
 event. Clarity wins over speed everywhere: levels are deques scanned in full, aggregates are
 recomputed by summing, and every rule of the contract is one visible `if`.
 
-Where docs/engine.md was silent, the lead's rulings (08:36 in /work/coord/engine-disputes.md, to be
-folded into docs/engine.md) are followed and cited next to the code that implements them.
+The finer points of the contract (decided while the two books were written, now in
+docs/engine.md) are cited next to the code that implements them.
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ class OrderBook:
         target = self._live.get(int(target_id))
         if target is None:
             # The table's "0 for cancel/amend" does not cover replace: user and side are the
-            # replace command's own (lead's ruling of 08:36).
+            # replace command's own (docs/engine.md).
             self._emit_reject(int(target_id), int(user_id), int(side), RejectReason.UNKNOWN_ORDER)
         else:
             self._cancel(target)
@@ -375,7 +375,7 @@ class OrderBook:
             return RejectReason.INVALID_ORDER
 
         if quote_qty != 0:
-            # quote_qty is notional, so it is not on the lot grid (lead's ruling of 08:36).
+            # quote_qty is notional, so it is not on the lot grid (docs/engine.md).
             if not _in_range(quote_qty):
                 return RejectReason.INVALID_QUANTITY
         elif not (_in_range(qty) and qty % self._lot_size == 0):
@@ -400,7 +400,7 @@ class OrderBook:
 
         if order_type in LIMIT_PRICED_TYPES and price * qty > INT64_MAX:
             return RejectReason.OVERFLOW
-        # Only the orders that can rest straight away (lead's ruling of 08:36).
+        # Only the orders that can rest straight away (docs/engine.md).
         may_rest_now = order_type == LIMIT_MAKER or (order_type == LIMIT and tif == GTC)
         if may_rest_now and self._sides[side].level_qty(price) + qty > INT64_MAX:
             return RejectReason.OVERFLOW
@@ -466,7 +466,7 @@ class OrderBook:
             return OrderStatus.EXPIRED
         if self._sides[taker.side].level_qty(taker.price) + taker.leaves > INT64_MAX:
             # Only a triggered *_LIMIT can get here: every other order that may rest had its
-            # level checked before it was accepted (lead's ruling of 08:36).
+            # level checked before it was accepted (docs/engine.md).
             return OrderStatus.EXPIRED
         return None
 
@@ -501,7 +501,7 @@ class OrderBook:
         while True:
             # A taker with nothing left stops before looking at the next maker, so STP never
             # acts on a maker it could not trade with anyway; size wins over cap when both are
-            # used up (lead's ruling of 08:36 in /work/coord/engine-disputes.md).
+            # used up (docs/engine.md).
             if (quote_left == 0) if quote_qty != 0 else (taker.leaves == 0):
                 return _SIZE
             if taker.cap != 0 and cap_left == 0:
@@ -621,7 +621,7 @@ class OrderBook:
             return RejectReason.INVALID_PRICE
         if new_price * new_qty > INT64_MAX:
             return RejectReason.OVERFLOW
-        # The level it would rest in, without itself (lead's ruling of 08:36).
+        # The level it would rest in, without itself (docs/engine.md).
         level_without_it = self._sides[order.side].level_qty(new_price)
         if new_price == order.price:
             level_without_it -= order.leaves

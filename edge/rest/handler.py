@@ -2,7 +2,8 @@
 
 1. read the body (bounded) and the parameters of query string and body (-1101 on duplicates);
 2. charge the IP its request weight (429 / 418 past the limit);
-3. authenticate as the endpoint's security type demands (UserService, every request);
+3. authenticate as the endpoint's security type demands (signatures checked here against the
+   key's credentials, cached at most 2 s: edge/auth.py);
 4. type the parameters into the request message (-1100, -1104, -1117, ...);
 5. count a new order against the account's ORDERS limits (429 / -1015);
 6. call the RPC with the caller in metadata, render Binance's JSON with orjson.

@@ -1,6 +1,6 @@
 """Order entry: a Binance new-order request becomes an engine-ready order and its reservation.
 
-Pure rules (no I/O). The order servicer calls, in this order:
+Pure rules (no I/O). The order desk (`desk.py`) calls, in this order:
 
 1. ``order = parse_new_order(params, symbols)`` -- the request's parameters exactly as Binance
    receives them (strings; a Mapping, or (name, value) pairs so duplicates can be refused;
@@ -133,7 +133,7 @@ class NewOrder:
 
 @dataclass(frozen=True, slots=True)
 class OrderContext:
-    """What the filters need to know beyond the request; the servicer looks it up."""
+    """What the filters need to know beyond the request; the order desk looks it up."""
 
     reference_price: int | None = None  # ticks: Binance's average price (spotex: last trade); None = no trade yet
     open_orders: int = 0  # the user's open orders on the symbol, pending stops included

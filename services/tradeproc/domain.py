@@ -2,7 +2,7 @@
 
     settle(symbol, events, orders, time_ms, fees) -> records.Settlement
 
-Pure: the tradeproc servicer reads the batch from the `EventSource`, loads the order records
+Pure: the settlement loop (`settlement_loop.py`) reads the batch from the `EventSource`, loads the order records
 of `order_ids_in(events)` (every id the batch names), calls `settle`, and hands the result to
 `Ledger.apply_settlement`, which applies it atomically with the symbol's watermark (so a
 redelivered batch is a no-op). The input records are not modified; `Settlement.orders` holds

@@ -22,8 +22,10 @@ not reported: Binance answers it as a -2010 refusal and "REJECTED ... is never p
 User Data Stream"; nor is the lock and release of its funds.
 
 Binance's fields that spotex has no value for are constant: `F` (iceberg) "0.00000000",
-`g` (order list) -1, `M` false; `C` is the order's client id on a cancel (the cancel request's
-own id is not in the engine events, so `c` is the order's too) and "" otherwise; `I` carries
+`g` (order list) -1, `M` false. On a CANCELED report `C` is the order's client id and `c` the
+cancel's id derived from the order (`services.order.domain.cancel_client_order_id`), which the
+cancel's answer gives too; a cancel sent with its own `newClientOrderId` is still reported
+under the derived id (the request's id is not in the engine events). `C` is "" otherwise; `I` carries
 the event's seq as the execution id; `W` is present once the order is working, as on Binance.
 """
 

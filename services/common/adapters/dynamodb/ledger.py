@@ -388,7 +388,7 @@ class DynamoLedger(DynamoStore):
     async def audit_snapshot(self) -> tuple[dict[int, list[Balance]], dict[str, int], list[OrderRecord]]:
         """Every balance, net deposits and every unfinished order at one instant: the values from
         one TransactGetItems (serializable with every write transaction), the keys from Scans
-        before and after it that prove no item was missed (docs/data-model.md, "The audit")."""
+        before and after it that prove no item was missed (docs/data-model.md, "The audit snapshot")."""
         return await self._run(self._audit_snapshot)
 
     def _audit_scan(self) -> dict[str, list[dict[str, Any]]]:

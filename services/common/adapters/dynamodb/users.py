@@ -1,13 +1,13 @@
 """The DynamoDB UserStore: users and API keys, with the semantics of the embedded SqliteUserStore
-(docs/data-model.md, "Users and API keys", has the tables and the reasons).
+(docs/data-model.md, its users, emails, api_keys and user_keys tables, has the reasons).
 
 - A user is two items written in one TransactWriteItems: `emails` (the uniqueness item, Put
   with `attribute_not_exists(email)`) and `users` (by id). Two processes registering one address
   at once end with one user and one AlreadyExists, like SQLite's UNIQUE. User ids come from an
   atomic counter (`ADD next_value :1` on the `sequences` item "user_id"), so they start at 1
   (0 is the fee account) and are never reused; a refused registration burns its id.
-- An API key is the `api_keys` item (by key: the lookup every signed request makes, a
-  consistent GetItem, so a revocation takes effect at once) plus a `user_keys` pointer item
+- An API key is the `api_keys` item (by key: a consistent GetItem, which each edge process
+  makes at most every 2 s, so a revocation takes effect within that) plus a `user_keys` pointer item
   (user, key) written in the same transaction, listed with a consistent Query: no index lag.
   A revocation is one conditional update (`user_id = :owner AND revoked = :false`), so only
   the owner can revoke, and only once.

@@ -6,8 +6,8 @@ processes registering the same address at once end with one user and one Already
 
 Every method is one short statement, but a commit fsyncs and a write may wait for another
 process's lock (busy_timeout), so all SQL runs on threads owned by the store, never on the
-event loop: one writer connection, and one reader so that Authenticate's key lookup (on every
-signed request) is never queued behind a registration's fsync.
+event loop: one writer connection, and one reader so that a key lookup (each edge process
+makes one per key at most every 2 s) is never queued behind a registration's fsync.
 """
 
 from __future__ import annotations
