@@ -97,6 +97,7 @@ def openapi_document(table: list[Binding]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for binding in table:
         paths.setdefault(binding.path, {})[binding.http_method.lower()] = _operation(binding)
+    _make_operation_ids_unique(paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -114,3 +115,17 @@ def openapi_document(table: list[Binding]) -> dict[str, Any]:
             "schemas": {"Error": _ERROR},
         },
     }
+
+
+def _make_operation_ids_unique(paths: dict[str, dict[str, Any]]) -> None:
+    """One RPC may serve several paths (GetTrades: trades and historicalTrades; GetKlines:
+    klines and uiKlines), and OpenAPI wants every operationId once: those get the path's last
+    segment too."""
+    seen: dict[str, int] = {}
+    for operations in paths.values():
+        for operation in operations.values():
+            seen[operation["operationId"]] = seen.get(operation["operationId"], 0) + 1
+    for path, operations in paths.items():
+        for operation in operations.values():
+            if seen[operation["operationId"]] > 1:
+                operation["operationId"] += "_" + path.rstrip("/").rsplit("/", 1)[-1]

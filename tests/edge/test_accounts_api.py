@@ -140,3 +140,7 @@ def test_openapi_documents_every_route_of_the_table(http: httpx.Client) -> None:
     side = next(p for p in place["parameters"] if p["name"] == "side")
     assert side["schema"]["enum"] == ["BUY", "SELL"]
     assert place["security"] == [{"apiKey": []}]
+    # OpenAPI wants each operationId once (GetTrades serves trades and historicalTrades)
+    ids = [op["operationId"] for item in document["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert document["paths"]["/api/v3/historicalTrades"]["get"]["operationId"] == "GetTrades_historicalTrades"
