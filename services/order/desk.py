@@ -20,12 +20,15 @@ import logging
 import secrets
 import string
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, cast
+
+import grpc
 
 from engine_ext.codes import STOP_TYPES, EventKind, OrderStatus, OrderType, RejectReason, Side
 from engine_ext.events import Event
 from exchange.v1 import matching_pb2
+from services.common.grpcutil.errors import grpc_code
 from services.common.markets import DECIMAL_RANGE, MarketError, Symbol, parse_decimal
 from services.common.ports import Ledger, OpenOrderLimits, PlaceOutcome, Unavailable
 from services.common.records import OrderPhase, OrderRecord
@@ -428,14 +431,35 @@ class OrderDesk:
         return len(pending)
 
     async def _redrive(self, records: Sequence[OrderRecord]) -> None:
-        for record in records:
-            command = matching_pb2.Command(symbol=record.symbol, submit=submit_command(record))
-            result = await self._router.execute(command)
-            if result.HasField("error") and result.error.code and not result.events:
-                log.info("order %s was already journaled", record.order_id)
-            self._unconfirmed.pop(record.order_id, None)
-        if records:
-            log.info("re-drove %d pending orders", len(records))
+        """All at once, oldest first (the router pipelines them per shard), so a shard still
+        away fails only its own orders: they stay unconfirmed and the next round sends them
+        again, while the other shards' go through now. (One at a time, the first failure
+        ended the pass: after an outage, orders of a shard already back stayed PENDING, their
+        funds locked, until the slowest shard returned.)"""
+        ordered = sorted(records, key=lambda r: r.order_id)
+        outcomes = await asyncio.gather(*(self._redrive_one(r) for r in ordered), return_exceptions=True)
+        failed = [(r, o) for r, o in zip(ordered, outcomes, strict=True) if isinstance(o, BaseException)]
+        for record, _ in failed:
+            self._unconfirmed[record.order_id] = record
+        if len(ordered) > len(failed):
+            log.info("re-drove %d pending orders", len(ordered) - len(failed))
+        if failed:
+            error = failed[0][1]
+            expected = isinstance(error, (MatchingUnavailable, TimeoutError, OSError))
+            log.log(
+                logging.WARNING if expected else logging.ERROR,
+                "re-driving %d pending orders failed, retried next round: %r", len(failed), error,
+                exc_info=None if expected else error,
+            )
+
+    async def _redrive_one(self, record: OrderRecord) -> None:
+        command = matching_pb2.Command(symbol=record.symbol, submit=submit_command(record))
+        result = await self._router.execute(command, self._matching_timeout_s)
+        if result.HasField("error") and result.error.code:
+            if grpc_code(result.error) is grpc.StatusCode.UNAVAILABLE:  # its shard's journal is away
+                raise MatchingUnavailable(f"order {record.order_id}: {result.error.message}")
+            log.info("order %s was already journaled (%s)", record.order_id, result.error.message)
+        self._unconfirmed.pop(record.order_id, None)
 
     async def redrive_forever(self, every_s: float = 1.0, sweep_every: int = 10) -> None:
         """While running: orders whose matching call failed are re-driven as soon as matching
@@ -445,17 +469,9 @@ class OrderDesk:
         while True:
             await asyncio.sleep(every_s)
             rounds += 1
-            try:
-                await self._redrive(list(self._unconfirmed.values()))
-                if rounds % sweep_every == 0:
-                    await self.redrive_pending(older_than_ms=REDRIVE_AFTER_MS)
-            except (MatchingUnavailable, Unavailable, OSError, TimeoutError) as exc:
-                # matching or the ledger is away (an outage): the next round tries again
-                log.warning("re-driving pending orders failed: %s", exc)
-            except Exception:
-                # This loop is what unlocks the funds of orders left PENDING: it must outlive
-                # whatever one round ran into (it once died of a ledger outage for good).
-                log.exception("re-driving pending orders failed")
+            await _surviving(self._redrive(list(self._unconfirmed.values())))
+            if rounds % sweep_every == 0:  # on its own: a failed fast path must not skip it
+                await _surviving(self.redrive_pending(older_than_ms=REDRIVE_AFTER_MS))
 
     # -- plumbing -----------------------------------------------------------------------------------
     async def _execute(
@@ -524,3 +540,14 @@ class OrderDesk:
         ):
             raise errors.unknown_order()
         return record
+
+
+async def _surviving(work: Awaitable[Any]) -> None:
+    """One round of the re-drive loop, which is what unlocks the funds of orders left PENDING:
+    it must outlive whatever a round runs into (it once died of a ledger outage for good)."""
+    try:
+        await work
+    except (MatchingUnavailable, Unavailable, OSError, TimeoutError) as exc:
+        log.warning("re-driving pending orders failed: %s", exc)  # an outage: the next round tries again
+    except Exception:
+        log.exception("re-driving pending orders failed")
