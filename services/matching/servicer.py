@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import numpy as np
@@ -55,6 +56,11 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
                 yield await task
         finally:
             reader.cancel()
+            # batches started but not answered (the caller went away, or one failed): they run
+            # to their end (what is journaled stays journaled), with no one to read how it went
+            while not replies.empty():
+                if (started := replies.get_nowait()) is not None:
+                    started.add_done_callback(_outcome_unread)
 
     async def _execute(self, batch: matching_pb2.CommandBatch) -> matching_pb2.EventBatch:
         # every command is queued on its shard before any is awaited, so they are journaled
@@ -94,15 +100,18 @@ class MatchingServicer(matching_pb2_grpc.MatchingServiceServicer):
     async def _result(self, submitted: _Submitted) -> matching_pb2.CommandResult:
         if submitted.refused is not None:
             return matching_pb2.CommandResult(error=submitted.refused)
+        # The journal away is this command's answer, not the call's: failing the call ended the
+        # order service's one stream to this process, and with it the answers of commands of
+        # other shards already executed (their orders answered -1007 though placed).
         if submitted.unavailable is not None or submitted.pending is None or submitted.record is None:
-            raise ServiceError("BACKEND_UNAVAILABLE", detail=str(submitted.unavailable))
+            return _unavailable(submitted.unavailable)
         command, record = submitted.command, submitted.record
         try:
             executed = await submitted.pending
         except AlreadyJournaled:
             return matching_pb2.CommandResult(error=error_status("ORDER_ALREADY_JOURNALED"))
         except Unavailable as exc:
-            raise ServiceError("BACKEND_UNAVAILABLE", detail=str(exc)) from exc
+            return _unavailable(exc)
         # A rejected cancel, amend or reduce carries no side (the engine leaves a meaningless 0).
         sided = int(record["op"]) in (CommandOp.SUBMIT, CommandOp.REPLACE)
         time_ms = self._owner[command.symbol].last_time_ms
@@ -216,3 +225,14 @@ class _Submitted:
             self.pending.close()
         elif isinstance(self.pending, asyncio.Future):
             self.pending.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+
+def _outcome_unread(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # read, so asyncio does not log it as never retrieved
+
+
+def _unavailable(cause: BaseException | None) -> matching_pb2.CommandResult:
+    """The journal was away: the command may or may not be journaled (a retried submit is
+    deduplicated, ORDER_ALREADY_JOURNALED)."""
+    return matching_pb2.CommandResult(error=error_status("BACKEND_UNAVAILABLE", metadata={"detail": str(cause)}))

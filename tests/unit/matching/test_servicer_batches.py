@@ -1,7 +1,7 @@
 """ExecuteStream's batches: every command is queued on its shard before any reply is awaited
 (so they are journaled together), replies keep the commands' order, a command for a symbol the
-process does not own or without an op is refused alone, and a shard outage fails the batch
-without leaving unread failures."""
+process does not own or without an op is refused alone, and a shard outage answers its
+commands BACKEND_UNAVAILABLE, without ending the stream or leaving unread failures."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from typing import cast
 import grpc
 import numpy as np
 import pytest
+from google.rpc.error_details_pb2 import ErrorInfo
 
 from engine_ext.events import EVENT_DTYPE
 from exchange.v1 import matching_pb2
-from services.common.grpcutil.errors import ServiceError
 from services.common.ports import Unavailable
 from services.matching.servicer import MatchingServicer
 from services.matching.shard import Executed, MatchingShard, Timings
@@ -70,7 +70,9 @@ async def test_a_batch_is_queued_whole_before_any_reply_and_answered_in_order() 
     assert malformed.error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0] and not malformed.events
 
 
-async def test_an_outage_fails_the_batch_and_leaves_no_unread_failure(caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_outage_answers_each_command_unavailable_and_leaves_no_unread_failure(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     shard = QueueingShard()
     batch = matching_pb2.CommandBatch(batch_id=1, commands=[cancel(1), cancel(2), cancel(3)])
     reply = asyncio.ensure_future(servicer(shard)._execute(batch))
@@ -80,11 +82,41 @@ async def test_an_outage_fails_the_batch_and_leaves_no_unread_failure(caplog: py
         queued.set_exception(outage)
 
     caplog.set_level(logging.ERROR, logger="asyncio")
-    with pytest.raises(ServiceError):
-        await reply
+    answered = await reply
+    assert [r.error.code for r in answered.results] == [grpc.StatusCode.UNAVAILABLE.value[0]] * 3
+    assert [ErrorInfo.FromString(r.error.details[0].value).reason for r in answered.results] == [
+        "BACKEND_UNAVAILABLE"
+    ] * 3
     # an unread failure is reported when its future is collected: drop every reference
     del reply, queued
     shard.queued.clear()
     gc.collect()
     await asyncio.sleep(0)
     assert "never retrieved" not in caplog.text
+
+
+async def test_one_batchs_outage_does_not_end_the_stream_for_the_next() -> None:
+    # the order service keeps one stream per matching process: when a failed batch ended it,
+    # the answers of later batches (other shards', already executed) were lost (-1007)
+    shard = QueueingShard()
+    batches: asyncio.Queue[matching_pb2.CommandBatch | None] = asyncio.Queue()
+
+    async def requests():  # type: ignore[no-untyped-def]
+        while (batch := await batches.get()) is not None:
+            yield batch
+
+    replies = servicer(shard).ExecuteStream(requests(), cast(grpc.aio.ServicerContext, None))
+    batches.put_nowait(matching_pb2.CommandBatch(batch_id=1, commands=[cancel(1)]))
+    batches.put_nowait(matching_pb2.CommandBatch(batch_id=2, commands=[cancel(2)]))
+    first = asyncio.ensure_future(anext(replies))
+    while len(shard.queued) < 2:
+        await asyncio.sleep(0)
+    shard.queued[0][1].set_exception(Unavailable("journal down"))
+    shard.queued[1][1].set_result(executed(5))
+
+    assert (await first).results[0].error.code == grpc.StatusCode.UNAVAILABLE.value[0]
+    second = await anext(replies)
+    assert second.batch_id == 2 and [e.seq for e in second.results[0].events] == [5]
+    batches.put_nowait(None)
+    with pytest.raises(StopAsyncIteration):
+        await anext(replies)
