@@ -40,8 +40,11 @@ async def test_trade_streams_carry_the_trade(edge: Edge, traders: Traders) -> No
         ack = await client.request("SUBSCRIBE", [f"{STREAM_SYMBOL}@trade", f"{STREAM_SYMBOL}@aggTrade"])
         assert ack == {"result": None, "id": 1}
         await _cross(traders, "151.25", "2.000")
-        trade = await client.event(_is("trade"))
-        agg = await client.event(_is("aggTrade"))
+        # in either order: each stream name has its own upstream, so the two may be reordered
+        # (the aggTrade once arrived first, was skipped while waiting for the trade, and the
+        # wait for it timed out)
+        found = await client.first_of_each(trade=_is("trade"), agg=_is("aggTrade"))
+        trade, agg = found["trade"], found["agg"]
     assert trade["s"] == SYMBOL and Decimal(trade["p"]) == Decimal("151.25") and Decimal(trade["q"]) == 2
     assert set(trade) == {"e", "E", "s", "t", "p", "q", "T", "m", "M"}
     assert trade["m"] is False  # the buyer took the resting sell
@@ -61,8 +64,11 @@ async def test_combined_stream_wraps_each_event_with_its_stream_name(edge: Edge,
     streams = [f"{STREAM_SYMBOL}@trade", f"{STREAM_SYMBOL}@bookTicker"]
     async with connect(edge.ws + "/stream?streams=" + "/".join(streams)) as client:
         await _cross(traders, "153.00")
-        wrapped = await client.event(lambda m: m.get("stream") == f"{STREAM_SYMBOL}@trade")
-        book = await client.event(lambda m: m.get("stream") == f"{STREAM_SYMBOL}@bookTicker")
+        found = await client.first_of_each(  # in either order: two upstreams
+            trade=lambda m: m["stream"] == f"{STREAM_SYMBOL}@trade",
+            book=lambda m: m["stream"] == f"{STREAM_SYMBOL}@bookTicker",
+        )
+        wrapped, book = found["trade"], found["book"]
     assert set(wrapped) == {"stream", "data"} and wrapped["data"]["e"] == "trade"
     assert set(book["data"]) == {"u", "s", "b", "B", "a", "A"}
 
