@@ -138,10 +138,6 @@ class OrderDesk:
         self._order_id_lock = asyncio.Lock()
         self.last_price: dict[str, int] = {}  # ticks of each symbol's last trade: the reference price
         self._unconfirmed: dict[int, OrderRecord] = {}  # submits whose matching call failed
-        # keepPriority amends of one order, one at a time, so each checks newQty against the
-        # order as the last one left it and answers its own error. Across order-service
-        # replicas the engine's REDUCE refuses the later of two racing amends instead.
-        self._amending: dict[int, tuple[asyncio.Lock, int]] = {}  # order id -> (lock, its users)
 
     # -- placing --------------------------------------------------------------------------------
     async def place(
@@ -301,7 +297,11 @@ class OrderDesk:
 
         The order keeps its clientOrderId: the ledger holds it immutable (it is how a
         placement is deduplicated), where Binance gives the amended order a new one. So a
-        newClientOrderId other than the current id is refused, not silently dropped."""
+        newClientOrderId other than the current id is refused, not silently dropped.
+
+        newQty is checked here against the order as read; two amends of one order racing (in
+        this process or through two replicas) can both pass, and the engine's REDUCE refuses
+        the later one unless it still lowers the order (the same -1013)."""
         symbol = self._symbol(symbol_name)
         if not new_qty:
             raise errors.mandatory_missing("newQty")
@@ -310,23 +310,6 @@ class OrderDesk:
         except MarketError:
             raise errors.illegal_characters("newQty", DECIMAL_RANGE) from None
         record = await self._find_open(user_id, symbol_name, order_id, orig_client_order_id)
-        lock, users = self._amending.get(record.order_id, (asyncio.Lock(), 0))
-        self._amending[record.order_id] = (lock, users + 1)
-        try:
-            async with lock:
-                return await self._amend(symbol, record.order_id, user_id, qty, new_client_order_id)
-        finally:
-            lock, users = self._amending[record.order_id]
-            if users == 1:
-                del self._amending[record.order_id]
-            else:
-                self._amending[record.order_id] = (lock, users - 1)
-
-    async def _amend(
-        self, symbol: Symbol, order_id: int, user_id: int, qty: Any, new_client_order_id: str | None
-    ) -> tuple[dict[str, Any], int, int]:
-        symbol_name = symbol.name
-        record = await self._find_open(user_id, symbol_name, order_id, None)  # as the last amend left it
         if new_client_order_id and new_client_order_id != record.client_order_id:
             raise errors.client_order_id_kept()
         try:
@@ -445,7 +428,7 @@ class OrderDesk:
             log.info("re-drove %d pending orders", len(ordered) - len(failed))
         if failed:
             error = failed[0][1]
-            expected = isinstance(error, (MatchingUnavailable, TimeoutError, OSError))
+            expected = isinstance(error, _OUTAGES)
             log.log(
                 logging.WARNING if expected else logging.ERROR,
                 "re-driving %d pending orders failed, retried next round: %r", len(failed), error,
@@ -542,12 +525,16 @@ class OrderDesk:
         return record
 
 
+# What an outage of matching or the ledger raises: the next re-drive round tries again.
+_OUTAGES = (MatchingUnavailable, Unavailable, OSError, TimeoutError)
+
+
 async def _surviving(work: Awaitable[Any]) -> None:
     """One round of the re-drive loop, which is what unlocks the funds of orders left PENDING:
     it must outlive whatever a round runs into (it once died of a ledger outage for good)."""
     try:
         await work
-    except (MatchingUnavailable, Unavailable, OSError, TimeoutError) as exc:
-        log.warning("re-driving pending orders failed: %s", exc)  # an outage: the next round tries again
+    except _OUTAGES as exc:
+        log.warning("re-driving pending orders failed: %s", exc)
     except Exception:
         log.exception("re-driving pending orders failed")
