@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -98,16 +99,26 @@ def platform(outage: tuple[str, OutageProxy, dict[str, str]], tmp_path: Path) ->
         running.stop_all()
 
 
-async def _flow(trader, side: str, acknowledged: list[int], refusals: list[grpc.StatusCode], stop: asyncio.Event):
+async def _flow(trader, side: str, acknowledged: list[int], refusals: list[grpc.aio.AioRpcError], stop: asyncio.Event):
     price = "50000"
     while not stop.is_set():
         try:
             placed = await trader.place("BTCUSDT", side, "0.0001", price)
         except grpc.aio.AioRpcError as exc:
-            refusals.append(exc.code())
+            refusals.append(exc)
             await asyncio.sleep(0.1)  # a client backs off and retries
             continue
         acknowledged.append(placed.order.order_id)
+
+
+def _diagnosis(platform: Platform, refusals: list[grpc.aio.AioRpcError]) -> str:
+    """What a failure needs to be understood from CI's output alone: why calls were refused, and
+    what each service said last."""
+    seen = Counter(f"{r.code().name}: {r.details()}" for r in refusals)
+    lines = [f"refusals ({len(refusals)}):", *(f"  {n} x {what}" for what, n in seen.most_common(8))]
+    for service in platform.processes:
+        lines += [f"--- {service} log, last lines ---", platform.log_of(service)[-2500:]]
+    return "\n".join(lines)
 
 
 async def test_a_backend_outage_refuses_cleanly_and_the_exchange_resumes_by_itself(platform, traders, outage):
@@ -116,7 +127,7 @@ async def test_a_backend_outage_refuses_cleanly_and_the_exchange_resumes_by_itse
     await buyer.deposit("USDT", "100000")
     await seller.deposit("BTC", "10")
     acknowledged: list[int] = []
-    refusals: list[grpc.StatusCode] = []
+    refusals: list[grpc.aio.AioRpcError] = []
     stop = asyncio.Event()
     flows = [
         asyncio.create_task(_flow(buyer, "BUY", acknowledged, refusals, stop)),
@@ -142,9 +153,12 @@ async def test_a_backend_outage_refuses_cleanly_and_the_exchange_resumes_by_itse
         stop.set()
         await asyncio.gather(*flows)
     platform.assert_alive()  # nobody crashed: the services rode the outage out
-    assert len(acknowledged) >= back + AFTER, f"service did not resume after the {name} outage"
-    unexpected = set(refusals) - {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
-    assert not unexpected, f"during the {name} outage: {unexpected}"
+    assert len(acknowledged) >= back + AFTER, (
+        f"service did not resume after the {name} outage: {len(acknowledged)} acknowledged, {back} before the"
+        f" server came back\n{_diagnosis(platform, refusals)}"
+    )
+    unexpected = {r.code() for r in refusals} - {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+    assert not unexpected, f"during the {name} outage: {unexpected}\n{_diagnosis(platform, refusals)}"
     if name in ON_ORDER_PATH:
         assert refusals, f"no call was refused while {name} was away"
     assert await audit_exchange(platform.config, quiet_for_s=AUDIT_WAIT_S) == []
