@@ -21,6 +21,7 @@ from edge.auth import Authenticator
 from edge.client_address import ClientAddressFromHeader
 from edge.clients import Clients
 from edge.errors import ApiError, method_not_allowed, not_found
+from edge.lifecycle import ShutdownNotice
 from edge.openapi import openapi_document
 from edge.ratelimit import InMemoryRateLimiter, RateLimiter
 from edge.rest.handler import RestApi
@@ -46,6 +47,7 @@ def build_app(
     authenticator = Authenticator(clients.user, config.secrets().admin_token, settings.rpc_timeout_s)
     limiter = limiter or InMemoryRateLimiter(settings)
     closed_keys = ClosedListenKeys()  # DELETE userDataStream (REST or WebSocket API) ends its streams at once
+    shutdown_notice = ShutdownNotice()  # edge.main tells it before the server stops
     paths = build_operations(table, clients, authenticator, limiter, settings, config.dev_mode, closed_keys)
     api = RestApi(paths, authenticator, limiter, settings)
     document = orjson.dumps(openapi_document([b for b in table if b.path in api.paths]))
@@ -60,13 +62,14 @@ def build_app(
     routes.append(Route("/", _web_ui_page, methods=["GET", "HEAD"]))
     routes.append(Mount("/web", _WithWebUiHeaders(StaticFiles(directory=WEB_UI))))
     if ws_routes is not None:
-        routes.extend(ws_routes(clients, config, rest=api, closed_keys=closed_keys))
+        routes.extend(ws_routes(clients, config, rest=api, closed_keys=closed_keys, shutdown_notice=shutdown_notice))
     middleware = []
     if settings.client_address_header:
         middleware.append(Middleware(ClientAddressFromHeader, header=settings.client_address_header))
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: _not_found, 405: _not_allowed})
     # Binance answers /api/v3/ping/ with 404 -1000; Starlette would redirect it to /api/v3/ping
     app.router.redirect_slashes = False
+    app.state.shutdown_notice = shutdown_notice
     return app
 
 

@@ -1,7 +1,9 @@
 """Composition root of the edge: config -> gRPC channels -> app -> uvicorn, until cancelled.
 
-Shutdown (SIGTERM via services.common.process, or the task cancelled): uvicorn stops
-accepting, lets in-flight requests finish for up to GRACE_S, then the channels close.
+Shutdown (SIGTERM via services.common.process, or the task cancelled): WebSocket clients are
+sent Binance's serverShutdown event (for up to NOTICE_S), then uvicorn stops accepting, closes
+the WebSockets (1012, service restart), lets in-flight requests finish for up to GRACE_S, and
+the channels close.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import uvicorn
 
 from edge.app import build_app
 from edge.clients import Clients
+from edge.lifecycle import ShutdownNotice
 from edge.ratelimit import rate_limiter_for
 from edge.settings import EdgeSettings
 from services.common.config import Config
@@ -26,6 +29,7 @@ except ImportError:  # the WebSocket half is optional
     ws_server_options = None  # type: ignore[assignment]
 
 GRACE_S = 5
+NOTICE_S = 1.0
 _log = logging.getLogger("spotex.edge")
 
 
@@ -61,6 +65,8 @@ async def run(config: Config) -> None:
     try:
         await asyncio.shield(serving)
     finally:
+        notice: ShutdownNotice = app.state.shutdown_notice
+        await notice.stopping(within_s=NOTICE_S)
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from edge.lifecycle import ShutdownNotice
 from edge.rest.handler import RestApi
 from edge.rest.operations import ClosedListenKeys
 from exchange.v1 import marketdata_pb2_grpc, tradeproc_pb2_grpc, user_pb2_grpc
@@ -66,13 +67,17 @@ def routes(
     limits: WsLimits | None = None,
     rest: RestApi | None = None,
     closed_keys: ClosedListenKeys | None = None,
+    shutdown_notice: ShutdownNotice | None = None,
 ) -> list[BaseRoute]:
     """The WebSocket routes of the edge app. `clients` (the REST side's stubs) is not used:
     streams get their own channels. Limits default to Binance's, overridable from the
     environment (SPOTEX_EDGE_WS_*). `rest` (the REST side's pipeline) serves /ws-api/v3;
-    `closed_keys` tells of listenKeys closed through the REST side."""
+    `closed_keys` tells of listenKeys closed through the REST side; `shutdown_notice`, of the
+    edge about to stop (every client is sent serverShutdown)."""
     chosen = limits or WsLimits.from_env()
     endpoints = WsEndpoints(lambda: context_from_config(config, chosen), chosen, rest)
     if closed_keys is not None:
         closed_keys.listen(endpoints.listen_key_closed)
+    if shutdown_notice is not None:
+        shutdown_notice.listen(endpoints.announce_shutdown)
     return endpoints.routes()

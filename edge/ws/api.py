@@ -150,6 +150,15 @@ class WsApiConnection:
         if self._dropping is None and not self._outbox.put(text):
             self._dropping = asyncio.get_running_loop().create_task(self._close("slow consumer"))
 
+    def server_shutdown(self, frame: Frame) -> None:
+        """The edge is about to stop: Binance's WebSocket API sends the event as
+        {"event": {"e": "serverShutdown", "E": ..}}."""
+        self.send(f'{{"event":{frame.text(combined=False)}}}')
+
+    async def flushed(self) -> None:
+        while self._outbox.backlog:
+            await asyncio.sleep(0.01)
+
     async def _close(self, reason: str) -> None:
         with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
             await self._ws.close(CLOSE_POLICY, reason)

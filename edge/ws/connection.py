@@ -145,6 +145,10 @@ class ClientConnection:
         elif not self._outbox.put(frame.text(combined)):
             self._end(CLOSE_POLICY, "slow consumer", flush=False)
 
+    def server_shutdown(self, frame: Frame) -> None:
+        """The edge is about to stop: the event goes out like the connection's streams."""
+        self.deliver(frame)
+
     def _reply(self, text: str) -> None:
         self._put(Frame("", text.encode()), combined=False)
 
@@ -206,7 +210,7 @@ class ClientConnection:
     async def _finish(self, writer: asyncio.Task[None]) -> None:
         if self._flush_before_close:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._flushed(), CLOSE_WAIT_S)
+                await asyncio.wait_for(self.flushed(), CLOSE_WAIT_S)
         writer.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await writer
@@ -218,7 +222,8 @@ class ClientConnection:
             if self._direct is not None:
                 self._direct.abort()
 
-    async def _flushed(self) -> None:
+    async def flushed(self) -> None:
+        """Returns once the client has taken everything queued for it."""
         backlog = self._direct or self._outbox
         while backlog.backlog:
             await asyncio.sleep(0.01)

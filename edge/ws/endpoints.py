@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Sequence
 
 import grpc
@@ -22,12 +24,16 @@ from edge.rest.handler import RestApi
 
 from .api import WsApiConnection, operations_by_method
 from .connection import ClientConnection, UserStream, WsContext
+from .hub import Frame
 from .limits import ConnectionAttempts, WsLimits
 from .streams import Stream, UnknownStream, looks_like_stream
 from .user_data import is_listen_key
 
 # /ws/<path> that is neither a stream nor a listenKey (ccxt's connection numbers and the like)
 # opens an empty connection.
+
+# What a combined connection wraps Binance's serverShutdown event in: {"stream": this, "data": ..}
+SERVER_SHUTDOWN_STREAM = "!serverShutdown"
 
 
 class WsEndpoints:
@@ -40,6 +46,7 @@ class WsEndpoints:
         self._rest = rest  # the REST side's pipeline: the WebSocket API runs its operations
         self._api_operations = operations_by_method(rest) if rest is not None else {}
         self._attempts = ConnectionAttempts(limits.connections_per_window, limits.connection_window_s)
+        self._live: set[ClientConnection | WsApiConnection] = set()  # told when the edge stops
 
     @property
     def context(self) -> WsContext:
@@ -51,6 +58,17 @@ class WsEndpoints:
         """A DELETE of the key passed through this edge: its streams end now."""
         if self._context is not None:
             self._context.listen_keys.closed(listen_key)
+
+    async def announce_shutdown(self) -> None:
+        """Binance's serverShutdown event to every client (raw, combined as the stream
+        "!serverShutdown", or as a WebSocket API event), and wait until they have taken it; the
+        server closes the connections afterwards."""
+        event = {"e": "serverShutdown", "E": time.time_ns() // 1_000_000}
+        frame = Frame.of(SERVER_SHUTDOWN_STREAM, event)
+        live = list(self._live)
+        for connection in live:
+            connection.server_shutdown(frame)
+        await asyncio.gather(*(connection.flushed() for connection in live))
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -123,9 +141,14 @@ class WsEndpoints:
         if self._rest is None:
             await _deny(websocket, 404, -1000, "The WebSocket API is not served by this edge.")
             return
-        await WsApiConnection(
+        connection = WsApiConnection(
             websocket, self.context.user_events, self._rest, self._api_operations, self._limits.backlog_bytes
-        ).serve()
+        )
+        self._live.add(connection)
+        try:
+            await connection.serve()
+        finally:
+            self._live.discard(connection)
 
     async def _user_stream(self, websocket: WebSocket, listen_key: str) -> UserStream | None:
         """The key's stream, or None with the handshake refused (-1125). Raises AioRpcError if
@@ -149,7 +172,12 @@ class WsEndpoints:
         user_listed: bool = False,
     ) -> None:  # fmt: skip
         await websocket.accept()
-        await ClientConnection(websocket, self.context, combined).serve(streams, user, user_listed)
+        connection = ClientConnection(websocket, self.context, combined)
+        self._live.add(connection)
+        try:
+            await connection.serve(streams, user, user_listed)
+        finally:
+            self._live.discard(connection)
 
 
 async def _deny(websocket: WebSocket, status: int, code: int, msg: str) -> None:
