@@ -36,6 +36,10 @@ _log = logging.getLogger("spotex.grpc.server")
 # Clients (channel.connect) ping every 20 s even when idle; without this the server would
 # answer their pings with GOAWAY "too_many_pings".
 _SERVER_OPTIONS = (
+    # gRPC sets SO_REUSEPORT by default: a second server on a port in use (a stale process, a
+    # second `make run`, two services handed one port) would bind too, and the kernel would then
+    # split new connections between them, silently. A port in use must fail to bind instead.
+    ("grpc.so_reuseport", 0),
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
 )
@@ -106,9 +110,12 @@ async def start_server(
         [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME], server
     )
 
-    bound = server.add_insecure_port(f"{host}:{port}")
+    try:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    except RuntimeError:  # what grpc raises when the port is taken
+        bound = 0
     if bound == 0:
-        raise OSError(f"cannot bind {host}:{port}")
+        raise OSError(f"cannot bind {host}:{port} (in use?)")
     await server.start()
     for name in ["", *names]:  # "" = the server as a whole, what most probes ask for
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

@@ -113,6 +113,16 @@ def stub(channel: grpc.aio.Channel) -> user_pb2_grpc.UserServiceStub:
     return user_pb2_grpc.UserServiceStub(channel)
 
 
+async def test_a_second_server_on_a_port_in_use_fails_to_start_instead_of_sharing_it(
+    server: RunningServer, stub: user_pb2_grpc.UserServiceStub
+) -> None:
+    # gRPC's default SO_REUSEPORT would let it bind, and the kernel would then hand it some of
+    # the connections meant for the first (two services given one port, a stale process)
+    with pytest.raises(OSError, match="in use"):
+        await start_server([], server.port)
+    assert (await stub.VerifySession(user_pb2.VerifySessionRequest())).user_id == 7
+
+
 async def test_a_service_error_reaches_the_client_as_status_and_error_info(stub: user_pb2_grpc.UserServiceStub) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as failed:
         await stub.Register(user_pb2.RegisterRequest())
