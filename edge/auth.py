@@ -26,6 +26,7 @@ from edge.rest.params import permission_names
 from edge.rest.policy import Security
 from exchange.v1 import common_pb2, user_pb2, user_pb2_grpc
 from services.common.caller import caller_metadata
+from services.common.grpcutil.errors import status_of
 from services.order import errors as order_errors
 from services.order.domain import INT64_MAX  # the timestamp travels as an int64
 from services.user import signatures
@@ -105,6 +106,16 @@ class Authenticator:
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
         return Caller(reply.user_id, caller_metadata(reply.user_id, permission_names(reply.permissions)))
+
+    async def key_revoked(self, api_key: str) -> bool:
+        """Whether UserService now refuses the key (revoked, or gone): what a long-lived use of a
+        key (a WebSocket API subscription signed with it) asks now and then. A UserService that
+        cannot answer has not revoked anything."""
+        try:
+            await self.keys.get(api_key)
+        except grpc.RpcError as exc:
+            return status_of(exc).reason == "INVALID_API_KEY"
+        return False
 
     async def _verified_here(self, request: user_pb2.AuthenticateRequest) -> Caller:
         """UserDomain.authenticate's checks, in its order, against the key's cached secret."""

@@ -8,7 +8,9 @@ fetch_balance_ws, ... and python-binance's `ws_*` methods trade and query here. 
 `{"id": .., "method": .., "params": {..}}`, answered `{"id": .., "status": 200, "result": ..}` or
 `{"id": .., "status": <HTTP status>, "error": {"code": .., "msg": ..}}`, with a `rateLimits` list
 unless `returnRateLimits` is false (per request, or for the connection in its URL's query); a
-subscription's events arrive as `{"subscriptionId": n, "event": <what /ws/<listenKey> sends>}`.
+subscription's events arrive as `{"subscriptionId": n, "event": <what /ws/<listenKey> sends>}`,
+until `eventStreamTerminated` says the subscription ended: unsubscribed, or the key that signed
+it revoked (checked every KEY_RECHECK_S).
 
 Every method in `METHODS` is the REST operation of the same name, run by the REST pipeline
 (edge/rest/handler.py, `RestApi.perform`): the same weights, limits, signature and timestamp
@@ -29,6 +31,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -98,6 +101,7 @@ _CONNECT_WEIGHT = 2  # "Connecting to WebSocket API costs 2 weight."
 _BAD_SIGNATURE = -1022
 _CARRIER_PARAMS = frozenset({"apiKey", "returnRateLimits"})  # signed, but no REST operation's params
 _ANSWER_WAIT_S = 30.0  # a client that takes no answer for this long is dropped
+KEY_RECHECK_S = 1.0  # how often a subscription asks whether its key was revoked (cached: edge/api_keys.py)
 _USAGE_HEADERS = (
     ("REQUEST_WEIGHT", "MINUTE", b"x-mbx-used-weight-1m"),
     ("ORDERS", "SECOND", b"x-mbx-order-count-10s"),
@@ -122,7 +126,7 @@ class WsApiConnection:
         self._backlog_bytes = backlog_bytes
         self._outbox = Outbox(backlog_bytes)
         self._dropping: asyncio.Task[None] | None = None
-        self._subscriptions: dict[int, tuple[int, _Subscription]] = {}  # id -> (user id, sink)
+        self._subscriptions: dict[int, _Subscribed] = {}
         self._next_id = 0
         self._connected_ms = time.time_ns() // 1_000_000
 
@@ -138,8 +142,9 @@ class WsApiConnection:
         try:
             await self._read()  # until the client leaves, or is closed on (_close)
         finally:
-            for user_id, sink in self._subscriptions.values():
-                self._user_events.detach(user_id, sink)
+            for subscribed in self._subscriptions.values():
+                subscribed.key_watch.cancel()
+                self._user_events.detach(subscribed.user_id, subscribed.sink)
             self._subscriptions.clear()
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -313,9 +318,30 @@ class WsApiConnection:
         subscription_id = self._next_id
         self._next_id += 1
         sink = _Subscription(self, subscription_id)
-        self._subscriptions[subscription_id] = (caller.user_id, sink)
+        key_watch = asyncio.create_task(self._watch_key(subscription_id, texts.get("apiKey", "")))
+        self._subscriptions[subscription_id] = _Subscribed(caller.user_id, sink, key_watch)
         await self._user_events.attach(caller.user_id, sink)
         return subscription_id
+
+    async def _watch_key(self, subscription_id: int, api_key: str) -> None:
+        """A subscription lasts as long as the key that signed it: a revoked key's events stop
+        (the account's other keys, and its listenKeys, are not this subscription's business)."""
+        while True:
+            await asyncio.sleep(KEY_RECHECK_S)
+            if await self._rest.authenticator.key_revoked(api_key):
+                self._end_subscription(subscription_id, from_watch=True)
+                return
+
+    def _end_subscription(self, subscription_id: int, from_watch: bool = False) -> None:
+        """Detach it and tell the client, as Binance does, with eventStreamTerminated."""
+        subscribed = self._subscriptions.pop(subscription_id, None)
+        if subscribed is None:
+            return
+        if not from_watch:
+            subscribed.key_watch.cancel()
+        self._user_events.detach(subscribed.user_id, subscribed.sink)
+        now_ms = time.time_ns() // 1_000_000
+        self.send(f'{{"subscriptionId":{subscription_id},"event":{{"e":"eventStreamTerminated","E":{now_ms}}}}}')
 
     def _unsubscribe(self, subscription_id: str | None) -> None:
         """One subscription, or (no id) all of them, as Binance: it "attempts to close the
@@ -326,10 +352,19 @@ class WsApiConnection:
                 400, -1100, "Illegal characters found in parameter 'subscriptionId'; legal range is '^[0-9]{1,20}$'."
             )
         ids = list(self._subscriptions) if subscription_id is None else [int(subscription_id)]
+        loop = asyncio.get_running_loop()
         for sid in ids:
-            found = self._subscriptions.pop(sid, None)
-            if found is not None:
-                self._user_events.detach(*found)
+            if sid in self._subscriptions:
+                # stop now, say so after the answer (queued when this request returns)
+                self._user_events.detach(self._subscriptions[sid].user_id, self._subscriptions[sid].sink)
+                loop.call_soon(self._end_subscription, sid)
+
+
+@dataclass(slots=True)
+class _Subscribed:
+    user_id: int
+    sink: _Subscription
+    key_watch: asyncio.Task[None]
 
 
 class _Subscription:

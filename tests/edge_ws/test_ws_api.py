@@ -82,6 +82,8 @@ async def test_after_unsubscribing_no_more_events_arrive(edge: Edge, traders: Tr
         await api.recv()
         await api.send({"id": 2, "method": "userDataStream.unsubscribe", "params": {"subscriptionId": 0}})
         assert without_rate_limits(await api.recv()) == {"id": 2, "status": 200, "result": {}}
+        terminated = await api.recv()  # ccxt pro drops its subscription on this
+        assert terminated["subscriptionId"] == 0 and terminated["event"]["e"] == "eventStreamTerminated"
         # gone already (python-binance's ThreadedWebsocketManager.stop sends this): no error, as Binance
         await api.send({"id": 5, "method": "userDataStream.unsubscribe", "params": {"subscriptionId": 0}})
         assert without_rate_limits(await api.recv()) == {"id": 5, "status": 200, "result": {}}
@@ -91,6 +93,24 @@ async def test_after_unsubscribing_no_more_events_arrive(edge: Edge, traders: Tr
         await api.send({"id": 3, "method": "ping"})
         pong = without_rate_limits(await api.recv())
         assert pong == {"id": 3, "status": 200, "result": {}}, "no event came before the pong"
+
+
+async def test_a_subscription_ends_when_the_key_that_signed_it_is_revoked(edge: Edge, traders: Traders) -> None:
+    trader = await traders.funded(ETH="5")
+    key, secret = await api_key(trader)
+    async with connect(edge.ws + "/ws-api/v3") as api:
+        await api.send({"id": 1, "method": "userDataStream.subscribe.signature", "params": signed(key, secret)})
+        assert (await api.recv())["result"] == {"subscriptionId": 0}
+        # revoked elsewhere (another edge, the web UI's logout): this edge learns it within its
+        # key cache's TTL plus a recheck
+        revoke = user_pb2.RevokeApiKeyRequest(api_key=key)
+        await trader.users.RevokeApiKey(revoke, metadata=caller_metadata(trader.user_id))
+        terminated = await api.event(lambda m: m.get("event", {}).get("e") == "eventStreamTerminated", timeout=10)
+        assert terminated["subscriptionId"] == 0
+        await trader.place(SYMBOL, "SELL", "0.100", "0.03900")  # the account's events go on, not to here
+        await api.send({"id": 2, "method": "session.subscriptions"})
+        listed = without_rate_limits(await api.recv())
+        assert listed == {"id": 2, "status": 200, "result": []}, "no event came before the answer"
 
 
 async def test_the_session_tells_its_subscriptions_and_order_lists_get_the_rest_answers(
