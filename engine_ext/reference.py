@@ -409,7 +409,31 @@ class OrderBook:
             return RejectReason.WOULD_TAKE
         if order_type in STOP_TYPES and self._stop_condition_holds(order_type, side, stop_price):
             return RejectReason.WOULD_TRIGGER_IMMEDIATELY
+        market_buy_by_qty = order_type == MARKET and side == BUY and quote_qty == 0
+        if market_buy_by_qty and cap != 0 and not self._cap_pays_the_walk(user_id, stp, qty, cap):
+            return RejectReason.INSUFFICIENT_FUNDS
         return None
+
+    def _cap_pays_the_walk(self, user_id: int, stp: int, qty: int, cap: int) -> bool:
+        """A MARKET BUY by quantity is all or nothing on its funds: False when the walk would
+        stop because the cap is spent while the book still offers what the order asks for
+        (walked as _match would: size before cap, cap before self-trade prevention)."""
+        need, cap_left, lot = qty, cap, self._lot_size
+        for maker in self._sides[SELL].orders_in_priority():
+            if need == 0:
+                return True
+            if cap_left == 0:
+                return False
+            if stp != STP_NONE and maker.user_id == user_id:
+                if stp == EXPIRE_MAKER:
+                    continue
+                return True
+            q = min(maker.leaves, need)
+            if cap_left // maker.price // lot * lot < q:
+                return False
+            cap_left -= maker.price * q
+            need -= q
+        return True
 
     def _on_tick_grid(self, price: int) -> bool:
         return _in_range(price) and price % self._tick_size == 0

@@ -124,6 +124,7 @@ class EngineEvent(_message.Message):
         INVALID_ORDER: _ClassVar[EngineEvent.RejectReason]
         INVALID_STOP_PRICE: _ClassVar[EngineEvent.RejectReason]
         NOT_AMENDABLE: _ClassVar[EngineEvent.RejectReason]
+        INSUFFICIENT_FUNDS: _ClassVar[EngineEvent.RejectReason]
     REJECT_REASON_UNSPECIFIED: EngineEvent.RejectReason
     INVALID_QUANTITY: EngineEvent.RejectReason
     INVALID_PRICE: EngineEvent.RejectReason
@@ -135,6 +136,7 @@ class EngineEvent(_message.Message):
     INVALID_ORDER: EngineEvent.RejectReason
     INVALID_STOP_PRICE: EngineEvent.RejectReason
     NOT_AMENDABLE: EngineEvent.RejectReason
+    INSUFFICIENT_FUNDS: EngineEvent.RejectReason
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SEQ_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]

@@ -223,13 +223,15 @@ def amend_rejection(reason: int) -> OrderRejected:
 def engine_rejection(reason: int) -> OrderRejected:
     """The Binance error for a submit the engine answered with `REJECTED(reason)`.
 
-    Validation catches every reason but WOULD_TAKE and WOULD_TRIGGER_IMMEDIATELY (they depend
-    on the book); the others mean the order service let through what it should not have, and
-    are answered as Binance answers the nearest filter failure.
+    Validation catches every reason but WOULD_TAKE, WOULD_TRIGGER_IMMEDIATELY and
+    INSUFFICIENT_FUNDS (they depend on the book); the others mean the order service let through
+    what it should not have, and are answered as Binance answers the nearest filter failure.
     """
     match RejectReason(reason):
         case RejectReason.WOULD_TAKE:
             return would_match_and_take()
+        case RejectReason.INSUFFICIENT_FUNDS:
+            return insufficient_balance()
         case RejectReason.WOULD_TRIGGER_IMMEDIATELY:
             return would_trigger_immediately()
         case RejectReason.INVALID_QUANTITY:

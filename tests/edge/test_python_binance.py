@@ -86,6 +86,25 @@ def test_python_binance_gets_binance_errors(
     assert ledger.balances(account) == {"USDT": (D(10), D(0))}
 
 
+def test_a_market_buy_the_balance_cannot_pay_for_is_refused_whole(
+    binance: Callable[[Account], Any], new_account: Callable[..., Account], ledger: Ledger
+) -> None:
+    """As on Binance: -2010 and nothing bought, not the part 10 USDT affords and EXPIRED."""
+    seller_account, buyer_account = new_account(SOL="1"), new_account(USDT="10")
+    seller, buyer = binance(seller_account), binance(buyer_account)
+    ask = seller.create_order(symbol=SYMBOL, side="SELL", type="LIMIT", timeInForce="GTC", quantity="1", price="150")
+    try:
+        with pytest.raises(BinanceAPIException) as refused:
+            buyer.order_market_buy(symbol=SYMBOL, quantity="1")  # 1 SOL costs at least 10x what it has
+        assert (refused.value.status_code, refused.value.code, refused.value.message) == (
+            400, -2010, "Account has insufficient balance for requested action.")  # fmt: skip
+        assert ledger.balances(buyer_account) == {"USDT": (D(10), D(0))}
+        assert buyer.get_all_orders(symbol=SYMBOL) == []
+        assert seller.get_order(symbol=SYMBOL, orderId=ask["orderId"])["executedQty"] == "0.00000000"
+    finally:
+        seller.cancel_order(symbol=SYMBOL, orderId=ask["orderId"])
+
+
 def test_python_binance_reads_the_system_status_and_trade_fees(
     binance: Callable[[Account], Any], new_account: Callable[..., Account], exchange: Exchange
 ) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from engine_ext.codes import OrderStatus, RejectReason
+from engine_ext.codes import OrderStatus, RejectReason, SelfTradePrevention
 from tests.unit.engine.book_spec import (
     BUY,
     LIMIT,
@@ -30,6 +30,8 @@ from tests.unit.engine.book_spec import (
     trade_at,
     trades,
 )
+
+EXPIRE_MAKER, EXPIRE_TAKER = SelfTradePrevention.EXPIRE_MAKER, SelfTradePrevention.EXPIRE_TAKER
 
 # -- BY QUOTE --
 
@@ -116,14 +118,45 @@ def test_a_quote_qty_need_not_be_on_the_lot_grid(book_class: Any) -> None:
 # -- THE FUNDS CAP --
 
 
-def test_a_market_buy_with_a_cap_never_spends_more_notional_than_its_cap(book: Any) -> None:
+def test_a_market_buy_whose_cap_cannot_pay_for_what_the_book_offers_is_rejected_whole(book: Any) -> None:
+    # Binance refuses an unaffordable market buy (-2010) rather than filling part of it
     limit(book, 1, SELL, 100, 2)
     limit(book, 2, SELL, 120, 5)
+    before = observable_state(book)
 
-    events = market(book, 3, BUY, qty=10, cap=250, user=2)
+    events = market(book, 3, BUY, qty=10, cap=250, user=2)  # 2 at 100, then 50 cannot buy a lot at 120
 
-    assert trades(events) == [(1, 100, 2)]  # 50 left cannot buy one lot at 120
-    assert events[-1] == order(9, 3, 2, BUY, OrderStatus.EXPIRED, price=0, leaves=8, filled=2)
+    assert events == [rejected(5, 3, RejectReason.INSUFFICIENT_FUNDS, user=2, side=BUY)]
+    assert observable_state(book) == before
+
+
+def test_a_market_buy_whose_cap_pays_for_all_the_book_offers_takes_it_and_expires(book: Any) -> None:
+    # short of liquidity, not of funds: filled as far as the book goes, as Binance's
+    limit(book, 1, SELL, 100, 2)
+    limit(book, 2, SELL, 120, 1)
+
+    events = market(book, 3, BUY, qty=10, cap=320, user=2)
+
+    assert trades(events) == [(1, 100, 2), (2, 120, 1)]
+    assert final_status(events, 3) == OrderStatus.EXPIRED
+
+
+def test_the_cap_is_judged_on_the_walk_that_would_happen_with_self_trade_prevention(book: Any) -> None:
+    limit(book, 1, SELL, 100, 2, user=2)  # the taker's own, first in line
+    limit(book, 2, SELL, 100, 2, user=1)
+    limit(book, 3, SELL, 200, 5, user=1)
+    limit(book, 4, SELL, 300, 5, user=1)
+    before = observable_state(book)
+
+    # EXPIRE_MAKER: its own order would be expired, at no cost; 2 at 100 and 5 at 200 would
+    # fill, then 50 cannot pay for a lot at 300
+    refused = submit(book, 5, BUY, MARKET, qty=10, stp=EXPIRE_MAKER, cap=1_250, user=2)
+    assert refused == [rejected(9, 5, RejectReason.INSUFFICIENT_FUNDS, user=2, side=BUY)]
+    assert observable_state(book) == before
+    # EXPIRE_TAKER: the walk would end at its own order, before the cap runs out
+    events = submit(book, 6, BUY, MARKET, qty=10, stp=EXPIRE_TAKER, cap=1_250, user=2)
+    assert trades(events) == []
+    assert final_status(events, 6) == OrderStatus.EXPIRED_IN_MATCH
 
 
 def test_a_market_sell_with_a_cap_never_sells_more_than_its_cap(book: Any) -> None:

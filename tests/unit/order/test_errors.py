@@ -57,6 +57,7 @@ def test_a_refusal_renders_as_binances_error_body() -> None:
     [
         (RejectReason.WOULD_TAKE, -2010, "Order would immediately match and take."),
         (RejectReason.WOULD_TRIGGER_IMMEDIATELY, -2010, "Order would trigger immediately."),
+        (RejectReason.INSUFFICIENT_FUNDS, -2010, "Account has insufficient balance for requested action."),
         (RejectReason.UNKNOWN_ORDER, -2011, "Unknown order sent."),
         (RejectReason.DUPLICATE_ORDER_ID, -2010, "Duplicate order sent."),
         (RejectReason.INVALID_QUANTITY, -1013, "Filter failure: LOT_SIZE"),

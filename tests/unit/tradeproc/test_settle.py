@@ -148,14 +148,26 @@ def test_a_market_buy_by_quantity_gives_back_what_its_cap_did_not_spend(exchange
     assert exchange.balance(1, "USDT") == (1_000_000 * USDT - 95 * USDT, 0)
 
 
-def test_a_market_buy_stopped_by_its_cap_expires_within_it(btcusdt: Symbol, fees: FeeSchedule) -> None:
+def test_a_market_buy_its_balance_cannot_pay_for_is_rejected_and_locks_nothing(
+    btcusdt: Symbol, fees: FeeSchedule
+) -> None:
     sim = SimulatedExchange(btcusdt, OrderBook, fees)
     sim.deposit(1, "USDT", 150 * USDT)
     sim.deposit(2, "BTC", BTC)
     sim.submit(2, SELL, LIMIT, price=P95K, qty=200)
-    buy = sim.submit(1, BUY, MARKET, qty=200)  # wants 190 USDT, has 150: buys 0.00157 BTC
-    assert buy and (buy.status, buy.filled, buy.reserved) == (OrderStatus.EXPIRED, 157, 0)
-    assert sim.balance(1, "USDT") == (150 * USDT - P95K * 157 * 10, 0)
+    buy = sim.submit(1, BUY, MARKET, qty=200)  # wants 190 USDT, has 150: nothing is bought
+    assert buy and (buy.status, buy.filled, buy.reserved) == (OrderStatus.REJECTED, 0, 0)
+    assert sim.balance(1, "USDT") == (150 * USDT, 0)
+
+
+def test_a_market_buy_its_balance_pays_for_takes_what_the_book_offers(btcusdt: Symbol, fees: FeeSchedule) -> None:
+    sim = SimulatedExchange(btcusdt, OrderBook, fees)
+    sim.deposit(1, "USDT", 150 * USDT)
+    sim.deposit(2, "BTC", BTC)
+    sim.submit(2, SELL, LIMIT, price=P95K, qty=100)
+    buy = sim.submit(1, BUY, MARKET, qty=200)  # the book holds 0.001 BTC (95 USDT): bought, rest expires
+    assert buy and (buy.status, buy.filled, buy.reserved) == (OrderStatus.EXPIRED, 100, 0)
+    assert sim.balance(1, "USDT") == (150 * USDT - P95K * 100 * 10, 0)
 
 
 def test_a_market_sell_by_quote_gives_back_the_base_it_did_not_sell(exchange: SimulatedExchange) -> None:
