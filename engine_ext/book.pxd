@@ -190,8 +190,8 @@ cdef class OrderBook:
                                  int64_t new_qty) noexcept nogil
     cdef int64_t level_qty(self, int side, int64_t price) noexcept nogil
     cdef bint would_take(self, int side, int64_t price) noexcept nogil
-    cdef bint cap_pays_the_walk(self, int64_t user_id, int64_t stp, int64_t qty,
-                                int64_t cap) noexcept nogil
+    cdef bint cap_pays_the_walk(self, int64_t side, int64_t user_id, int64_t stp, int64_t qty,
+                                int64_t quote_qty, int64_t cap) noexcept nogil
 
     # -- MATCHING --
     cdef void process_taker(self, Taker* t) noexcept nogil

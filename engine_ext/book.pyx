@@ -880,31 +880,34 @@ cdef class OrderBook:
             return WOULD_TAKE
         if is_stop_type(order_type) and stop_triggers(side, order_type, stop_price, self.last_price):
             return WOULD_TRIGGER_IMMEDIATELY
-        if (order_type == MARKET and side == BUY and quote_qty == 0 and cap != 0
-                and not self.cap_pays_the_walk(user_id, stp, qty, cap)):
+        if order_type == MARKET and cap != 0 and not self.cap_pays_the_walk(side, user_id, stp, qty,
+                                                                            quote_qty, cap):
             return INSUFFICIENT_FUNDS
         return 0
 
     @cython.cdivision(True)
-    cdef bint cap_pays_the_walk(self, int64_t user_id, int64_t stp, int64_t qty,
-                                int64_t cap) noexcept nogil:
-        # A MARKET BUY by quantity is all or nothing on its funds, as Binance's: false when
-        # match() would stop because the cap is spent while the book still offers what the
-        # order asks for. Walks exactly as match() would (size before cap, cap before
-        # self-trade prevention, the cap's room in whole lots), touching nothing.
+    cdef bint cap_pays_the_walk(self, int64_t side, int64_t user_id, int64_t stp, int64_t qty,
+                                int64_t quote_qty, int64_t cap) noexcept nogil:
+        # A MARKET order is all or nothing on its funds, as Binance's: false when match() would
+        # stop because the cap is spent while the book still offers what the order asks for.
+        # Walks exactly as match() would (taker_exhausted: size before cap; then self-trade
+        # prevention; then fill_size's rooms in whole lots), touching nothing.
+        cdef int opposite = 1 - side
+        cdef bint by_quote = quote_qty != 0
         cdef int32_t rung, slot
         cdef const Level* lv
         cdef const Order* m
         cdef int64_t need = qty
+        cdef int64_t quote_left = quote_qty
         cdef int64_t cap_left = cap
         cdef int64_t q, room
-        for rung in range(self.n_levels[SELL] - 1, -1, -1):
-            lv = &self.level_pool[self.ladder[SELL][rung]]
+        for rung in range(self.n_levels[opposite] - 1, -1, -1):
+            lv = &self.level_pool[self.ladder[opposite][rung]]
             slot = lv.head
             while slot != NO_SLOT:
                 m = &self.pool[slot]
                 slot = m.next
-                if need == 0:
+                if (quote_left == 0) if by_quote else (need == 0):
                     return True
                 if cap_left == 0:
                     return False
@@ -912,12 +915,18 @@ cdef class OrderBook:
                     if stp == EXPIRE_MAKER:
                         continue
                     return True
-                q = leaves(m) if leaves(m) < need else need
-                room = cap_left // lv.price // self.lot_size * self.lot_size
+                room = quote_left // lv.price // self.lot_size * self.lot_size if by_quote else need
+                if room == 0:
+                    return True
+                q = leaves(m) if leaves(m) < room else room
+                room = cap_left // lv.price // self.lot_size * self.lot_size if side == BUY else cap_left
                 if room < q:
                     return False
-                cap_left -= lv.price * q
-                need -= q
+                cap_left -= lv.price * q if side == BUY else q
+                if by_quote:
+                    quote_left -= lv.price * q
+                else:
+                    need -= q
         return True
 
     cdef int amend_reject_reason(self, int32_t slot, int64_t new_price,

@@ -67,7 +67,7 @@ class RejectReason(IntEnum):
     INVALID_ORDER = 8  # an enum out of range or a field combination the type does not take
     INVALID_STOP_PRICE = 9
     NOT_AMENDABLE = 10  # pending stop orders cannot be amended
-    INSUFFICIENT_FUNDS = 11  # a MARKET BUY by quantity whose cap cannot pay for what the book offers
+    INSUFFICIENT_FUNDS = 11  # a MARKET order whose cap cannot pay for what the book offers
 
 
 class CommandOp(IntEnum):

@@ -409,18 +409,17 @@ class OrderBook:
             return RejectReason.WOULD_TAKE
         if order_type in STOP_TYPES and self._stop_condition_holds(order_type, side, stop_price):
             return RejectReason.WOULD_TRIGGER_IMMEDIATELY
-        market_buy_by_qty = order_type == MARKET and side == BUY and quote_qty == 0
-        if market_buy_by_qty and cap != 0 and not self._cap_pays_the_walk(user_id, stp, qty, cap):
+        if order_type == MARKET and cap != 0 and not self._cap_pays_the_walk(side, user_id, stp, qty, quote_qty, cap):
             return RejectReason.INSUFFICIENT_FUNDS
         return None
 
-    def _cap_pays_the_walk(self, user_id: int, stp: int, qty: int, cap: int) -> bool:
-        """A MARKET BUY by quantity is all or nothing on its funds: False when the walk would
-        stop because the cap is spent while the book still offers what the order asks for
-        (walked as _match would: size before cap, cap before self-trade prevention)."""
-        need, cap_left, lot = qty, cap, self._lot_size
-        for maker in self._sides[SELL].orders_in_priority():
-            if need == 0:
+    def _cap_pays_the_walk(self, side: int, user_id: int, stp: int, qty: int, quote_qty: int, cap: int) -> bool:
+        """A MARKET order is all or nothing on its funds: False when _match would stop because
+        the cap is spent while the book still offers what the order asks for (size before cap,
+        cap before self-trade prevention, rooms in whole lots, as _match walks)."""
+        need, quote_left, cap_left, lot = qty, quote_qty, cap, self._lot_size
+        for maker in self._sides[1 - side].orders_in_priority():
+            if (quote_left == 0) if quote_qty != 0 else (need == 0):
                 return True
             if cap_left == 0:
                 return False
@@ -428,11 +427,18 @@ class OrderBook:
                 if stp == EXPIRE_MAKER:
                     continue
                 return True
-            q = min(maker.leaves, need)
-            if cap_left // maker.price // lot * lot < q:
+            size_room = quote_left // maker.price // lot * lot if quote_qty != 0 else need
+            if size_room == 0:
+                return True
+            q = min(maker.leaves, size_room)
+            cap_room = cap_left // maker.price // lot * lot if side == BUY else cap_left
+            if cap_room < q:
                 return False
-            cap_left -= maker.price * q
-            need -= q
+            cap_left -= maker.price * q if side == BUY else q
+            if quote_qty != 0:
+                quote_left -= maker.price * q
+            else:
+                need -= q
         return True
 
     def _on_tick_grid(self, price: int) -> bool:

@@ -29,8 +29,9 @@ locked (docs/engine.md, "The funds cap of market orders"):
 | MARKET SELL by quoteOrderQty | all available base, in whole lots | that, in lots |
 | STOP_LOSS / TAKE_PROFIT BUY | qty * stopPrice * 110 % of quote | that, in notional units |
 
-A MARKET BUY by quantity that the balance cannot pay for, at the book's prices, is refused
-whole by the engine (INSUFFICIENT_FUNDS -> -2010, as Binance), not partly filled.
+A MARKET BUY by quantity (or SELL by quoteOrderQty) that the balance cannot pay for, at the
+book's prices, is refused whole by the engine (INSUFFICIENT_FUNDS -> -2010, as Binance), not
+partly filled.
 A stop-market BUY fires as a market order at an unknown price; the 10 % headroom
 (`STOP_MARKET_BUY_HEADROOM_PERCENT`) is what it may pay above its stop price. If the book is
 dearer than that when it fires, it fills what the cap affords and expires -- the exchange

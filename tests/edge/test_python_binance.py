@@ -105,6 +105,22 @@ def test_a_market_buy_the_balance_cannot_pay_for_is_refused_whole(
         seller.cancel_order(symbol=SYMBOL, orderId=ask["orderId"])
 
 
+def test_a_market_sell_by_quote_the_base_cannot_pay_for_is_refused_whole(
+    binance: Callable[[Account], Any], new_account: Callable[..., Account], ledger: Ledger
+) -> None:
+    bidder_account, seller_account = new_account(USDT="800"), new_account(SOL="1")
+    bidder, seller = binance(bidder_account), binance(seller_account)
+    bid = bidder.create_order(symbol=SYMBOL, side="BUY", type="LIMIT", timeInForce="GTC", quantity="5", price="140")
+    try:
+        with pytest.raises(BinanceAPIException) as refused:
+            seller.order_market_sell(symbol=SYMBOL, quoteOrderQty="500")  # the bid would take 3.58 SOL
+        assert (refused.value.status_code, refused.value.code) == (400, -2010)
+        assert ledger.balances(seller_account) == {"SOL": (D(1), D(0))}
+        assert bidder.get_order(symbol=SYMBOL, orderId=bid["orderId"])["executedQty"] == "0.00000000"
+    finally:
+        bidder.cancel_order(symbol=SYMBOL, orderId=bid["orderId"])
+
+
 def test_python_binance_reads_the_system_status_and_trade_fees(
     binance: Callable[[Account], Any], new_account: Callable[..., Account], exchange: Exchange
 ) -> None:

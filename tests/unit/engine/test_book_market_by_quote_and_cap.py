@@ -159,15 +159,15 @@ def test_the_cap_is_judged_on_the_walk_that_would_happen_with_self_trade_prevent
     assert final_status(events, 6) == OrderStatus.EXPIRED_IN_MATCH
 
 
-def test_a_market_sell_with_a_cap_never_sells_more_than_its_cap(book: Any) -> None:
+def test_a_market_sell_whose_cap_is_short_of_what_the_book_would_take_is_rejected_whole(book: Any) -> None:
     limit(book, 1, BUY, 100, 2)
     limit(book, 2, BUY, 90, 5)
+    before = observable_state(book)
 
     events = market(book, 3, SELL, qty=10, cap=3, user=2)
 
-    assert trades(events) == [(1, 100, 2), (2, 90, 1)]
-    assert final_status(events, 3) == OrderStatus.EXPIRED
-    assert book.best_bid() == (90, 4)
+    assert events == [rejected(5, 3, RejectReason.INSUFFICIENT_FUNDS, user=2, side=SELL)]
+    assert observable_state(book) == before
 
 
 def test_a_capped_order_whose_quantity_fits_the_cap_is_filled(book: Any) -> None:
@@ -178,13 +178,24 @@ def test_a_capped_order_whose_quantity_fits_the_cap_is_filled(book: Any) -> None
     assert final_status(events, 2) == OrderStatus.FILLED
 
 
-def test_a_quote_order_stopped_by_its_cap_expires(book: Any) -> None:
+def test_a_quote_order_its_cap_cannot_pay_for_is_rejected_whole(book: Any) -> None:
     limit(book, 1, SELL, 100, 10)
 
     events = market(book, 2, BUY, quote_qty=1_000, cap=500, user=2)
 
-    assert trades(events) == [(1, 100, 5)]
-    assert final_status(events, 2) == OrderStatus.EXPIRED
+    assert events == [rejected(3, 2, RejectReason.INSUFFICIENT_FUNDS, user=2, side=BUY)]
+
+
+def test_a_market_sell_by_quote_is_rejected_whole_when_its_base_cannot_pay_for_the_quote(book: Any) -> None:
+    # Binance's quoteOrderQty SELL: receive 1,000; 5 lots (the cap: all the base there is) bring 500
+    limit(book, 1, BUY, 100, 10)
+
+    events = market(book, 2, SELL, quote_qty=1_000, cap=5, user=2)
+    assert events == [rejected(3, 2, RejectReason.INSUFFICIENT_FUNDS, user=2, side=SELL)]
+    # enough base for the quote: sold exactly what the quote buys
+    events = market(book, 3, SELL, quote_qty=1_000, cap=20, user=2)
+    assert trades(events) == [(1, 100, 10)]
+    assert final_status(events, 3) == OrderStatus.FILLED
 
 
 def test_a_stop_market_orders_cap_applies_when_it_triggers(book: Any) -> None:
