@@ -354,10 +354,10 @@ class WsApiConnection:
         ids = list(self._subscriptions) if subscription_id is None else [int(subscription_id)]
         loop = asyncio.get_running_loop()
         for sid in ids:
-            if sid in self._subscriptions:
-                # stop now, say so after the answer (queued when this request returns)
-                self._user_events.detach(self._subscriptions[sid].user_id, self._subscriptions[sid].sink)
-                loop.call_soon(self._end_subscription, sid)
+            subscribed = self._subscriptions.get(sid)
+            if subscribed is not None:
+                self._user_events.detach(subscribed.user_id, subscribed.sink)  # no event after the answer
+                loop.call_soon(self._end_subscription, sid)  # eventStreamTerminated after the answer
 
 
 @dataclass(slots=True)
