@@ -66,7 +66,10 @@ async def run(config: Config) -> None:
         await asyncio.shield(serving)
     finally:
         notice: ShutdownNotice = app.state.shutdown_notice
-        await notice.stopping(within_s=NOTICE_S)
+        # Ctrl-C on `make run` signals the whole process group, then the launcher sends SIGTERM:
+        # a second signal cuts the notice short, it must not skip the shutdown below.
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(notice.stopping(within_s=NOTICE_S))
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):
             await serving
