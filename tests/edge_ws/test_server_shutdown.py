@@ -45,6 +45,7 @@ def edge_process(platform: Platform, tmp_path: Path) -> Iterator[str]:
             assert time.monotonic() < deadline, "edge not serving after 30 s"
             time.sleep(0.05)
         process.edge_port = port  # type: ignore[attr-defined]
+        process.log = tmp_path / "edge.log"  # type: ignore[attr-defined]
         yield process  # type: ignore[misc]
     finally:
         if process.poll() is None:
@@ -60,7 +61,12 @@ async def _closed_code(client) -> int:
     return closed.value.rcvd.code
 
 
-async def test_every_websocket_client_hears_of_the_shutdown_before_its_connection_closes(edge_process):
+@pytest.mark.parametrize(
+    "signals",
+    [(signal.SIGTERM,), (signal.SIGINT, signal.SIGTERM)],  # the second: Ctrl-C on make run, then the launcher
+    ids=["SIGTERM", "SIGINT-then-SIGTERM"],
+)
+async def test_every_websocket_client_hears_of_the_shutdown_before_its_connection_closes(edge_process, signals):
     ws = f"ws://127.0.0.1:{edge_process.edge_port}"
     async with (
         connect(f"{ws}/ws/btcusdt@trade") as raw,
@@ -70,9 +76,12 @@ async def test_every_websocket_client_hears_of_the_shutdown_before_its_connectio
         reply = await api.request("ping")  # the connections are open and served
         assert reply["status"] == 200
         before_ms = time.time_ns() // 1_000_000
-        edge_process.send_signal(signal.SIGTERM)
+        first, *then = signals
+        edge_process.send_signal(first)
 
         raw_event = await raw.event(lambda m: m.get("e") == "serverShutdown")
+        for sent in then:  # while the edge still waits for its clients to take the event
+            edge_process.send_signal(sent)
         combined_event = await combined.event(lambda m: m.get("stream") == "!serverShutdown")
         api_event = await api.event(lambda m: "event" in m)
 
@@ -82,3 +91,4 @@ async def test_every_websocket_client_hears_of_the_shutdown_before_its_connectio
         codes = await asyncio.gather(_closed_code(raw), _closed_code(combined), _closed_code(api))
         assert codes == [1012, 1012, 1012]
     assert await asyncio.to_thread(edge_process.wait, 15) == 0
+    assert "Traceback" not in edge_process.log.read_text()
