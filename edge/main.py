@@ -66,16 +66,8 @@ async def run(config: Config) -> None:
         await asyncio.shield(serving)
     finally:
         notice: ShutdownNotice = app.state.shutdown_notice
-        # Ctrl-C on `make run` signals the whole process group, then the launcher sends SIGTERM:
-        # a second signal cuts the notice short, but uvicorn's shutdown (its WebSocket closes,
-        # in-flight requests, at most GRACE_S) runs to its end, or clients would be cut off
-        # without a close frame when asyncio.run cancels what is left.
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(notice.stopping(within_s=NOTICE_S))
+        await notice.stopping(within_s=NOTICE_S)
         server.should_exit = True
-        while not serving.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(serving)
         with contextlib.suppress(asyncio.CancelledError):
             await serving
         await clients.close()

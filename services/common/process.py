@@ -38,8 +38,16 @@ def run_service(name: str, run: Callable[[Config], Coroutine[Any, Any, None]]) -
 async def _until_signal(service: Coroutine[Any, Any, None]) -> None:
     task = asyncio.create_task(service)
     loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        # The first signal starts the shutdown; a later one (Ctrl-C reaches every process of the
+        # group, then the launcher sends SIGTERM) would cancel it midway: the gRPC drain, the
+        # matching shards' final snapshots, the edge's WebSocket closes. Each is bounded.
+        if not task.cancelling():
+            task.cancel()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, task.cancel)
+        loop.add_signal_handler(sig, stop)
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
