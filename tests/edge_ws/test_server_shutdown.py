@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -25,10 +26,17 @@ from tests.edge_ws.wsclient import connect
 REPO = Path(__file__).resolve().parents[2]
 
 
+@dataclass
+class EdgeProcess:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+
 @pytest.fixture
-def edge_process(platform: Platform, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    with open(tmp_path / "edge.log", "ab") as log:
+def edge_process(platform: Platform, tmp_path: Path) -> Iterator[EdgeProcess]:
+    port, log_path = free_port(), tmp_path / "edge.log"
+    with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "edge"], env={**platform.env, "SPOTEX_EDGE_PORT": str(port)}, cwd=REPO,
             stdout=log, stderr=log,
@@ -36,7 +44,7 @@ def edge_process(platform: Platform, tmp_path: Path) -> Iterator[str]:
     try:
         deadline = time.monotonic() + 30
         while True:
-            assert process.poll() is None, (tmp_path / "edge.log").read_text()[-3000:]
+            assert process.poll() is None, log_path.read_text()[-3000:]
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/api/v3/ping", timeout=1).status_code == 200:
                     break
@@ -44,9 +52,7 @@ def edge_process(platform: Platform, tmp_path: Path) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "edge not serving after 30 s"
             time.sleep(0.05)
-        process.edge_port = port  # type: ignore[attr-defined]
-        process.log = tmp_path / "edge.log"  # type: ignore[attr-defined]
-        yield process  # type: ignore[misc]
+        yield EdgeProcess(process, port, log_path)
     finally:
         if process.poll() is None:
             process.kill()
@@ -66,8 +72,10 @@ async def _closed_code(client) -> int:
     [(signal.SIGTERM,), (signal.SIGINT, signal.SIGTERM)],  # the second: Ctrl-C on make run, then the launcher
     ids=["SIGTERM", "SIGINT-then-SIGTERM"],
 )
-async def test_every_websocket_client_hears_of_the_shutdown_before_its_connection_closes(edge_process, signals):
-    ws = f"ws://127.0.0.1:{edge_process.edge_port}"
+async def test_every_websocket_client_hears_of_the_shutdown_before_its_connection_closes(
+    edge_process: EdgeProcess, signals: tuple[signal.Signals, ...]
+) -> None:
+    ws = f"ws://127.0.0.1:{edge_process.port}"
     async with (
         connect(f"{ws}/ws/btcusdt@trade") as raw,
         connect(f"{ws}/stream?streams=btcusdt@trade/ethusdt@trade") as combined,
@@ -77,11 +85,11 @@ async def test_every_websocket_client_hears_of_the_shutdown_before_its_connectio
         assert reply["status"] == 200
         before_ms = time.time_ns() // 1_000_000
         first, *then = signals
-        edge_process.send_signal(first)
+        edge_process.process.send_signal(first)
 
         raw_event = await raw.event(lambda m: m.get("e") == "serverShutdown")
         for sent in then:  # while the edge still waits for its clients to take the event
-            edge_process.send_signal(sent)
+            edge_process.process.send_signal(sent)
         combined_event = await combined.event(lambda m: m.get("stream") == "!serverShutdown")
         api_event = await api.event(lambda m: "event" in m)
 
@@ -90,5 +98,5 @@ async def test_every_websocket_client_hears_of_the_shutdown_before_its_connectio
         assert api_event == {"event": raw_event}
         codes = await asyncio.gather(_closed_code(raw), _closed_code(combined), _closed_code(api))
         assert codes == [1012, 1012, 1012]
-    assert await asyncio.to_thread(edge_process.wait, 15) == 0
+    assert await asyncio.to_thread(edge_process.process.wait, 15) == 0
     assert "Traceback" not in edge_process.log.read_text()
