@@ -46,7 +46,7 @@ from edge.rest.operations import Operation, rate_limits
 from edge.rest.params import object_params
 from edge.rest.policy import Security
 
-from .connection import CLOSE_POLICY, Outbox
+from .connection import CLOSE_POLICY, CLOSE_WAIT_S, Outbox
 from .hub import Frame
 from .user_data import UserEvents
 
@@ -161,8 +161,7 @@ class WsApiConnection:
         self.send(f'{{"event":{frame.text(combined=False)}}}')
 
     async def flushed(self) -> None:
-        while self._outbox.backlog:
-            await asyncio.sleep(0.01)
+        await self._outbox.drained(0, timeout_s=CLOSE_WAIT_S)
 
     async def _close(self, reason: str) -> None:
         with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
@@ -340,8 +339,7 @@ class WsApiConnection:
         if not from_watch:
             subscribed.key_watch.cancel()
         self._user_events.detach(subscribed.user_id, subscribed.sink)
-        now_ms = time.time_ns() // 1_000_000
-        self.send(f'{{"subscriptionId":{subscription_id},"event":{{"e":"eventStreamTerminated","E":{now_ms}}}}}')
+        subscribed.sink.deliver(Frame.of("", {"e": "eventStreamTerminated", "E": time.time_ns() // 1_000_000}))
 
     def _unsubscribe(self, subscription_id: str | None) -> None:
         """One subscription, or (no id) all of them, as Binance: it "attempts to close the
